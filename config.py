@@ -1,0 +1,81 @@
+"""Configuration classes, selected by ``create_app`` or the ``STEUERUNG_CONFIG`` variable."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _database_url(default: str) -> str:
+    """Return ``DATABASE_URL`` if set, else ``default``; accept the short postgres scheme."""
+    url = os.environ.get("DATABASE_URL", default)
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://") :]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'steuerung.db'}")
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = "de"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+    #: Upload limit for spreadsheet imports (bytes).
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    #: Number of SQL statements per request is counted when true (tests, benchmarks).
+    COUNT_QUERIES = False
+    TESTING = False
+    DEBUG = False
+
+
+class DevelopmentConfig(Config):
+    """Local use with ``make run``: a fixed development key if none is given."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-for-production"
+    DEBUG = False
+
+
+class TestConfig(Config):
+    """Test suite: in-memory or ``DATABASE_URL`` database, fixed key, CSRF on."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    SQLALCHEMY_DATABASE_URI = _database_url("sqlite://")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    COUNT_QUERIES = True
+    WTF_CSRF_ENABLED = True
+    SERVER_NAME = None
+
+
+class ProductionConfig(Config):
+    """Production: refuses to start without ``SECRET_KEY``; secure cookies."""
+
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    """Pick the configuration class named by ``STEUERUNG_CONFIG`` or ``FLASK_ENV``."""
+    name = os.environ.get("STEUERUNG_CONFIG") or os.environ.get("FLASK_ENV") or "production"
+    return CONFIGS.get(name, ProductionConfig)

@@ -1,0 +1,180 @@
+"""Steuerung: portfolio and project steering of a Kommune's digitalization."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, abort, g, render_template, request, send_from_directory
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import Config, config_from_env
+from steuerung.extensions import babel, csrf, db, login_manager, migrate
+
+#: Third-party assets served from their installed Python packages (never from a CDN).
+VENDOR_DIRS: dict[str, tuple[str, str]] = {
+    "bootstrap": ("flask_bootstrap", "static/bootstrap5"),
+    "plotly": ("plotly", "package_data"),
+}
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def create_app(config_class: type[Config] | None = None) -> Flask:
+    """Build the application: extensions, blueprints, commands and error pages."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config_class or config_from_env())
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError(
+            "SECRET_KEY ist nicht gesetzt. Im Produktivbetrieb startet Steuerung nur mit einem "
+            "geheimen Schlüssel (Umgebungsvariable SECRET_KEY)."
+        )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    register_errorhandlers(app)
+    register_request_hooks(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extensions and the German formats."""
+    from steuerung import models  # noqa: F401  (registers the tables)
+    from steuerung.formatting import register_filters
+    from steuerung.services import audit  # noqa: F401  (registers the audit hook)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Bitte melden Sie sich an, um diese Seite zu sehen."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=lambda: "de", timezone_selector=lambda: "Europe/Berlin")
+    register_filters(app)
+    app.jinja_env.globals["zip"] = zip
+
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            _enable_sqlite_foreign_keys(engine)
+        if app.config.get("COUNT_QUERIES"):
+            _count_queries(engine)
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> Any:
+        from steuerung.models import User
+
+        return db.session.get(User, int(user_id))
+
+
+def _enable_sqlite_foreign_keys(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def _count_queries(engine: Engine) -> None:
+    @event.listens_for(engine, "before_cursor_execute")
+    def _on_execute(*args: Any) -> None:
+        if g:
+            g.query_count = g.get("query_count", 0) + 1
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register one blueprint per user area."""
+    from steuerung.views import BLUEPRINTS
+
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+
+    @app.route("/vendor/<package>/<path:filename>")
+    def vendor(package: str, filename: str) -> Response:
+        if package not in VENDOR_DIRS:
+            abort(404)
+        import importlib.util
+
+        module, subdir = VENDOR_DIRS[package]
+        spec = importlib.util.find_spec(module)
+        if spec is None or not spec.submodule_search_locations:
+            abort(404)
+        root = Path(next(iter(spec.submodule_search_locations))) / subdir
+        return send_from_directory(root, filename, max_age=86400)
+
+
+def register_commands(app: Flask) -> None:
+    """Add the ``flask`` commands."""
+    from steuerung.cli import register
+
+    register(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """German error pages."""
+    messages = {
+        400: ("Ungültige Anfrage", "Die Anfrage konnte nicht verarbeitet werden."),
+        403: ("Keine Berechtigung", "Sie haben keine Berechtigung für diese Seite oder Aktion."),
+        404: ("Seite nicht gefunden", "Die angeforderte Seite oder der Datensatz existiert nicht."),
+        405: ("Methode nicht erlaubt", "Diese Aktion ist auf dieser Seite nicht möglich."),
+        413: ("Datei zu groß", "Die hochgeladene Datei überschreitet die zulässige Größe."),
+        500: ("Interner Fehler", "Es ist ein Fehler aufgetreten. Bitte versuchen Sie es erneut."),
+    }
+
+    def render_error(error: Any) -> tuple[str, int]:
+        code = getattr(error, "code", 500) or 500
+        title, text = messages.get(code, messages[500])
+        if isinstance(error, CSRFError):
+            text = (
+                "Das Formular ist abgelaufen oder wurde nicht über Steuerung abgeschickt. "
+                "Bitte laden Sie die Seite neu und versuchen Sie es erneut."
+            )
+        if code == 500:
+            db.session.rollback()
+        return render_template("errors/error.html", code=code, title=title, text=text), code
+
+    for code in messages:
+        app.register_error_handler(code, render_error)
+    app.register_error_handler(CSRFError, render_error)
+
+
+def register_request_hooks(app: Flask) -> None:
+    """Audit actor, security headers and (in tests/benchmarks) query counts."""
+    from steuerung.navigation import nav_for
+    from steuerung.services.audit import set_actor
+
+    @app.before_request
+    def _before() -> None:
+        g.started = time.perf_counter()
+        g.query_count = 0
+        set_actor(current_user.id if current_user.is_authenticated else None)
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if app.config.get("COUNT_QUERIES"):
+            response.headers["X-Query-Count"] = str(g.get("query_count", 0))
+            elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+            response.headers["X-Server-Time-Ms"] = f"{elapsed:.2f}"
+        return response
+
+    @app.context_processor
+    def _inject() -> dict[str, Any]:
+        nav = nav_for(current_user) if current_user.is_authenticated else []
+        return {"main_nav": nav}

@@ -1,0 +1,1 @@
+"""WTForms classes, mirroring the views."""

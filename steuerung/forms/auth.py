@@ -1,0 +1,62 @@
+"""Login and password forms."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class LoginForm(FlaskForm):
+    """Username and password."""
+
+    username = StringField(
+        "Benutzername",
+        validators=[DataRequired("Bitte geben Sie Ihren Benutzernamen ein."), Length(max=80)],
+        render_kw={"autocomplete": "username", "autofocus": True},
+    )
+    password = PasswordField(
+        "Passwort",
+        validators=[DataRequired("Bitte geben Sie Ihr Passwort ein."), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    submit = SubmitField("Anmelden")
+
+
+class PasswordChangeForm(FlaskForm):
+    """Change one's own password; the old one is asked again."""
+
+    current_password = PasswordField(
+        "Bisheriges Passwort",
+        validators=[DataRequired("Bitte geben Sie Ihr bisheriges Passwort ein.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        "Neues Passwort",
+        validators=[
+            DataRequired("Bitte geben Sie ein neues Passwort ein."),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=200,
+                message=f"Das Passwort muss mindestens {MIN_PASSWORD_LENGTH} Zeichen lang sein.",
+            ),
+        ],
+        description=f"Mindestens {MIN_PASSWORD_LENGTH} Zeichen.",
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm_password = PasswordField(
+        "Neues Passwort wiederholen",
+        validators=[
+            DataRequired("Bitte wiederholen Sie das neue Passwort."),
+            EqualTo("new_password", message="Die beiden Passwörter stimmen nicht überein."),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField("Passwort ändern")
+
+    def validate_new_password(self, field: PasswordField) -> None:
+        """The new password must differ from the old one."""
+        if field.data and field.data == self.current_password.data:
+            raise ValidationError("Das neue Passwort muss sich vom bisherigen unterscheiden.")

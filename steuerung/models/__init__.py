@@ -1,0 +1,78 @@
+"""All models; importing this package registers every table on ``Base.metadata``."""
+
+from steuerung.models.agenda import ActionField, Agenda, AgendaStatus, Goal
+from steuerung.models.audit import AuditEntry, ChangeRequest, ChangeRequestStatus
+from steuerung.models.base import Base
+from steuerung.models.budget import (
+    BudgetAmount,
+    BudgetKind,
+    BudgetLine,
+    CommitmentAuthorization,
+    CostPlanEntry,
+    FundingSource,
+)
+from steuerung.models.measure import (
+    COUNTING_STATUSES,
+    SCENARIO_STATUSES,
+    STATUS_LABELS,
+    KeyFigure,
+    KeyFigureValue,
+    Measure,
+    MeasureCategory,
+    MeasureComment,
+    MeasureKind,
+    MeasureStatus,
+    Milestone,
+    OzgImplementation,
+    StatusChange,
+    StatusReport,
+    TrafficLight,
+    measure_dependencies,
+    measure_goals,
+)
+from steuerung.models.organisation import Department, Role, User
+from steuerung.models.scoring import BudgetScenario, CriterionKind, Score, ScoringCriterion
+from steuerung.models.settings import PLANNING_YEARS, Settings
+
+__all__ = [
+    "COUNTING_STATUSES",
+    "PLANNING_YEARS",
+    "SCENARIO_STATUSES",
+    "STATUS_LABELS",
+    "ActionField",
+    "Agenda",
+    "AgendaStatus",
+    "AuditEntry",
+    "Base",
+    "BudgetAmount",
+    "BudgetKind",
+    "BudgetLine",
+    "BudgetScenario",
+    "ChangeRequest",
+    "ChangeRequestStatus",
+    "CommitmentAuthorization",
+    "CostPlanEntry",
+    "CriterionKind",
+    "Department",
+    "FundingSource",
+    "Goal",
+    "KeyFigure",
+    "KeyFigureValue",
+    "Measure",
+    "MeasureCategory",
+    "MeasureComment",
+    "MeasureKind",
+    "MeasureStatus",
+    "Milestone",
+    "OzgImplementation",
+    "Role",
+    "Score",
+    "ScoringCriterion",
+    "Settings",
+    "StatusChange",
+    "StatusReport",
+    "TrafficLight",
+    "User",
+    "measure_dependencies",
+    "measure_goals",
+]

@@ -1,0 +1,93 @@
+"""Departments (Fachbereiche) and users with their roles."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from steuerung.models.base import Base, enum_type, utcnow
+
+
+class Role(enum.StrEnum):
+    """The five roles of DOMAIN.md; a user has exactly one."""
+
+    SUBMITTER = "submitter"
+    COORDINATOR = "coordinator"
+    TREASURY = "treasury"
+    LEADERSHIP = "leadership"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        """German name of the role."""
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.SUBMITTER: "Fachbereich",
+    Role.COORDINATOR: "Koordinationsstelle",
+    Role.TREASURY: "Kämmerei",
+    Role.LEADERSHIP: "Behördenleitung",
+    Role.ADMIN: "Administration",
+}
+
+
+class Department(Base):
+    """A Fachbereich / Amt of the Kommune."""
+
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Short code as used in the town's organisation chart, e.g. "FB 3".
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    users: Mapped[list[User]] = relationship(back_populates="department")
+
+    def __repr__(self) -> str:
+        return f"<Department {self.code}>"
+
+
+class User(UserMixin, Base):
+    """A person who logs in; belongs to one department and has one role."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(enum_type(Role, "user_role"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    is_active_user: Mapped[bool] = mapped_column("is_active", Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    department: Mapped[Department] = relationship(back_populates="users")
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        """Flask-Login refuses inactive users."""
+        return self.is_active_user
+
+    def set_password(self, password: str) -> None:
+        """Store a salted hash of ``password``."""
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """Compare ``password`` with the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+    def has_role(self, *roles: Role) -> bool:
+        """True if the user has one of ``roles``."""
+        return self.role in roles

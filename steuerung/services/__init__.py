@@ -1,0 +1,1 @@
+"""Domain logic: workflow, scoring, coverage, exports. No request objects in here."""

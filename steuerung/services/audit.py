@@ -1,0 +1,177 @@
+"""Audit trail: every insert, update and delete of an audited model is logged on flush.
+
+The log is written by a session hook, so no service can forget it. The acting user is
+taken from a context variable that the web layer (or a CLI command) sets.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import event, inspect, insert
+from sqlalchemy.orm import Session
+
+from steuerung.models import (
+    ActionField,
+    Agenda,
+    AuditEntry,
+    BudgetAmount,
+    BudgetLine,
+    BudgetScenario,
+    ChangeRequest,
+    CommitmentAuthorization,
+    CostPlanEntry,
+    Department,
+    Goal,
+    KeyFigure,
+    KeyFigureValue,
+    Measure,
+    Milestone,
+    Score,
+    ScoringCriterion,
+    Settings,
+    StatusReport,
+    User,
+)
+from steuerung.models.base import utcnow
+
+_actor_id: ContextVar[int | None] = ContextVar("audit_actor_id", default=None)
+
+AUDITED: tuple[type, ...] = (
+    Measure,
+    CostPlanEntry,
+    Milestone,
+    StatusReport,
+    KeyFigure,
+    KeyFigureValue,
+    BudgetLine,
+    BudgetAmount,
+    CommitmentAuthorization,
+    Score,
+    ScoringCriterion,
+    BudgetScenario,
+    ChangeRequest,
+    Agenda,
+    ActionField,
+    Goal,
+    Department,
+    User,
+    Settings,
+)
+#: Columns that change on every save and say nothing about the content.
+IGNORED = {"version_id", "updated_at", "last_login_at"}
+#: Columns whose values never go into the log.
+SECRET = {"password_hash"}
+
+
+def set_actor(user_id: int | None) -> None:
+    """Name the user whose changes are being flushed (None for system changes)."""
+    _actor_id.set(user_id)
+
+
+def current_actor() -> int | None:
+    """The user id set with ``set_actor``."""
+    return _actor_id.get()
+
+
+@contextmanager
+def acting_as(user_id: int | None) -> Iterator[None]:
+    """Temporarily attribute changes to ``user_id`` (CLI, seed, tests)."""
+    token = _actor_id.set(user_id)
+    try:
+        yield
+    finally:
+        _actor_id.reset(token)
+
+
+def _plain(value: Any) -> Any:
+    """Turn a column value into something JSON can hold."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _measure_id(obj: Any) -> int | None:
+    if isinstance(obj, Measure):
+        return obj.id
+    if isinstance(obj, KeyFigureValue):
+        figure = obj.__dict__.get("key_figure")
+        return figure.measure_id if figure is not None else None
+    return getattr(obj, "measure_id", None)
+
+
+def _column_changes(obj: Any, mode: str) -> dict[str, list[Any]]:
+    state = inspect(obj)
+    changes: dict[str, list[Any]] = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in IGNORED:
+            continue
+        hist = state.attrs[key].history
+        if mode == "create":
+            value = getattr(obj, key)
+            if value is not None and key != "id":
+                changes[key] = [None, "***" if key in SECRET else _plain(value)]
+        elif mode == "delete":
+            value = state.attrs[key].loaded_value
+            changes[key] = [None if key in SECRET else _plain(value), None]
+        elif hist.has_changes():
+            before = hist.deleted[0] if hist.deleted else None
+            after = hist.added[0] if hist.added else None
+            if key in SECRET:
+                changes[key] = ["***", "***"]
+            elif _plain(before) != _plain(after):
+                changes[key] = [_plain(before), _plain(after)]
+    if isinstance(obj, Measure) and mode != "delete":
+        hist = state.attrs["goals"].history
+        if hist.added or hist.deleted:
+            changes["goals"] = [
+                sorted(g.code for g in (hist.unchanged or ()) + tuple(hist.deleted or ())),
+                sorted(g.code for g in (hist.unchanged or ()) + tuple(hist.added or ())),
+            ]
+    return changes
+
+
+def _rows(session: Session) -> list[dict[str, Any]]:
+    rows = []
+    now = utcnow()
+    actor = current_actor()
+    for mode, objects in (("create", session.new), ("update", session.dirty),
+                          ("delete", session.deleted)):
+        for obj in objects:
+            if not isinstance(obj, AUDITED):
+                continue
+            if mode == "update" and not session.is_modified(obj, include_collections=True):
+                continue
+            changes = _column_changes(obj, mode)
+            if mode == "update" and not changes:
+                continue
+            rows.append(
+                {
+                    "occurred_at": now,
+                    "user_id": actor,
+                    "entity_type": obj.__tablename__,
+                    "entity_id": inspect(obj).identity[0] if inspect(obj).identity else obj.id,
+                    "measure_id": _measure_id(obj),
+                    "action": mode,
+                    "changes": changes,
+                }
+            )
+    return rows
+
+
+@event.listens_for(Session, "after_flush")
+def _write_audit_log(session: Session, flush_context: Any) -> None:
+    rows = _rows(session)
+    if rows:
+        session.connection().execute(insert(AuditEntry), rows)

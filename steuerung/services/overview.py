@@ -1,0 +1,105 @@
+"""Figures for the start pages (all aggregates in SQL)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from steuerung.extensions import db
+from steuerung.models import (
+    COUNTING_STATUSES,
+    BudgetAmount,
+    CostPlanEntry,
+    Department,
+    Measure,
+    MeasureStatus,
+    Role,
+    User,
+)
+from steuerung.services.permissions import visible_measures_filter
+from steuerung.services.settings import get_settings
+
+
+@dataclass
+class StartPage:
+    """What a user's start page shows."""
+
+    kommune_name: str
+    budget_year: int
+    horizon: list[int]
+    status_counts: list[tuple[MeasureStatus, int]]
+    total_visible: int
+    own_measures: list[Measure] = field(default_factory=list)
+    waiting_for_review: int = 0
+    approved_by_year: list[tuple[int, Decimal]] = field(default_factory=list)
+    demand_by_year: list[tuple[int, Decimal]] = field(default_factory=list)
+    users_by_role: list[tuple[Role, int]] = field(default_factory=list)
+    department_count: int = 0
+
+
+def status_counts(user: User) -> dict[MeasureStatus, int]:
+    """Number of measures per state that ``user`` may read."""
+    rows = db.session.execute(
+        select(Measure.status, func.count(Measure.id))
+        .where(visible_measures_filter(user))
+        .group_by(Measure.status)
+    ).all()
+    return {status: count for status, count in rows}
+
+
+def _sum_by_year(column, year_column, years: list[int], *where) -> list[tuple[int, Decimal]]:  # noqa: ANN001
+    rows = dict(
+        db.session.execute(
+            select(year_column, func.coalesce(func.sum(column), 0))
+            .where(year_column.in_(years), *where)
+            .group_by(year_column)
+        ).all()
+    )
+    return [(year, Decimal(rows.get(year, 0))) for year in years]
+
+
+def start_page(user: User) -> StartPage:
+    """Collect the start page of ``user`` according to the role."""
+    settings = get_settings()
+    counts = status_counts(user)
+    page = StartPage(
+        kommune_name=settings.kommune_name,
+        budget_year=settings.budget_year,
+        horizon=settings.horizon,
+        status_counts=[(s, counts[s]) for s in MeasureStatus if counts.get(s)],
+        total_visible=sum(counts.values()),
+    )
+    if user.role == Role.SUBMITTER:
+        page.own_measures = list(
+            db.session.scalars(
+                select(Measure)
+                .where(Measure.department_id == user.department_id)
+                .order_by(Measure.updated_at.desc())
+                .limit(10)
+            )
+        )
+    if user.role in (Role.COORDINATOR, Role.LEADERSHIP):
+        page.waiting_for_review = counts.get(MeasureStatus.SUBMITTED, 0) + counts.get(
+            MeasureStatus.UNDER_REVIEW, 0
+        )
+    if user.role in (Role.TREASURY, Role.COORDINATOR, Role.LEADERSHIP):
+        page.approved_by_year = _sum_by_year(
+            BudgetAmount.approved_amount, BudgetAmount.year, settings.horizon
+        )
+        page.demand_by_year = _sum_by_year(
+            CostPlanEntry.amount,
+            CostPlanEntry.year,
+            settings.horizon,
+            CostPlanEntry.measure_id.in_(
+                select(Measure.id).where(Measure.status.in_(COUNTING_STATUSES))
+            ),
+        )
+    if user.role == Role.ADMIN:
+        rows = dict(
+            db.session.execute(select(User.role, func.count(User.id)).group_by(User.role)).all()
+        )
+        page.users_by_role = [(role, rows.get(role, 0)) for role in Role]
+        page.department_count = db.session.scalar(select(func.count(Department.id))) or 0
+    return page
