@@ -101,6 +101,12 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
 
+    @app.route("/favicon.ico")
+    def favicon() -> Response:
+        return send_from_directory(
+            app.static_folder or "static", "favicon.svg", mimetype="image/svg+xml", max_age=86400
+        )
+
     @app.route("/vendor/<package>/<path:filename>")
     def vendor(package: str, filename: str) -> Response:
         if package not in VENDOR_DIRS:

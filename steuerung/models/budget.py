@@ -137,12 +137,17 @@ class CommitmentAuthorization(Base):
 
     __tablename__ = "commitment_authorizations"
     __table_args__ = (
-        UniqueConstraint("budget_line_id", "granted_year", "due_year",
-                         name="uq_commitment_authorizations_line_years"),
+        UniqueConstraint(
+            "budget_line_id",
+            "granted_year",
+            "due_year",
+            name="uq_commitment_authorizations_line_years",
+        ),
         CheckConstraint("amount >= 0", name="amount_not_negative"),
         CheckConstraint(f"granted_year BETWEEN {MIN_YEAR} AND {MAX_YEAR}", name="granted_range"),
-        CheckConstraint("due_year > granted_year AND due_year <= granted_year + 10",
-                        name="due_after_granted"),
+        CheckConstraint(
+            "due_year > granted_year AND due_year <= granted_year + 10", name="due_after_granted"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

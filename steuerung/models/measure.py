@@ -183,13 +183,19 @@ class Measure(Base):
 
     __tablename__ = "measures"
     __table_args__ = (
-        CheckConstraint("end_date IS NULL OR start_date IS NULL OR end_date >= start_date",
-                        name="end_not_before_start"),
-        CheckConstraint("ozg_maturity_level IS NULL OR (ozg_maturity_level BETWEEN 0 AND 7)",
-                        name="ozg_maturity_range"),
+        CheckConstraint(
+            "end_date IS NULL OR start_date IS NULL OR end_date >= start_date",
+            name="end_not_before_start",
+        ),
+        CheckConstraint(
+            "ozg_maturity_level IS NULL OR (ozg_maturity_level BETWEEN 0 AND 7)",
+            name="ozg_maturity_range",
+        ),
         CheckConstraint("running_costs_per_year >= 0", name="running_costs_not_negative"),
-        CheckConstraint("report_interval_days IS NULL OR report_interval_days BETWEEN 7 AND 366",
-                        name="report_interval_range"),
+        CheckConstraint(
+            "report_interval_days IS NULL OR report_interval_days BETWEEN 7 AND 366",
+            name="report_interval_range",
+        ),
         CheckConstraint("score IS NULL OR (score >= 0 AND score <= 100)", name="score_range"),
         Index("ix_measures_status_score", "status", "score"),
     )
@@ -300,8 +306,9 @@ class Milestone(Base):
     __tablename__ = "milestones"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id", ondelete="CASCADE"),
-                                            index=True)
+    measure_id: Mapped[int] = mapped_column(
+        ForeignKey("measures.id", ondelete="CASCADE"), index=True
+    )
     title: Mapped[str] = mapped_column(String(200))
     due_date: Mapped[date]
     done_on: Mapped[date | None] = mapped_column(default=None)
@@ -315,8 +322,9 @@ class StatusChange(Base):
     __tablename__ = "status_changes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id", ondelete="CASCADE"),
-                                            index=True)
+    measure_id: Mapped[int] = mapped_column(
+        ForeignKey("measures.id", ondelete="CASCADE"), index=True
+    )
     from_status: Mapped[MeasureStatus | None] = mapped_column(
         enum_type(MeasureStatus, "status_change_from"), default=None
     )
@@ -335,8 +343,9 @@ class MeasureComment(Base):
     __tablename__ = "measure_comments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id", ondelete="CASCADE"),
-                                            index=True)
+    measure_id: Mapped[int] = mapped_column(
+        ForeignKey("measures.id", ondelete="CASCADE"), index=True
+    )
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: "question", "answer" or "note".
@@ -353,13 +362,12 @@ class StatusReport(Base):
     """Periodic status report by the owner with three traffic lights."""
 
     __tablename__ = "status_reports"
-    __table_args__ = (
-        CheckConstraint("progress_percent BETWEEN 0 AND 100", name="progress_range"),
-    )
+    __table_args__ = (CheckConstraint("progress_percent BETWEEN 0 AND 100", name="progress_range"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id", ondelete="CASCADE"),
-                                            index=True)
+    measure_id: Mapped[int] = mapped_column(
+        ForeignKey("measures.id", ondelete="CASCADE"), index=True
+    )
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: The date the report describes (Stichtag).
     reported_on: Mapped[date]
@@ -391,8 +399,9 @@ class KeyFigure(Base):
     __tablename__ = "key_figures"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id", ondelete="CASCADE"),
-                                            index=True)
+    measure_id: Mapped[int] = mapped_column(
+        ForeignKey("measures.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(200))
     unit: Mapped[str] = mapped_column(String(40), default="")
     baseline: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), default=None)
@@ -400,7 +409,8 @@ class KeyFigure(Base):
 
     measure: Mapped[Measure] = relationship(back_populates="key_figures")
     values: Mapped[list[KeyFigureValue]] = relationship(
-        back_populates="key_figure", order_by="KeyFigureValue.measured_on",
+        back_populates="key_figure",
+        order_by="KeyFigureValue.measured_on",
         cascade="all, delete-orphan",
     )
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
 
 from steuerung.extensions import db
 from steuerung.models import Department, Role, User
 from steuerung.models.base import utcnow
 from steuerung.services.errors import ValidationFailed
-
-from functools import cache
-
-from werkzeug.security import generate_password_hash
 
 
 @cache
@@ -37,7 +36,9 @@ def authenticate(username: str, password: str) -> User | None:
 def change_password(user: User, current: str, new: str) -> None:
     """Set a new password after checking the current one."""
     if not user.check_password(current):
-        raise ValidationFailed("Das bisherige Passwort ist nicht korrekt.", field="current_password")
+        raise ValidationFailed(
+            "Das bisherige Passwort ist nicht korrekt.", field="current_password"
+        )
     user.set_password(new)
 
 

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, inspect, insert
+from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
 from steuerung.models import (
@@ -146,8 +146,11 @@ def _rows(session: Session) -> list[dict[str, Any]]:
     rows = []
     now = utcnow()
     actor = current_actor()
-    for mode, objects in (("create", session.new), ("update", session.dirty),
-                          ("delete", session.deleted)):
+    for mode, objects in (
+        ("create", session.new),
+        ("update", session.dirty),
+        ("delete", session.deleted),
+    ):
         for obj in objects:
             if not isinstance(obj, AUDITED):
                 continue

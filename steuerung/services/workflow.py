@@ -68,9 +68,7 @@ def _role_may(transition: Transition, measure: Measure, user: User) -> bool:
 
 def allowed_transitions(measure: Measure, user: User) -> list[Transition]:
     """Transitions ``user`` may make on ``measure`` in its current state."""
-    return [
-        t for t in TRANSITIONS if t.source == measure.status and _role_may(t, measure, user)
-    ]
+    return [t for t in TRANSITIONS if t.source == measure.status and _role_may(t, measure, user)]
 
 
 def missing_for_submission(measure: Measure) -> dict[str, str]:
@@ -93,9 +91,7 @@ def missing_for_submission(measure: Measure) -> dict[str, str]:
     return missing
 
 
-def transition(
-    measure: Measure, target: MeasureStatus, by: User, reason: str = ""
-) -> StatusChange:
+def transition(measure: Measure, target: MeasureStatus, by: User, reason: str = "") -> StatusChange:
     """Move ``measure`` to ``target`` on behalf of ``by`` and record it; flushes, never commits."""
     reason = (reason or "").strip()
     source = measure.status
@@ -129,9 +125,7 @@ def transition(
     if target == S.RETURNED:
         measure.comments.append(MeasureComment(author_id=by.id, kind="question", body=reason))
     measure.status = target
-    change = StatusChange(
-        from_status=source, to_status=target, changed_by_id=by.id, reason=reason
-    )
+    change = StatusChange(from_status=source, to_status=target, changed_by_id=by.id, reason=reason)
     measure.status_changes.append(change)
     db.session.flush()
     return change
