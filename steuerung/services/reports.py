@@ -1,0 +1,127 @@
+"""Status reports (Statusberichte): saving them, when the next one is due, which are overdue.
+
+The overdue rule lives here once, as a SQL condition (``overdue_clause``) for lists and
+dashboards and as a Python function (``next_report_due``) for a single measure. Date
+arithmetic is done in Python so the same condition runs on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
+
+from steuerung.extensions import db
+from steuerung.models import (
+    COUNTING_STATUSES,
+    Measure,
+    Settings,
+    StatusReport,
+    TrafficLight,
+    User,
+)
+from steuerung.services.errors import ValidationFailed
+
+#: Default interval between two status reports (quarterly) when no settings row exists.
+DEFAULT_INTERVAL_DAYS = 91
+#: Measures in these states owe status reports.
+REPORTING_STATUSES = COUNTING_STATUSES
+
+
+def _default_interval() -> int:
+    settings = db.session.get(Settings, 1)
+    return settings.report_interval_days if settings is not None else DEFAULT_INTERVAL_DAYS
+
+
+def overdue_clause(today: date) -> ColumnElement[bool]:
+    """SQL condition: approved / in-progress measures whose status report is overdue.
+
+    Reference date is the last report, else the start date; the interval is the measure's
+    own or the Kommune's default. Overdue when there is no reference date or
+    reference + interval < today. One small query reads the distinct intervals in use.
+    """
+    default = _default_interval()
+    intervals = {
+        row[0]
+        for row in db.session.execute(
+            select(Measure.report_interval_days)
+            .where(Measure.status.in_(REPORTING_STATUSES))
+            .distinct()
+        )
+    }
+    reference = func.coalesce(Measure.last_report_on, Measure.start_date)
+    per_interval: list[ColumnElement[bool]] = []
+    for days in sorted(intervals, key=lambda d: (d is None, d or 0)):
+        cutoff = today - timedelta(days=days if days is not None else default)
+        which = (
+            Measure.report_interval_days.is_(None)
+            if days is None
+            else Measure.report_interval_days == days
+        )
+        per_interval.append(and_(which, reference < cutoff))
+    return and_(
+        Measure.status.in_(REPORTING_STATUSES),
+        or_(reference.is_(None), *per_interval) if per_interval else false(),
+    )
+
+
+def interval_days(measure: Measure, settings: Settings | None) -> int:
+    """Days between two reports for ``measure``."""
+    if measure.report_interval_days:
+        return measure.report_interval_days
+    return settings.report_interval_days if settings is not None else DEFAULT_INTERVAL_DAYS
+
+
+def next_report_due(measure: Measure, settings: Settings | None) -> date | None:
+    """Date the next status report is due; None when the measure owes no reports.
+
+    A reporting measure without last report and without start date is due at once (today).
+    """
+    if measure.status not in REPORTING_STATUSES:
+        return None
+    reference = measure.last_report_on or measure.start_date
+    if reference is None:
+        return date.today()
+    return reference + timedelta(days=interval_days(measure, settings))
+
+
+def is_overdue(measure: Measure, settings: Settings | None, today: date | None = None) -> bool:
+    """Python twin of ``overdue_clause`` for one measure."""
+    if measure.status not in REPORTING_STATUSES:
+        return False
+    today = today or date.today()
+    reference = measure.last_report_on or measure.start_date
+    if reference is None:
+        return True
+    return reference + timedelta(days=interval_days(measure, settings)) < today
+
+
+def add_status_report(measure: Measure, data: dict[str, Any], by: User) -> StatusReport:
+    """Record a status report for ``measure`` and move its ``last_report_on``; flushes.
+
+    ``data`` holds reported_on (date), the three lights, progress_percent (0-100), text,
+    next_steps and risks (already validated by the form).
+    """
+    progress = int(data.get("progress_percent") or 0)
+    if not 0 <= progress <= 100:
+        raise ValidationFailed(
+            "Der Fortschritt muss zwischen 0 und 100 % liegen.", field="progress_percent"
+        )
+    reported_on: date = data.get("reported_on") or date.today()
+    report = StatusReport(
+        author_id=by.id,
+        reported_on=reported_on,
+        schedule_light=TrafficLight(data["schedule_light"]),
+        cost_light=TrafficLight(data["cost_light"]),
+        scope_light=TrafficLight(data["scope_light"]),
+        progress_percent=progress,
+        text=(data.get("text") or "").strip(),
+        next_steps=(data.get("next_steps") or "").strip(),
+        risks=(data.get("risks") or "").strip(),
+    )
+    measure.status_reports.append(report)
+    if measure.last_report_on is None or reported_on > measure.last_report_on:
+        measure.last_report_on = reported_on
+    db.session.flush()
+    return report
