@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -42,11 +43,21 @@ class Config:
     DEBUG = False
 
 
-class DevelopmentConfig(Config):
-    """Local use with ``make run``: a fixed development key if none is given."""
+def local_secret_key(instance_dir: Path = INSTANCE_DIR) -> str:
+    """A random key kept in ``instance/secret_key`` for local use (never in the repository)."""
+    path = Path(instance_dir) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
 
-    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-for-production"
-    DEBUG = False
+
+class DevelopmentConfig(Config):
+    """Local use with ``make run``: without SECRET_KEY a random key is kept in instance/."""
+
+    #: Generate and keep a local key when SECRET_KEY is not set (never in production).
+    LOCAL_SECRET_KEY = True
 
 
 class TestConfig(Config):

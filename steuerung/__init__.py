@@ -6,13 +6,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, abort, g, render_template, request, send_from_directory
+from flask import Flask, Response, abort, g, render_template, send_from_directory
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from config import Config, config_from_env
+from config import Config, config_from_env, local_secret_key
 from steuerung.extensions import babel, csrf, db, login_manager, migrate
 
 #: Third-party assets served from their installed Python packages (never from a CDN).
@@ -32,6 +32,8 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     """Build the application: extensions, blueprints, commands and error pages."""
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(config_class or config_from_env())
+    if not app.config.get("SECRET_KEY") and app.config.get("LOCAL_SECRET_KEY"):
+        app.config["SECRET_KEY"] = local_secret_key(Path(app.instance_path))
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError(
             "SECRET_KEY ist nicht gesetzt. Im Produktivbetrieb startet Steuerung nur mit einem "

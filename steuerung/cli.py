@@ -50,7 +50,7 @@ def register(app: Flask) -> None:
         """Print the demo users and their password."""
         from seed.demo import DEMO_PASSWORD, DEMO_USERS
 
-        click.echo("Demo-Anmeldungen (Passwort für alle: %s):" % DEMO_PASSWORD)
+        click.echo(f"Demo-Anmeldungen (Passwort für alle: {DEMO_PASSWORD}):")
         for username, full_name, role, _dept in DEMO_USERS:
             click.echo(f"  {username:<18} {Role(role).label:<20} {full_name}")
 

@@ -1,0 +1,63 @@
+# Steuerung: two commands for users (make run, make test), plus bench, lint and format.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+export FLASK_APP := wsgi
+
+.PHONY: run test bench lint format install install-test system-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# Debian packages: Chromium for the browser tests, Pango for the PDF report.
+# Installed with apt only when running as root (as CI does); otherwise a hint is printed.
+system-deps:
+	@if [ -x /usr/bin/chromium ] && ldconfig -p 2>/dev/null | grep -q libpangoft2; then \
+		echo "Systempakete vorhanden (chromium, pango)."; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		echo "Installiere Systempakete (chromium, libpango) mit apt ..."; \
+		(apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; \
+	else \
+		echo "HINWEIS: chromium und/oder libpango fehlen und können ohne root nicht installiert werden:"; \
+		echo "  sudo apt-get install chromium libpango-1.0-0 libpangoft2-1.0-0"; \
+		echo "  Browser-Tests werden übersprungen, PDF-Tests schlagen fehl."; \
+	fi
+
+run: install
+	@mkdir -p instance
+	STEUERUNG_CONFIG=development $(BIN)/flask db upgrade
+	STEUERUNG_CONFIG=development $(BIN)/flask seed demo --if-empty
+	@STEUERUNG_CONFIG=development $(BIN)/flask demo-logins
+	@echo "Steuerung läuft auf http://127.0.0.1:5000 (Beenden mit Strg+C)"
+	STEUERUNG_CONFIG=development $(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: install-test system-deps
+	$(BIN)/python -m pytest
+
+bench: install-test
+	$(BIN)/python -m bench.run --measures $${MEASURES:-10000}
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache bench/results

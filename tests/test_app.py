@@ -1,0 +1,40 @@
+"""Application set-up: configuration safety and German formats."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from config import ProductionConfig
+from steuerung import create_app
+from steuerung.formatting import date_de, money, number
+
+
+def test_production_refuses_to_start_without_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+
+    class NoKey(ProductionConfig):
+        SECRET_KEY = None
+
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(NoKey)
+
+
+def test_production_starts_with_secret_key_and_secure_cookies():
+    class WithKey(ProductionConfig):
+        SECRET_KEY = "x" * 40
+        SQLALCHEMY_DATABASE_URI = "sqlite://"
+
+    app = create_app(WithKey)
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+
+
+def test_german_formats(app):
+    with app.test_request_context():
+        assert money(Decimal("1234.56")) == "1.234,56\xa0€"
+        assert number(Decimal("1234567")) == "1.234.567"
+        assert number(Decimal("3.14159"), 2) == "3,14"
+        assert date_de(date(2026, 11, 23)) == "23.11.2026"
