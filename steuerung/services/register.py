@@ -1,0 +1,557 @@
+"""The central register: THE query over all measures (filters, search, sort, pagination).
+
+``search_register`` is used by the register page and by its CSV/XLSX export, so both always
+show the same selection. Filter values come from the URL (``parse_register_args``); values
+that do not parse are reported as German messages and give an empty result, never an error.
+
+Query budget per call, independent of the number of measures:
+one ``COUNT``, one page query (department and owner joined), one batch query for the page's
+cost per planning year and the overall traffic light of the latest status report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.orm import aliased, contains_eager
+
+from steuerung.extensions import db
+from steuerung.models import (
+    ActionField,
+    CostPlanEntry,
+    Department,
+    Goal,
+    Measure,
+    MeasureCategory,
+    MeasureStatus,
+    StatusReport,
+    TrafficLight,
+    User,
+    measure_goals,
+)
+from steuerung.services.permissions import visible_measures_filter
+from steuerung.services.settings import planning_horizon
+
+PAGE_SIZES = (50, 100)
+DEFAULT_PAGE_SIZE = 50
+MAX_SEARCH_LENGTH = 200
+#: Value of the traffic-light filter for measures without any status report.
+NO_REPORT = "none"
+#: Value of the owner filter for measures without an owner.
+NO_OWNER = "none"
+
+#: Sortable columns: URL name -> German header. The SQL expression is in ``_sort_expression``.
+SORT_COLUMNS: dict[str, str] = {
+    "id": "Nr.",
+    "title": "Titel",
+    "department": "Fachbereich",
+    "owner": "Verantwortlich",
+    "category": "Kategorie",
+    "status": "Status",
+    "light": "Ampel",
+    "score": "Score",
+    "class": "Klasse",
+    "cost": "Kosten (Planungszeitraum)",
+    "start": "Beginn",
+    "end": "Ende",
+}
+DEFAULT_SORT = "score"
+
+
+@dataclass
+class RegisterParams:
+    """Parsed filter, search, sort and page state of the register (from the URL)."""
+
+    departments: list[int] = field(default_factory=list)
+    action_fields: list[int] = field(default_factory=list)
+    goals: list[int] = field(default_factory=list)
+    categories: list[MeasureCategory] = field(default_factory=list)
+    statuses: list[MeasureStatus] = field(default_factory=list)
+    owners: list[int] = field(default_factory=list)
+    without_owner: bool = False
+    year: int | None = None
+    legal_obligation: bool | None = None
+    lights: list[str] = field(default_factory=list)
+    q: str = ""
+    sort: str = DEFAULT_SORT
+    direction: str = "desc"
+    page: int = 1
+    per_page: int = DEFAULT_PAGE_SIZE
+    #: German messages about values that could not be read; non-empty -> empty result.
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def is_filtered(self) -> bool:
+        """True if any filter or search is set."""
+        return bool(
+            self.departments
+            or self.action_fields
+            or self.goals
+            or self.categories
+            or self.statuses
+            or self.owners
+            or self.without_owner
+            or self.year is not None
+            or self.legal_obligation is not None
+            or self.lights
+            or self.q
+        )
+
+    def url_args(self, **overrides: Any) -> dict[str, Any]:
+        """The state as URL arguments (for links: sort headers, pages, export)."""
+        args: dict[str, Any] = {
+            "department": self.departments,
+            "field": self.action_fields,
+            "goal": self.goals,
+            "category": [c.value for c in self.categories],
+            "status": [s.value for s in self.statuses],
+            "owner": [*self.owners, *([NO_OWNER] if self.without_owner else [])],
+            "year": self.year,
+            "legal": None if self.legal_obligation is None else int(self.legal_obligation),
+            "light": self.lights,
+            "q": self.q or None,
+            "sort": self.sort if self.sort != DEFAULT_SORT else None,
+            "dir": self.direction
+            if (self.sort, self.direction) != (DEFAULT_SORT, "desc")
+            else None,
+            "page": self.page if self.page != 1 else None,
+            "per_page": self.per_page if self.per_page != DEFAULT_PAGE_SIZE else None,
+        }
+        args.update(overrides)
+        return {k: v for k, v in args.items() if v not in (None, [], "")}
+
+
+@dataclass
+class RegisterRow:
+    """One measure of the result with its cost per planning year and latest traffic light."""
+
+    measure: Measure
+    costs: dict[int, Decimal]
+    total: Decimal
+    light: TrafficLight | None
+
+
+@dataclass
+class RegisterResult:
+    """A page (or, for exports, all) of the selection."""
+
+    rows: list[RegisterRow]
+    total: int
+    params: RegisterParams
+    horizon: list[int]
+
+    @property
+    def pages(self) -> int:
+        """Number of pages (at least 1)."""
+        return max(1, -(-self.total // self.params.per_page))
+
+    @property
+    def first_index(self) -> int:
+        """1-based position of the first row on the page (0 if empty)."""
+        if not self.rows:
+            return 0
+        return (self.params.page - 1) * self.params.per_page + 1
+
+    @property
+    def last_index(self) -> int:
+        """1-based position of the last row on the page."""
+        return self.first_index + len(self.rows) - 1 if self.rows else 0
+
+
+def _getlist(args: Mapping[str, Any], name: str) -> list[str]:
+    if hasattr(args, "getlist"):
+        values = args.getlist(name)
+    else:
+        raw = args.get(name)
+        values = raw if isinstance(raw, list | tuple) else ([] if raw is None else [raw])
+    return [str(v).strip() for v in values if str(v).strip() != ""]
+
+
+def _ints(values: list[str], label: str, errors: list[str]) -> list[int]:
+    result = []
+    for value in values:
+        if value.isdigit() and len(value) <= 9:
+            result.append(int(value))
+        else:
+            errors.append(f"Ungültiger Wert für „{label}“: „{value[:40]}“.")
+    return result
+
+
+def parse_register_args(args: Mapping[str, Any]) -> RegisterParams:
+    """Read the register state from URL arguments; bad values become German messages."""
+    errors: list[str] = []
+    params = RegisterParams(errors=errors)
+    params.departments = _ints(_getlist(args, "department"), "Fachbereich", errors)
+    params.action_fields = _ints(_getlist(args, "field"), "Handlungsfeld", errors)
+    params.goals = _ints(_getlist(args, "goal"), "Ziel", errors)
+    for value in _getlist(args, "category"):
+        try:
+            params.categories.append(MeasureCategory(value))
+        except ValueError:
+            errors.append(f"Unbekannte Kategorie: „{value[:40]}“.")
+    for value in _getlist(args, "status"):
+        try:
+            params.statuses.append(MeasureStatus(value))
+        except ValueError:
+            errors.append(f"Unbekannter Status: „{value[:40]}“.")
+    owners = _getlist(args, "owner")
+    params.without_owner = NO_OWNER in owners
+    params.owners = _ints([o for o in owners if o != NO_OWNER], "Verantwortlich", errors)
+    years = _getlist(args, "year")
+    if years:
+        if len(years) == 1 and years[0].isdigit() and 2000 <= int(years[0]) <= 2100:
+            params.year = int(years[0])
+        else:
+            errors.append(f"Ungültiges Haushaltsjahr: „{years[0][:40]}“.")
+    legal = _getlist(args, "legal")
+    if legal:
+        if legal[0] in ("1", "0") and len(legal) == 1:
+            params.legal_obligation = legal[0] == "1"
+        else:
+            errors.append(f"Ungültiger Wert für „Rechtliche Verpflichtung“: „{legal[0][:40]}“.")
+    allowed_lights = {t.value for t in TrafficLight} | {NO_REPORT}
+    for value in _getlist(args, "light"):
+        if value in allowed_lights:
+            params.lights.append(value)
+        else:
+            errors.append(f"Unbekannte Ampelfarbe: „{value[:40]}“.")
+    q = " ".join(_getlist(args, "q"))
+    if len(q) > MAX_SEARCH_LENGTH:
+        errors.append(f"Der Suchbegriff darf höchstens {MAX_SEARCH_LENGTH} Zeichen lang sein.")
+        q = q[:MAX_SEARCH_LENGTH]
+    params.q = q
+    sort = (_getlist(args, "sort") or [DEFAULT_SORT])[0]
+    if sort in SORT_COLUMNS:
+        params.sort = sort
+    else:
+        errors.append(f"Nach „{sort[:40]}“ kann nicht sortiert werden.")
+    default_dir = "desc" if params.sort == DEFAULT_SORT else "asc"
+    direction = (_getlist(args, "dir") or [default_dir])[0]
+    if direction in ("asc", "desc"):
+        params.direction = direction
+    else:
+        errors.append(f"Ungültige Sortierrichtung: „{direction[:40]}“.")
+    page = (_getlist(args, "page") or ["1"])[0]
+    if page.isdigit() and 1 <= int(page) <= 1_000_000:
+        params.page = int(page)
+    else:
+        errors.append(f"Ungültige Seitenzahl: „{page[:40]}“.")
+    per_page = (_getlist(args, "per_page") or [str(DEFAULT_PAGE_SIZE)])[0]
+    if per_page.isdigit() and int(per_page) in PAGE_SIZES:
+        params.per_page = int(per_page)
+    else:
+        errors.append(
+            f"Ungültige Zahl von Zeilen je Seite: „{per_page[:40]}“ (erlaubt: 50 oder 100)."
+        )
+    return params
+
+
+def overall_light_expression(report: Any) -> Any:
+    """SQL twin of ``StatusReport.overall_light``: the worst of the three lights."""
+    lights = (report.schedule_light, report.cost_light, report.scope_light)
+    return case(
+        (or_(*[c == TrafficLight.RED for c in lights]), literal(TrafficLight.RED.value)),
+        (or_(*[c == TrafficLight.YELLOW for c in lights]), literal(TrafficLight.YELLOW.value)),
+        else_=literal(TrafficLight.GREEN.value),
+    )
+
+
+def _latest_light_of_measure() -> Any:
+    """Correlated scalar subquery: overall light of the measure's latest report (None if none)."""
+    report = aliased(StatusReport)
+    return (
+        select(overall_light_expression(report))
+        .where(report.measure_id == Measure.id)
+        .order_by(report.reported_on.desc(), report.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _horizon_cost_of_measure(years: list[int]) -> Any:
+    """Correlated scalar subquery: the measure's planned cost over ``years``."""
+    return (
+        select(func.coalesce(func.sum(CostPlanEntry.amount), 0))
+        .where(CostPlanEntry.measure_id == Measure.id, CostPlanEntry.year.in_(years))
+        .scalar_subquery()
+    )
+
+
+def filter_conditions(user: User, params: RegisterParams) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of the selection (permission first)."""
+    conditions: list[ColumnElement[bool]] = [visible_measures_filter(user)]
+    if params.errors:
+        conditions.append(false())
+        return conditions
+    if params.departments:
+        conditions.append(Measure.department_id.in_(params.departments))
+    if params.goals:
+        conditions.append(
+            exists().where(
+                measure_goals.c.measure_id == Measure.id,
+                measure_goals.c.goal_id.in_(params.goals),
+            )
+        )
+    if params.action_fields:
+        conditions.append(
+            exists().where(
+                measure_goals.c.measure_id == Measure.id,
+                measure_goals.c.goal_id == Goal.id,
+                Goal.action_field_id.in_(params.action_fields),
+            )
+        )
+    if params.categories:
+        conditions.append(Measure.category.in_(params.categories))
+    if params.statuses:
+        conditions.append(Measure.status.in_(params.statuses))
+    owner_conditions = []
+    if params.owners:
+        owner_conditions.append(Measure.owner_id.in_(params.owners))
+    if params.without_owner:
+        owner_conditions.append(Measure.owner_id.is_(None))
+    if owner_conditions:
+        conditions.append(or_(*owner_conditions))
+    if params.year is not None:
+        conditions.append(
+            exists().where(
+                CostPlanEntry.measure_id == Measure.id,
+                CostPlanEntry.year == params.year,
+                CostPlanEntry.amount > 0,
+            )
+        )
+    if params.legal_obligation is not None:
+        conditions.append(Measure.legal_obligation.is_(params.legal_obligation))
+    if params.lights:
+        light = _latest_light_of_measure()
+        colours = [v for v in params.lights if v != NO_REPORT]
+        light_conditions = [light.in_(colours)] if colours else []
+        if NO_REPORT in params.lights:
+            light_conditions.append(~exists().where(StatusReport.measure_id == Measure.id))
+        conditions.append(or_(*light_conditions))
+    for term in params.q.split():
+        conditions.append(
+            or_(
+                Measure.title.icontains(term, autoescape=True),
+                Measure.description.icontains(term, autoescape=True),
+            )
+        )
+    return conditions
+
+
+def _sort_expression(params: RegisterParams, owner: Any, horizon: list[int]) -> list[Any]:
+    """ORDER BY clauses for the chosen column; NULLs always last; id breaks ties."""
+    column: Any = {
+        "id": Measure.id,
+        "title": func.lower(Measure.title),
+        "department": Department.code,
+        "owner": func.lower(owner.full_name),
+        "category": Measure.category,
+        "status": Measure.status,
+        "score": Measure.score,
+        "class": Measure.priority_class,
+        "start": Measure.start_date,
+        "end": Measure.end_date,
+    }.get(params.sort)
+    if params.sort == "light":
+        light = _latest_light_of_measure()
+        column = case(
+            (light == TrafficLight.RED.value, 3),
+            (light == TrafficLight.YELLOW.value, 2),
+            (light == TrafficLight.GREEN.value, 1),
+            else_=None,
+        )
+    elif params.sort == "cost":
+        column = _horizon_cost_of_measure(horizon)
+    descending = params.direction == "desc"
+    ordered = column.desc() if descending else column.asc()
+    tie = Measure.id.desc() if descending and params.sort == "id" else Measure.id.asc()
+    if params.sort == "id":
+        return [tie]
+    return [case((column.is_(None), 1), else_=0), ordered, tie]
+
+
+def filtered_select(user: User, params: RegisterParams) -> Select[Any]:
+    """``SELECT measures.id`` of the selection (for counts and sub-selects elsewhere)."""
+    return select(Measure.id).where(and_(*filter_conditions(user, params)))
+
+
+def _page_extras(
+    ids: list[int] | Select[Any], horizon: list[int]
+) -> dict[int, tuple[dict[int, Decimal], TrafficLight | None]]:
+    """One query: cost per horizon year and the latest overall light for the given measures."""
+    per_year = [
+        select(func.coalesce(func.sum(CostPlanEntry.amount), 0))
+        .where(CostPlanEntry.measure_id == Measure.id, CostPlanEntry.year == year)
+        .scalar_subquery()
+        .label(f"y{year}")
+        for year in horizon
+    ]
+    stmt = select(Measure.id, _latest_light_of_measure().label("light"), *per_year).where(
+        Measure.id.in_(ids)
+    )
+    extras: dict[int, tuple[dict[int, Decimal], TrafficLight | None]] = {}
+    for row in db.session.execute(stmt):
+        costs = {year: Decimal(row[2 + i] or 0) for i, year in enumerate(horizon)}
+        extras[row[0]] = (costs, TrafficLight(row[1]) if row[1] else None)
+    return extras
+
+
+def search_register(user: User, params: RegisterParams, paginate: bool = True) -> RegisterResult:
+    """The register selection for ``user``: one page (page view) or everything (export).
+
+    Sorted by the chosen column (default: score descending, unscored last, then id).
+    Three queries: count, rows (department and owner joined), cost and light batch.
+    """
+    horizon = planning_horizon()
+    conditions = filter_conditions(user, params)
+    if params.errors:
+        return RegisterResult(rows=[], total=0, params=params, horizon=horizon)
+    total = db.session.scalar(select(func.count(Measure.id)).where(*conditions)) or 0
+    owner = aliased(User)
+    stmt = (
+        select(Measure)
+        .join(Measure.department)
+        .outerjoin(owner, Measure.owner_id == owner.id)
+        .options(contains_eager(Measure.department), contains_eager(Measure.owner.of_type(owner)))
+        .where(*conditions)
+        .order_by(*_sort_expression(params, owner, horizon))
+    )
+    if paginate:
+        if total and params.page > -(-total // params.per_page):
+            params.errors.append(f"Seite {params.page} gibt es nicht.")
+            return RegisterResult(rows=[], total=total, params=params, horizon=horizon)
+        stmt = stmt.limit(params.per_page).offset((params.page - 1) * params.per_page)
+    measures = list(db.session.scalars(stmt).unique())
+    if not measures:
+        return RegisterResult(rows=[], total=total, params=params, horizon=horizon)
+    id_source: list[int] | Select[Any] = (
+        [m.id for m in measures] if paginate else select(Measure.id).where(*conditions)
+    )
+    extras = _page_extras(id_source, horizon)
+    rows = []
+    for measure in measures:
+        costs, light = extras.get(measure.id, ({y: Decimal("0") for y in horizon}, None))
+        total_cost = sum(costs.values(), Decimal("0"))
+        rows.append(RegisterRow(measure=measure, costs=costs, total=total_cost, light=light))
+    return RegisterResult(rows=rows, total=total, params=params, horizon=horizon)
+
+
+@dataclass
+class FilterOptions:
+    """Choices of the register's filter form (from the database)."""
+
+    departments: list[Department]
+    action_fields: list[ActionField]
+    goals: list[Goal]
+    owners: list[User]
+    years: list[int]
+
+
+def filter_options(user: User) -> FilterOptions:
+    """Departments, fields of action and goals of every agenda version, possible owners, years."""
+    departments = list(db.session.scalars(select(Department).order_by(Department.code)))
+    goals = list(
+        db.session.scalars(
+            select(Goal)
+            .join(Goal.action_field)
+            .options(contains_eager(Goal.action_field).joinedload(ActionField.agenda))
+            .order_by(ActionField.agenda_id.desc(), ActionField.position, Goal.position)
+        ).unique()
+    )
+    fields: dict[int, ActionField] = {}
+    for goal in goals:
+        fields.setdefault(goal.action_field.id, goal.action_field)
+    owners = list(
+        db.session.scalars(
+            select(User)
+            .where(User.id.in_(select(Measure.owner_id).where(Measure.owner_id.is_not(None))))
+            .order_by(User.full_name)
+        )
+    )
+    horizon = planning_horizon()
+    years = sorted({*horizon, horizon[0] - 1})
+    return FilterOptions(
+        departments=departments,
+        action_fields=list(fields.values()),
+        goals=goals,
+        owners=owners,
+        years=years,
+    )
+
+
+#: Columns of the register export (before the per-year cost columns).
+EXPORT_COLUMNS = [
+    "Nr.",
+    "Titel",
+    "Fachbereich",
+    "Verantwortlich",
+    "Kategorie",
+    "Art",
+    "Status",
+    "Ampel",
+    "Score",
+    "Klasse",
+    "Rang (manuell)",
+    "Rechtliche Verpflichtung",
+    "Beginn",
+    "Ende",
+]
+
+
+def export_table(result: RegisterResult) -> tuple[list[str], list[list[object]], set[int]]:
+    """Columns, rows and money column indexes of an export of ``result`` (all rows)."""
+    columns = [
+        *EXPORT_COLUMNS,
+        *[f"HJ {y}" if i == 0 else f"HJ+{i} {y}" for i, y in enumerate(result.horizon)],
+        "Summe",
+    ]
+    money = set(range(len(EXPORT_COLUMNS), len(columns)))
+    rows: list[list[object]] = []
+    for row in result.rows:
+        m = row.measure
+        rows.append(
+            [
+                m.reference,
+                m.title,
+                m.department.code,
+                m.owner.full_name if m.owner else "",
+                m.category.label,
+                m.kind.label,
+                m.status.label,
+                row.light.label if row.light else "",
+                m.score,
+                m.priority_class or "",
+                m.rank_override,
+                m.legal_obligation,
+                m.start_date,
+                m.end_date,
+                *[row.costs[y] for y in result.horizon],
+                row.total,
+            ]
+        )
+    return columns, rows, money
+
+
+def export_parameters(params: RegisterParams, result: RegisterResult) -> list[tuple[str, object]]:
+    """Human-readable description of the selection for the export's "Parameter" sheet."""
+    described: list[tuple[str, object]] = [("Anzahl Maßnahmen", result.total)]
+    for key, value in params.url_args(page=None, per_page=None).items():
+        described.append(
+            (f"Filter {key}", ", ".join(map(str, value)) if isinstance(value, list) else value)
+        )
+    return described
