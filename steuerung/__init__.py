@@ -165,6 +165,10 @@ def register_request_hooks(app: Flask) -> None:
 
     @app.before_request
     def _before() -> None:
+        # An app context can outlive one request (tests, CLI): never reuse another request's
+        # user or CSRF token, both of which Flask-Login / Flask-WTF cache on ``g``.
+        g.pop("_login_user", None)
+        g.pop("csrf_token", None)
         g.started = time.perf_counter()
         g.query_count = 0
         set_actor(current_user.id if current_user.is_authenticated else None)

@@ -1,0 +1,155 @@
+"""Administration: users, departments, settings (role admin only)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from steuerung.extensions import db
+from steuerung.forms.admin import DepartmentForm, PasswordResetForm, SettingsForm, UserForm
+from steuerung.models import Department, Role, User
+from steuerung.navigation import add_nav_item
+from steuerung.services import admin as service
+from steuerung.services.accounts import create_user
+from steuerung.services.errors import ValidationFailed
+from steuerung.services.settings import get_settings
+from steuerung.views.access import role_required
+
+bp = Blueprint("admin", __name__, url_prefix="/verwaltung")
+
+add_nav_item("admin.users", "Benutzer", (Role.ADMIN,), order=80)
+add_nav_item("admin.departments", "Fachbereiche", (Role.ADMIN,), order=81)
+add_nav_item("admin.settings", "Einstellungen", (Role.ADMIN,), order=82)
+
+
+def _field_error(form, error: ValidationFailed) -> None:  # noqa: ANN001
+    target = getattr(form, error.field or "", None)
+    if target is not None:
+        target.errors = [*target.errors, error.message]
+    else:
+        flash(error.message, "danger")
+
+
+@bp.route("/benutzer")
+@role_required(Role.ADMIN)
+def users() -> str:
+    """All users."""
+    return render_template("admin/users.html", users=service.list_users())
+
+
+@bp.route("/benutzer/neu", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def user_new() -> str | Response:
+    """Create a user with a first password."""
+    form = UserForm(departments=service.department_choices())
+    if form.validate_on_submit():
+        department = db.session.get(Department, form.department_id.data)
+        try:
+            user = create_user(
+                form.username.data,
+                form.full_name.data.strip(),
+                Role(form.role.data),
+                department,
+                form.password.data,
+                form.email.data or "",
+            )
+            user.is_active_user = form.is_active.data
+        except ValidationFailed as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Benutzer „{user.username}“ wurde angelegt.", "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/benutzer/<int:user_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def user_edit(user_id: int) -> str | Response:
+    """Edit a user's master data, role, department and status."""
+    user = db.session.get(User, user_id) or abort(404)
+    form = UserForm(
+        obj=user,
+        departments=service.department_choices(include_inactive=True),
+        editing=True,
+        data={"is_active": user.is_active_user, "role": user.role.value},
+    )
+    if form.validate_on_submit():
+        try:
+            service.update_user(user, form.data, by=current_user)
+        except ValidationFailed as error:
+            db.session.rollback()
+            user = db.session.get(User, user_id)
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Benutzer „{user.username}“ wurde gespeichert.", "success")
+            return redirect(url_for("admin.users"))
+    return render_template(
+        "admin/user_form.html", form=form, user=user, reset_form=PasswordResetForm()
+    )
+
+
+@bp.route("/benutzer/<int:user_id>/passwort", methods=["POST"])
+@role_required(Role.ADMIN)
+def user_password(user_id: int) -> str | Response:
+    """Set a new password for a user."""
+    user = db.session.get(User, user_id) or abort(404)
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        user.set_password(form.password.data)
+        db.session.commit()
+        flash(f"Das Passwort von „{user.username}“ wurde neu gesetzt.", "success")
+        return redirect(url_for("admin.user_edit", user_id=user.id))
+    edit_form = UserForm(
+        obj=user,
+        departments=service.department_choices(include_inactive=True),
+        editing=True,
+        data={"is_active": user.is_active_user, "role": user.role.value},
+    )
+    return render_template("admin/user_form.html", form=edit_form, user=user, reset_form=form), 400
+
+
+@bp.route("/fachbereiche")
+@role_required(Role.ADMIN)
+def departments() -> str:
+    """All departments with their number of users."""
+    return render_template("admin/departments.html", rows=service.list_departments())
+
+
+@bp.route("/fachbereiche/neu", methods=["GET", "POST"], defaults={"department_id": None})
+@bp.route("/fachbereiche/<int:department_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def department_edit(department_id: int | None) -> str | Response:
+    """Create or edit a department."""
+    department = None
+    if department_id is not None:
+        department = db.session.get(Department, department_id) or abort(404)
+    form = DepartmentForm(obj=department)
+    if form.validate_on_submit():
+        try:
+            department = service.save_department(department, form.data)
+        except ValidationFailed as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Fachbereich „{department.code}“ wurde gespeichert.", "success")
+            return redirect(url_for("admin.departments"))
+    return render_template("admin/department_form.html", form=form, department=department)
+
+
+@bp.route("/einstellungen", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def settings() -> str | Response:
+    """Kommune-wide settings."""
+    current = get_settings()
+    form = SettingsForm(obj=current)
+    if form.validate_on_submit():
+        service.update_settings(current, form.data)
+        db.session.commit()
+        flash("Die Einstellungen wurden gespeichert.", "success")
+        return redirect(url_for("admin.settings"))
+    return render_template("admin/settings.html", form=form, settings=current)
