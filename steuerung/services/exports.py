@@ -217,3 +217,190 @@ def write_xlsx(sheets: list[Sheet], parameters: list[tuple[str, object]]) -> byt
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# --- Budget exports (coverage tables and the measures' budget rows) -------------------------
+
+#: The coverage views exported as sheets, in this order.
+COVERAGE_SHEETS = (
+    ("budget_line", "Nach Haushaltsstelle"),
+    ("department", "Nach Fachbereich"),
+    ("kind", "Nach Art"),
+    ("action_field", "Nach Handlungsfeld"),
+    ("funding_source", "Nach Finanzierung"),
+)
+
+
+def year_caption(year: int, budget_year: int) -> str:
+    """``HJ 2026`` for the budget year, ``HJ+2 2028`` for planning years."""
+    offset = year - budget_year
+    return f"HJ {year}" if offset == 0 else f"HJ{offset:+d} {year}"
+
+
+def coverage_sheet(table: object, title: str, budget_year: int) -> Sheet:
+    """One sheet of a coverage table: demand, approved and gap per year, totals, funding."""
+    from steuerung.services.coverage import CoverageTable
+
+    assert isinstance(table, CoverageTable)
+    approved_word = "Ansatz zugeordnet" if table.allocated else "Ansatz"
+    columns = [table.grouping.label, "Bezeichnung"]
+    for year in table.years:
+        caption = year_caption(year, budget_year)
+        columns += [f"Bedarf {caption}", f"{approved_word} {caption}", f"Lücke {caption}"]
+    columns += [
+        "Bedarf gesamt",
+        f"{approved_word} gesamt",
+        "Lücke gesamt",
+        "Deckungsgrad %",
+        "Deckung",
+        "Eigenmittel",
+        "Förder-/Drittmittel",
+    ]
+    money = {
+        i for i, name in enumerate(columns) if i >= 2 and name not in ("Deckungsgrad %", "Deckung")
+    }
+
+    def rows() -> list[list[object]]:
+        out: list[list[object]] = []
+        for row in table.rows:
+            values: list[object] = [row.label, row.detail]
+            for year in table.years:
+                cov = row.years[year]
+                values += [cov.demand, cov.approved, cov.gap]
+            values += [
+                row.total.demand,
+                row.total.approved,
+                row.total.gap,
+                row.total.ratio,
+                row.total.status.label,
+                row.own,
+                row.external,
+            ]
+            out.append(values)
+        return out
+
+    return Sheet(title=title, columns=columns, rows=rows(), money_columns=money)
+
+
+MEASURE_COLUMNS_FIXED = [
+    "Maßnahme",
+    "Titel",
+    "Fachbereich",
+    "Status",
+    "Produkt",
+    "Kostenstelle",
+    "Sachkonto",
+    "Investitionsnummer",
+    "Art",
+]
+
+
+def measures_sheet(years: list[int], budget_year: int, *, include_submitted: bool) -> Sheet:
+    """All counting measures, one row per measure x budget line (DOMAIN.md columns).
+
+    Coverage status is the budget line's status over the horizon (gaps summed per year).
+    Three queries: lines, the line coverage, the measures' amounts.
+    """
+    from steuerung.services.budget import budget_line_keys
+    from steuerung.services.coverage import Grouping, coverage_table, measures_by_line
+
+    table = coverage_table(years, Grouping.BUDGET_LINE, include_submitted=include_submitted)
+    line_status = {row.key: row.total.status.label for row in table.rows}
+    lines = budget_line_keys()
+    by_line = measures_by_line(years, include_submitted=include_submitted)
+    columns = MEASURE_COLUMNS_FIXED + [year_caption(y, budget_year) for y in years]
+    columns += [
+        "Gesamt",
+        "Finanzierung",
+        "davon Förder-/Drittmittel",
+        "Deckung der Haushaltsstelle",
+    ]
+    first_money = len(MEASURE_COLUMNS_FIXED)
+    money = set(range(first_money, first_money + len(years) + 1)) | {first_money + len(years) + 2}
+
+    keyed: list[tuple[tuple[object, ...], list[object]]] = []
+    for line_id, measures in by_line.items():
+        key = lines[line_id]
+        for m in measures:
+            sort_key = (m.measure_id, key.product, key.cost_center, key.account)
+            keyed.append(
+                (
+                    sort_key,
+                    [
+                        m.reference,
+                        m.title,
+                        m.department_code,
+                        m.status.label,
+                        key.product,
+                        key.cost_center,
+                        key.account,
+                        key.investment_number,
+                        key.kind.label,
+                        *[m.amounts[y] for y in years],
+                        m.total,
+                        m.funding,
+                        m.external,
+                        line_status.get(line_id, ""),
+                    ],
+                )
+            )
+    keyed.sort(key=lambda item: item[0])
+    rows = [row for _, row in keyed]
+    return Sheet(title="Maßnahmen", columns=columns, rows=rows, money_columns=money)
+
+
+def budget_parameters(
+    budget_year: int, include_submitted: bool, who: str, exported_at: datetime
+) -> list[tuple[str, object]]:
+    """The "Parameter" sheet of a budget export."""
+    from steuerung.models.settings import PLANNING_YEARS
+
+    return [
+        ("Exportiert am", exported_at),
+        ("Exportiert von", who),
+        ("Haushaltsjahr", budget_year),
+        ("Planungszeitraum", f"{budget_year}–{budget_year + PLANNING_YEARS}"),
+        (
+            "Szenario",
+            "mit eingereichten Maßnahmen (Eingereicht, In Prüfung)"
+            if include_submitted
+            else "nur freigegebene Maßnahmen und Maßnahmen in Umsetzung",
+        ),
+        (
+            "Hinweis",
+            "Lücke = Bedarf minus Ansatz, je Jahr; die Gesamtlücke ist die Summe der "
+            "Jahreslücken. Bei Handlungsfeld und Finanzierung ist der Ansatz anteilig "
+            "zugeordnet; eine Maßnahme in zwei Handlungsfeldern zählt in beiden.",
+        ),
+    ]
+
+
+def budget_workbook(
+    years: list[int], budget_year: int, *, include_submitted: bool, who: str, exported_at: datetime
+) -> bytes:
+    """The full budget export: one sheet per coverage view, the measures, the parameters."""
+    from steuerung.services.coverage import Grouping, coverage_table
+
+    sheets = [
+        coverage_sheet(
+            coverage_table(years, Grouping(key), include_submitted=include_submitted),
+            title,
+            budget_year,
+        )
+        for key, title in COVERAGE_SHEETS
+    ]
+    sheets.append(measures_sheet(years, budget_year, include_submitted=include_submitted))
+    return write_xlsx(sheets, budget_parameters(budget_year, include_submitted, who, exported_at))
+
+
+def budget_csv(years: list[int], budget_year: int, view: str, *, include_submitted: bool) -> bytes:
+    """One view as CSV: ``measures`` or one of the coverage views of ``COVERAGE_SHEETS``."""
+    from steuerung.services.coverage import Grouping, coverage_table
+
+    if view == "measures":
+        sheet = measures_sheet(years, budget_year, include_submitted=include_submitted)
+    else:
+        title = dict(COVERAGE_SHEETS)[view]
+        table = coverage_table(years, Grouping(view), include_submitted=include_submitted)
+        sheet = coverage_sheet(table, title, budget_year)
+    return write_csv(sheet.columns, sheet.rows)
