@@ -1,0 +1,299 @@
+"""The Digitale Agenda: coverage of its goals by measures, and its revision (Fortschreibung).
+
+Versions: a revision copies the fields of action and goals of a version into a new DRAFT
+version (``predecessor_id`` points back). Only drafts can be edited. Adopting a draft makes
+it ADOPTED and the previously adopted version SUPERSEDED; old versions stay readable.
+
+Goal links of measures are NOT moved by a revision: a measure stays linked to the goal of the
+version it was made with (that is what was decided then). Goal codes are kept stable by the
+revision, so the coverage of a version also counts measures linked to a goal with the same
+code in an earlier version of the chain; the page shows which version the link comes from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import selectinload
+
+from steuerung.extensions import db
+from steuerung.models import (
+    ActionField,
+    Agenda,
+    AgendaStatus,
+    CostPlanEntry,
+    Goal,
+    Measure,
+    MeasureStatus,
+    User,
+    measure_goals,
+)
+from steuerung.services.errors import ValidationFailed
+from steuerung.services.permissions import visible_measures_filter
+from steuerung.services.settings import planning_horizon
+
+ZERO = Decimal("0.00")
+#: Measures in these states do not serve a goal (any more).
+NOT_SERVING = (MeasureStatus.REJECTED, MeasureStatus.CANCELLED)
+
+
+def adopted_agenda() -> Agenda | None:
+    """The adopted version (the newest one if, by accident, there were several)."""
+    return db.session.scalar(
+        select(Agenda)
+        .where(Agenda.status == AgendaStatus.ADOPTED)
+        .order_by(Agenda.version_no.desc())
+        .limit(1)
+    )
+
+
+def all_versions() -> list[Agenda]:
+    """Every version, newest first."""
+    return list(db.session.scalars(select(Agenda).order_by(Agenda.version_no.desc())))
+
+
+def load_agenda(agenda_id: int) -> Agenda | None:
+    """One version with its fields of action and goals loaded."""
+    return db.session.scalar(
+        select(Agenda)
+        .where(Agenda.id == agenda_id)
+        .options(selectinload(Agenda.action_fields).selectinload(ActionField.goals))
+    )
+
+
+def _chain_ids(agenda: Agenda) -> list[int]:
+    """Ids of ``agenda`` and its predecessors (oldest last)."""
+    ids = [agenda.id]
+    parents = dict(db.session.execute(select(Agenda.id, Agenda.predecessor_id)).all())
+    current = parents.get(agenda.id)
+    while current is not None and current not in ids:
+        ids.append(current)
+        current = parents.get(current)
+    return ids
+
+
+@dataclass
+class CoveredMeasure:
+    """A measure serving a goal, with its cost over the planning horizon."""
+
+    measure: Measure
+    total: Decimal
+    #: Version number of the goal the measure is linked to (may be an earlier version).
+    via_version: int
+
+
+@dataclass
+class GoalCoverage:
+    """One goal and the measures that serve it."""
+
+    goal: Goal
+    measures: list[CoveredMeasure] = field(default_factory=list)
+
+    @property
+    def covered(self) -> bool:
+        """True if at least one measure serves the goal."""
+        return bool(self.measures)
+
+    @property
+    def total(self) -> Decimal:
+        """Cost of the serving measures over the horizon."""
+        return sum((m.total for m in self.measures), ZERO)
+
+
+def goal_coverage(agenda: Agenda, user: User) -> list[tuple[ActionField, list[GoalCoverage]]]:
+    """For each field of action and goal of ``agenda``: the measures visible to ``user``
+    that serve it (rejected and cancelled ones do not count). Four queries."""
+    chain = _chain_ids(agenda)
+    versions = dict(db.session.execute(select(Agenda.id, Agenda.version_no)).all())
+    fields = list(
+        db.session.scalars(
+            select(ActionField)
+            .where(ActionField.agenda_id == agenda.id)
+            .options(selectinload(ActionField.goals))
+            .order_by(ActionField.position, ActionField.id)
+        )
+    )
+    years = planning_horizon()
+    condition = and_(visible_measures_filter(user), Measure.status.not_in(NOT_SERVING))
+    links = db.session.execute(
+        select(Goal.code, ActionField.agenda_id, Measure)
+        .select_from(measure_goals)
+        .join(Goal, Goal.id == measure_goals.c.goal_id)
+        .join(ActionField, ActionField.id == Goal.action_field_id)
+        .join(Measure, Measure.id == measure_goals.c.measure_id)
+        .where(ActionField.agenda_id.in_(chain), condition)
+        .order_by(Measure.id)
+    ).all()
+    measure_ids = {row[2].id for row in links}
+    totals: dict[int, Decimal] = {}
+    if measure_ids:
+        for measure_id, amount in db.session.execute(
+            select(CostPlanEntry.measure_id, func.sum(CostPlanEntry.amount))
+            .where(CostPlanEntry.measure_id.in_(measure_ids), CostPlanEntry.year.in_(years))
+            .group_by(CostPlanEntry.measure_id)
+        ):
+            totals[measure_id] = Decimal(amount or 0).quantize(Decimal("0.01"))
+    # per code: the link from the newest version wins for each measure
+    rank = {agenda_id: i for i, agenda_id in enumerate(chain)}
+    by_code: dict[str, dict[int, tuple[int, Measure]]] = {}
+    for code, agenda_id, measure in links:
+        current = by_code.setdefault(code, {})
+        known = current.get(measure.id)
+        if known is None or rank[agenda_id] < rank[known[0]]:
+            current[measure.id] = (agenda_id, measure)
+    result = []
+    for action_field in fields:
+        goals = []
+        for goal in action_field.goals:
+            coverage = GoalCoverage(goal=goal)
+            for agenda_id, measure in by_code.get(goal.code, {}).values():
+                coverage.measures.append(
+                    CoveredMeasure(
+                        measure=measure,
+                        total=totals.get(measure.id, ZERO),
+                        via_version=versions.get(agenda_id, 0),
+                    )
+                )
+            goals.append(coverage)
+        result.append((action_field, goals))
+    return result
+
+
+def revise(agenda: Agenda, title: str | None = None) -> Agenda:
+    """A new DRAFT version copying ``agenda``'s fields of action and goals; flushes.
+
+    Only one draft at a time: a second revision while a draft exists is refused.
+    """
+    draft = db.session.scalar(select(Agenda).where(Agenda.status == AgendaStatus.DRAFT))
+    if draft is not None:
+        raise ValidationFailed(
+            f"Es gibt schon einen Entwurf (Version {draft.version_no}). "
+            "Bitte diesen bearbeiten oder beschließen."
+        )
+    next_no = (db.session.scalar(select(func.max(Agenda.version_no))) or 0) + 1
+    revision = Agenda(
+        title=(title or agenda.title).strip()[:200] or agenda.title,
+        version_no=next_no,
+        status=AgendaStatus.DRAFT,
+        predecessor_id=agenda.id,
+    )
+    for old_field in agenda.action_fields:
+        new_field = ActionField(
+            code=old_field.code,
+            name=old_field.name,
+            description=old_field.description,
+            position=old_field.position,
+            color=old_field.color,
+        )
+        for old_goal in old_field.goals:
+            new_field.goals.append(
+                Goal(
+                    code=old_goal.code,
+                    title=old_goal.title,
+                    description=old_goal.description,
+                    position=old_goal.position,
+                )
+            )
+        revision.action_fields.append(new_field)
+    db.session.add(revision)
+    db.session.flush()
+    return revision
+
+
+def adopt(agenda: Agenda, adopted_on: date) -> None:
+    """Adopt the draft ``agenda``; the previously adopted version becomes superseded; flushes."""
+    if agenda.status != AgendaStatus.DRAFT:
+        raise ValidationFailed("Nur ein Entwurf kann beschlossen werden.")
+    if not agenda.action_fields or not any(f.goals for f in agenda.action_fields):
+        raise ValidationFailed("Die Agenda braucht mindestens ein Handlungsfeld mit einem Ziel.")
+    for previous in db.session.scalars(
+        select(Agenda).where(Agenda.status == AgendaStatus.ADOPTED, Agenda.id != agenda.id)
+    ):
+        previous.status = AgendaStatus.SUPERSEDED
+    agenda.status = AgendaStatus.ADOPTED
+    agenda.adopted_on = adopted_on
+    db.session.flush()
+
+
+def _require_draft(agenda: Agenda) -> None:
+    if agenda.status != AgendaStatus.DRAFT:
+        raise ValidationFailed(
+            "Beschlossene und abgelöste Versionen bleiben unverändert. "
+            "Bitte eine Fortschreibung anlegen."
+        )
+
+
+def _check_code(code: str, existing: list[str]) -> str:
+    code = (code or "").strip()
+    if not code:
+        raise ValidationFailed("Bitte ein Kürzel angeben.", "code")
+    if len(code) > 10:
+        raise ValidationFailed("Das Kürzel darf höchstens 10 Zeichen lang sein.", "code")
+    if code.lower() in (c.lower() for c in existing):
+        raise ValidationFailed(f"Das Kürzel „{code}“ ist in dieser Version schon vergeben.", "code")
+    return code
+
+
+def _check_text(value: str, label: str, name: str, limit: int) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationFailed(f"Bitte {label} angeben.", name)
+    if len(value) > limit:
+        raise ValidationFailed(f"Höchstens {limit} Zeichen.", name)
+    return value
+
+
+def add_action_field(agenda: Agenda, code: str, name: str, description: str = "") -> ActionField:
+    """Add a field of action to a draft; flushes."""
+    _require_draft(agenda)
+    code = _check_code(code, [f.code for f in agenda.action_fields])
+    action_field = ActionField(
+        code=code,
+        name=_check_text(name, "einen Namen", "name", 200),
+        description=(description or "").strip(),
+        position=max((f.position for f in agenda.action_fields), default=0) + 1,
+    )
+    agenda.action_fields.append(action_field)
+    db.session.flush()
+    return action_field
+
+
+def add_goal(action_field: ActionField, code: str, title: str, description: str = "") -> Goal:
+    """Add a goal to a field of action of a draft; goal codes are unique within the version."""
+    agenda = action_field.agenda
+    _require_draft(agenda)
+    codes = [g.code for f in agenda.action_fields for g in f.goals]
+    goal = Goal(
+        code=_check_code(code, codes),
+        title=_check_text(title, "einen Titel", "title", 300),
+        description=(description or "").strip(),
+        position=max((g.position for g in action_field.goals), default=0) + 1,
+    )
+    action_field.goals.append(goal)
+    db.session.flush()
+    return goal
+
+
+def update_goal(goal: Goal, title: str, description: str = "") -> None:
+    """Change a goal's title and description (draft only); flushes."""
+    _require_draft(goal.action_field.agenda)
+    goal.title = _check_text(title, "einen Titel", "title", 300)
+    goal.description = (description or "").strip()
+    db.session.flush()
+
+
+def remove_goal(goal: Goal) -> None:
+    """Delete a goal of a draft unless a measure is linked to it; flushes."""
+    _require_draft(goal.action_field.agenda)
+    linked = db.session.scalar(
+        select(func.count()).select_from(measure_goals).where(measure_goals.c.goal_id == goal.id)
+    )
+    if linked:
+        raise ValidationFailed(
+            f"Dem Ziel {goal.code} sind noch {linked} Maßnahmen zugeordnet; es bleibt bestehen."
+        )
+    goal.action_field.goals.remove(goal)
+    db.session.flush()
