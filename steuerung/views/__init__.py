@@ -1,5 +1,5 @@
 """Blueprints, one per user area."""
 
-from steuerung.views import auth, main
+from steuerung.views import admin, auth, budget, dashboard, main, measures
 
-BLUEPRINTS = [auth.bp, main.bp]
+BLUEPRINTS = [auth.bp, main.bp, admin.bp, dashboard.bp, measures.bp, budget.bp]

@@ -1,0 +1,198 @@
+"""Forms of the budget area: budget lines with amounts, VE, import, budget year rollover."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    Field,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from steuerung.models import BudgetKind
+from steuerung.services.budget import MAX_AMOUNT, format_amount_input, parse_amount
+
+
+class AmountField(StringField):
+    """A euro amount typed the German way (``1.234,56``); ``data`` is a Decimal or None."""
+
+    def __init__(self, *args: Any, required: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        super().__init__(*args, **kwargs)
+        self.required = required
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return format_amount_input(self.data) if isinstance(self.data, Decimal) else ""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None
+        if not valuelist or not str(valuelist[0]).strip():
+            return
+        try:
+            value = parse_amount(valuelist[0])
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(
+                "Bitte einen Betrag in Euro eingeben, z. B. 12.500,00 (höchstens zwei "
+                "Nachkommastellen)."
+            ) from exc
+        if value < 0:
+            raise ValueError("Der Betrag darf nicht negativ sein.")
+        if value > MAX_AMOUNT:
+            raise ValueError("Der Betrag ist zu groß.")
+        self.data = value
+
+    def pre_validate(self, form: Any) -> None:
+        if self.required and self.data is None and not self.errors:
+            raise ValueError("Bitte einen Betrag angeben.")
+
+
+class BudgetLineForm(FlaskForm):
+    """Key data of a budget line; amount fields per year are added by :func:`line_form`."""
+
+    product = StringField(
+        "Produkt",
+        validators=[DataRequired("Bitte das Produkt angeben."), Length(max=30)],
+        description="Aus dem Produktrahmen des Landes, z. B. 1.1.1.01.",
+    )
+    cost_center = StringField(
+        "Kostenstelle",
+        validators=[DataRequired("Bitte die Kostenstelle angeben."), Length(max=30)],
+    )
+    account = StringField(
+        "Sachkonto",
+        validators=[DataRequired("Bitte das Sachkonto angeben."), Length(max=30)],
+    )
+    investment_number = StringField(
+        "Investitionsnummer",
+        validators=[Optional(), Length(max=30)],
+        description="Nur bei investiven Haushaltsstellen (Finanzhaushalt).",
+    )
+    kind = SelectField(
+        "Art",
+        choices=[(k.value, k.label) for k in BudgetKind],
+        validators=[DataRequired("Bitte die Art wählen.")],
+    )
+    department_id = SelectField(
+        "Fachbereich / Teilhaushalt",
+        coerce=int,
+        validators=[InputRequired("Bitte einen Fachbereich wählen.")],
+    )
+    name = StringField(
+        "Bezeichnung",
+        validators=[DataRequired("Bitte eine Bezeichnung angeben."), Length(max=200)],
+    )
+    is_active = BooleanField("Aktiv (für neue Kostenpläne auswählbar)", default=True)
+    version_id = HiddenField()
+    submit = SubmitField("Speichern")
+
+    #: Years with an amount field (set by :func:`line_form`).
+    years: list[int] = []
+
+    def amount_fields(self) -> list[tuple[int, Field]]:
+        """(year, field) for every amount field."""
+        return [(y, self[f"amount_{y}"]) for y in self.years]
+
+
+def line_form(
+    years: list[int],
+    budget_year: int,
+    departments: list[tuple[int, str]],
+    **kwargs: Any,
+) -> BudgetLineForm:
+    """A :class:`BudgetLineForm` with one amount field per year of the horizon."""
+
+    class _Form(BudgetLineForm):
+        pass
+
+    for year in years:
+        word = "Ansatz" if year == budget_year else "Planung"
+        setattr(
+            _Form,
+            f"amount_{year}",
+            AmountField(
+                f"{word} {year}",
+                description="Leer lassen, wenn kein Betrag beschlossen ist.",
+            ),
+        )
+    _Form.years = list(years)
+    form = _Form(**kwargs)
+    form.department_id.choices = departments
+    return form
+
+
+class CommitmentForm(FlaskForm):
+    """A new Verpflichtungsermächtigung."""
+
+    granted_year = IntegerField(
+        "Ermächtigt im Haushaltsjahr",
+        validators=[
+            InputRequired("Bitte das Jahr angeben."),
+            NumberRange(2000, 2100, "Bitte ein Jahr zwischen 2000 und 2100 angeben."),
+        ],
+    )
+    due_year = IntegerField(
+        "Fällig im Jahr",
+        validators=[
+            InputRequired("Bitte das Fälligkeitsjahr angeben."),
+            NumberRange(2000, 2110, "Bitte ein gültiges Jahr angeben."),
+        ],
+    )
+    amount = AmountField("Betrag der VE", required=True)
+    submit = SubmitField("VE hinzufügen")
+
+
+class DeleteForm(FlaskForm):
+    """A bare form (CSRF only) for delete buttons."""
+
+    submit = SubmitField("Löschen")
+
+
+class ImportForm(FlaskForm):
+    """Upload of a spreadsheet with approved amounts."""
+
+    file = FileField(
+        "Datei (XLSX oder CSV)",
+        description="Höchstens 5 MB. Spalten wie in der Vorlage.",
+        render_kw={"accept": ".xlsx,.csv,text/csv"},
+    )
+    submit = SubmitField("Prüfen (Vorschau)")
+
+    def validate_file(self, field: FileField) -> None:
+        """A file must be chosen."""
+        from wtforms.validators import ValidationError
+
+        if not field.data or not getattr(field.data, "filename", ""):
+            raise ValidationError("Bitte eine Datei auswählen.")
+
+
+class ImportApplyForm(FlaskForm):
+    """Apply a stored, error-free preview."""
+
+    token = HiddenField(validators=[DataRequired()])
+    submit = SubmitField("Alle Zeilen übernehmen")
+
+
+class RolloverForm(FlaskForm):
+    """Start the next budget year."""
+
+    new_year = IntegerField(
+        "Neues Haushaltsjahr",
+        validators=[InputRequired("Bitte das neue Haushaltsjahr angeben.")],
+    )
+    confirm = BooleanField(
+        "Ich habe geprüft, dass der Haushalt für das neue Jahr beschlossen ist.",
+        validators=[DataRequired("Bitte bestätigen.")],
+    )
+    submit = SubmitField("Haushaltsjahr fortschreiben")

@@ -1,0 +1,505 @@
+"""Budget area (Haushalt): coverage tables, budget lines, VE, exports, import, rollover.
+
+The treasury changes budget data; the coordinating office and leadership read.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import func, select
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from steuerung.extensions import db
+from steuerung.forms.budget import (
+    CommitmentForm,
+    DeleteForm,
+    ImportApplyForm,
+    ImportForm,
+    RolloverForm,
+    line_form,
+)
+from steuerung.models import (
+    BudgetAmount,
+    BudgetKind,
+    BudgetLine,
+    CommitmentAuthorization,
+    Department,
+    Role,
+)
+from steuerung.models.settings import PLANNING_YEARS
+from steuerung.navigation import add_nav_item
+from steuerung.services import budget as budget_service
+from steuerung.services import imports as import_service
+from steuerung.services.coverage import Grouping, coverage_table, measures_by_line
+from steuerung.services.errors import DomainError, StaleObject, ValidationFailed
+from steuerung.services.exports import budget_csv, budget_workbook, year_caption
+from steuerung.services.settings import get_settings
+from steuerung.views.access import role_required
+
+bp = Blueprint("budget", __name__, url_prefix="/haushalt")
+
+add_nav_item("budget.index", "Haushalt", (Role.TREASURY, Role.COORDINATOR, Role.LEADERSHIP), 40)
+add_nav_item("budget.rollover", "Haushaltsjahr", (Role.ADMIN,), 83)
+
+READ = budget_service.BUDGET_READ_ROLES
+EDIT = budget_service.BUDGET_EDIT_ROLES
+
+#: URL names of the views (German) -> grouping.
+VIEWS = {
+    "stelle": Grouping.BUDGET_LINE,
+    "fachbereich": Grouping.DEPARTMENT,
+    "art": Grouping.KIND,
+    "handlungsfeld": Grouping.ACTION_FIELD,
+    "finanzierung": Grouping.FUNDING_SOURCE,
+}
+VIEW_TITLES = {
+    "stelle": "nach Haushaltsstelle",
+    "fachbereich": "nach Fachbereich",
+    "art": "nach Art",
+    "handlungsfeld": "nach Handlungsfeld",
+    "finanzierung": "nach Finanzierung",
+}
+CSV_TABLES = {"massnahmen": "measures", **{k: v.value for k, v in VIEWS.items()}}
+#: Measures shown inside a budget line's details on the overview page.
+MEASURES_PER_LINE = 50
+
+
+def _import_dir() -> Path:
+    return Path(current_app.instance_path) / "imports"
+
+
+def _params() -> dict[str, Any]:
+    """View, scenario and budget year from the query string (invalid values fall back)."""
+    settings = get_settings()
+    view = request.args.get("ansicht", "stelle")
+    if view not in VIEWS:
+        view = "stelle"
+    scenario = request.args.get("szenario") == "1"
+    budget_year = request.args.get("hj", type=int) or settings.budget_year
+    if not 2000 <= budget_year <= 2100 - PLANNING_YEARS:
+        budget_year = settings.budget_year
+    years = [budget_year + i for i in range(PLANNING_YEARS + 1)]
+    return {
+        "view": view,
+        "scenario": scenario,
+        "budget_year": budget_year,
+        "current_year": settings.budget_year,
+        "years": years,
+    }
+
+
+def _year_choices(current_year: int) -> list[int]:
+    """Budget years that can be shown: from the first stored amount up to the current one."""
+    first = db.session.scalar(select(func.min(BudgetAmount.year))) or current_year
+    first = min(first, current_year)
+    return list(range(current_year, max(first, current_year - 10) - 1, -1))
+
+
+def _field_error(form: Any, error: DomainError) -> None:
+    target = getattr(form, error.field or "", None)
+    if target is not None and hasattr(target, "errors"):
+        target.errors = [*target.errors, error.message]
+    else:
+        flash(error.message, "danger")
+
+
+@bp.route("/")
+@role_required(*READ)
+def index() -> str:
+    """The coverage table for the horizon, by the chosen view, optionally as scenario."""
+    params = _params()
+    grouping = VIEWS[params["view"]]
+    table = coverage_table(
+        params["years"],
+        grouping,
+        include_submitted=params["scenario"],
+        with_measures=grouping == Grouping.BUDGET_LINE,
+    )
+    return render_template(
+        "budget/index.html",
+        table=table,
+        captions={y: year_caption(y, params["budget_year"]) for y in params["years"]},
+        views=VIEW_TITLES,
+        year_choices=_year_choices(params["current_year"]),
+        measures_per_line=MEASURES_PER_LINE,
+        can_edit=current_user.role in EDIT,
+        **params,
+    )
+
+
+@bp.route("/export.xlsx")
+@role_required(*READ)
+def export_xlsx() -> Response:
+    """All coverage views and the measures as one XLSX workbook."""
+    params = _params()
+    data = budget_workbook(
+        params["years"],
+        params["budget_year"],
+        include_submitted=params["scenario"],
+        who=f"{current_user.full_name} ({current_user.role.label})",
+        exported_at=datetime.now(UTC).astimezone().replace(tzinfo=None),
+    )
+    suffix = "_szenario" if params["scenario"] else ""
+    return _download(
+        data,
+        f"haushalt_{params['budget_year']}{suffix}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@bp.route("/export.csv")
+@role_required(*READ)
+def export_csv() -> Response:
+    """One view (``tabelle``) as CSV for the finance software."""
+    params = _params()
+    table = request.args.get("tabelle", "massnahmen")
+    if table not in CSV_TABLES:
+        abort(404)
+    data = budget_csv(
+        params["years"],
+        params["budget_year"],
+        CSV_TABLES[table],
+        include_submitted=params["scenario"],
+    )
+    suffix = "_szenario" if params["scenario"] else ""
+    return _download(
+        data, f"haushalt_{table}_{params['budget_year']}{suffix}.csv", "text/csv; charset=utf-8"
+    )
+
+
+def _download(data: bytes, filename: str, mimetype: str) -> Response:
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Budget lines -----------------------------------------------------------------------
+
+
+def _departments() -> list[tuple[int, str]]:
+    return [
+        (d.id, f"{d.code} – {d.name}")
+        for d in db.session.scalars(
+            select(Department).where(Department.is_active.is_(True)).order_by(Department.code)
+        )
+    ]
+
+
+@bp.route("/stellen")
+@role_required(*READ)
+def lines() -> str:
+    """All budget lines with their amounts in the horizon and VE."""
+    settings = get_settings()
+    return render_template(
+        "budget/lines.html",
+        lines=budget_service.budget_lines(),
+        years=settings.horizon,
+        budget_year=settings.budget_year,
+        can_edit=current_user.role in EDIT,
+    )
+
+
+def _line_data(form: Any) -> budget_service.BudgetLineData:
+    return budget_service.BudgetLineData(
+        product=form.product.data or "",
+        cost_center=form.cost_center.data or "",
+        account=form.account.data or "",
+        investment_number=form.investment_number.data or "",
+        kind=BudgetKind(form.kind.data),
+        department_id=form.department_id.data,
+        name=form.name.data or "",
+        is_active=bool(form.is_active.data),
+    )
+
+
+@bp.route("/stellen/neu", methods=["GET", "POST"])
+@role_required(*EDIT)
+def line_new() -> str | Response | tuple[str, int]:
+    """Create a budget line with its amounts for the horizon."""
+    settings = get_settings()
+    form = line_form(settings.horizon, settings.budget_year, _departments())
+    if form.validate_on_submit():
+        try:
+            line = budget_service.save_budget_line(
+                _line_data(form),
+                by=current_user,
+                amounts={y: f.data for y, f in form.amount_fields()},
+            )
+        except DomainError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Haushaltsstelle {line.label} wurde angelegt.", "success")
+            return redirect(url_for("budget.line_detail", line_id=line.id))
+    status = 400 if form.errors else 200
+    return render_template("budget/line_form.html", form=form, line=None), status
+
+
+@bp.route("/stellen/<int:line_id>/bearbeiten", methods=["GET", "POST"])
+@role_required(*EDIT)
+def line_edit(line_id: int) -> str | Response | tuple[str, int]:
+    """Edit a budget line's key data and its amounts for the horizon."""
+    line = db.session.get(BudgetLine, line_id) or abort(404)
+    settings = get_settings()
+    amounts = {a.year: a.approved_amount for a in line.amounts}
+    data = {f"amount_{y}": amounts.get(y) for y in settings.horizon}
+    data.update(kind=line.kind.value, version_id=str(line.version_id))
+    form = line_form(settings.horizon, settings.budget_year, _departments(), obj=line, data=data)
+    if form.validate_on_submit():
+        try:
+            expected = int(form.version_id.data or 0) or None
+        except ValueError:
+            expected = None
+        try:
+            budget_service.save_budget_line(
+                _line_data(form),
+                by=current_user,
+                line=line,
+                amounts={y: f.data for y, f in form.amount_fields()},
+                expected_version=expected,
+            )
+            db.session.commit()
+        except StaleObject as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        except DomainError as error:
+            db.session.rollback()
+            line = db.session.get(BudgetLine, line_id) or abort(404)
+            _field_error(form, error)
+        else:
+            flash(f"Haushaltsstelle {line.label} wurde gespeichert.", "success")
+            return redirect(url_for("budget.line_detail", line_id=line.id))
+    status = 400 if form.errors or request.method == "POST" else 200
+    return render_template("budget/line_form.html", form=form, line=line), status
+
+
+@bp.route("/stellen/<int:line_id>")
+@role_required(*READ)
+def line_detail(line_id: int) -> str:
+    """One budget line: amounts of all years (old ones too), VE, coverage and measures."""
+    line = db.session.get(BudgetLine, line_id) or abort(404)
+    params = _params()
+    table = coverage_table(
+        params["years"],
+        Grouping.BUDGET_LINE,
+        include_submitted=params["scenario"],
+        department_id=line.department_id,
+    )
+    row = next((r for r in table.rows if r.key == line.id), None)
+    measures = measures_by_line(
+        params["years"], include_submitted=params["scenario"], line_ids=[line.id]
+    ).get(line.id, [])
+    return render_template(
+        "budget/line_detail.html",
+        line=line,
+        row=row,
+        measures=measures,
+        captions={y: year_caption(y, params["budget_year"]) for y in params["years"]},
+        commitment_form=CommitmentForm(
+            data={"granted_year": params["current_year"], "due_year": params["current_year"] + 1}
+        ),
+        delete_form=DeleteForm(),
+        can_edit=current_user.role in EDIT,
+        **params,
+    )
+
+
+@bp.route("/stellen/<int:line_id>/ve", methods=["POST"])
+@role_required(*EDIT)
+def commitment_add(line_id: int) -> str | Response | tuple[str, int]:
+    """Add a VE to a budget line."""
+    line = db.session.get(BudgetLine, line_id) or abort(404)
+    form = CommitmentForm()
+    if form.validate_on_submit():
+        try:
+            budget_service.add_commitment(
+                line, form.granted_year.data, form.due_year.data, form.amount.data, by=current_user
+            )
+        except DomainError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            flash("Die Verpflichtungsermächtigung wurde gespeichert.", "success")
+            return redirect(url_for("budget.line_detail", line_id=line.id) + "#ve")
+    params = _params()
+    return (
+        render_template(
+            "budget/commitment_form.html", form=form, line=line, budget_year=params["budget_year"]
+        ),
+        400,
+    )
+
+
+@bp.route("/ve/<int:commitment_id>/loeschen", methods=["POST"])
+@role_required(*EDIT)
+def commitment_delete(commitment_id: int) -> Response:
+    """Delete a VE."""
+    commitment = db.session.get(CommitmentAuthorization, commitment_id) or abort(404)
+    line_id = commitment.budget_line_id
+    form = DeleteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    budget_service.delete_commitment(commitment, by=current_user)
+    db.session.commit()
+    flash("Die Verpflichtungsermächtigung wurde gelöscht.", "success")
+    return redirect(url_for("budget.line_detail", line_id=line_id) + "#ve")
+
+
+# --- Import -----------------------------------------------------------------------------
+
+
+def _import_page(form: ImportForm, status: int = 200, **context: Any) -> tuple[str, int]:
+    settings = get_settings()
+    context.setdefault("preview", None)
+    context.setdefault("apply_form", None)
+    context.setdefault("file_error", None)
+    return (
+        render_template(
+            "budget/import.html",
+            form=form,
+            horizon=settings.horizon,
+            **context,
+        ),
+        status,
+    )
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@role_required(*EDIT)
+def import_upload() -> tuple[str, int]:
+    """Upload a spreadsheet and show the validated preview (nothing is written)."""
+    form = ImportForm()
+    if request.method == "GET":
+        return _import_page(form)
+    if not form.validate_on_submit():
+        return _import_page(form, 400)
+    upload = form.file.data
+    data = upload.read(import_service.MAX_IMPORT_BYTES + 1)
+    try:
+        preview = import_service.preview_file(upload.filename, data, get_settings().horizon)
+    except import_service.ImportRejected as error:
+        form.file.errors = [*form.file.errors, error.message]
+        return _import_page(form, 400, file_error=error.message)
+    apply_form = None
+    if preview.ok:
+        token = import_service.store_preview(
+            preview, user_id=current_user.id, storage_dir=_import_dir()
+        )
+        apply_form = ImportApplyForm(formdata=None, data={"token": token})
+    db.session.rollback()  # the preview only reads
+    return _import_page(
+        form,
+        200 if preview.ok else 400,
+        preview=preview,
+        apply_form=apply_form,
+        filename=upload.filename,
+    )
+
+
+@bp.route("/import/uebernehmen", methods=["POST"])
+@role_required(*EDIT)
+def import_apply() -> Response | tuple[str, int]:
+    """Apply a stored preview in one transaction (all rows or none)."""
+    apply_form = ImportApplyForm()
+    if not apply_form.validate_on_submit():
+        flash("Die Übernahme war nicht möglich. Bitte die Datei erneut hochladen.", "danger")
+        return redirect(url_for("budget.import_upload"))
+    token = apply_form.token.data
+    preview = None
+    try:
+        preview = import_service.load_preview(
+            token, user_id=current_user.id, storage_dir=_import_dir()
+        )
+        result = import_service.apply_import(preview, by=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        if preview is not None:
+            return _import_page(ImportForm(), 400, preview=preview, file_error=error.message)
+        flash(error.message, "danger")
+        return redirect(url_for("budget.import_upload"))
+    db.session.commit()
+    import_service.discard_preview(token, storage_dir=_import_dir())
+    flash(
+        f"Import übernommen: {result.changed} Beträge geändert oder neu, "
+        f"{result.unchanged} unverändert, {result.created_lines} Haushaltsstellen neu angelegt.",
+        "success",
+    )
+    return redirect(url_for("budget.lines"))
+
+
+@bp.route("/import/vorlage.<fmt>")
+@role_required(*EDIT)
+def import_template(fmt: str) -> Response:
+    """The template file for the import (XLSX or CSV)."""
+    horizon = get_settings().horizon
+    if fmt == "xlsx":
+        return _download(
+            import_service.template_xlsx(horizon),
+            "vorlage_ansaetze.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    if fmt == "csv":
+        return _download(
+            import_service.template_csv(horizon), "vorlage_ansaetze.csv", "text/csv; charset=utf-8"
+        )
+    abort(404)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
+    """An upload above the app's limit: a clear message on the import page."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    message = (
+        "Die Datei ist zu groß. Erlaubt sind höchstens "
+        f"{import_service.MAX_IMPORT_BYTES // (1024 * 1024)} MB"
+        + (f" (Obergrenze der Anwendung: {limit // (1024 * 1024)} MB)." if limit else ".")
+    )
+    form = ImportForm(formdata=None)
+    form.file.errors = [message]
+    return _import_page(form, 413, file_error=message)
+
+
+# --- Budget year ------------------------------------------------------------------------
+
+
+@bp.route("/haushaltsjahr", methods=["GET", "POST"])
+@role_required(*budget_service.ROLLOVER_ROLES)
+def rollover() -> str | Response | tuple[str, int]:
+    """Move the budget year (and so the horizon) one year forward."""
+    settings = get_settings()
+    form = RolloverForm(data={"new_year": settings.budget_year + 1})
+    if form.validate_on_submit():
+        old_year = settings.budget_year
+        try:
+            budget_service.roll_budget_year(by=current_user, new_year=form.new_year.data)
+        except ValidationFailed as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                f"Das Haushaltsjahr ist jetzt {form.new_year.data}. Die Zahlen von {old_year} "
+                f"bleiben unter „Haushalt“ (Auswahl Haushaltsjahr {old_year}) lesbar.",
+                "success",
+            )
+            return redirect(url_for("budget.index"))
+    status = 400 if form.errors else 200
+    return render_template("budget/rollover.html", form=form, settings=settings), status
