@@ -27,3 +27,247 @@ def figure_json(figure: go.Figure) -> str:
     """Serialise a figure for embedding; ``</`` is escaped so it cannot end the script tag."""
     figure.update_layout(**BASE_LAYOUT)
     return json.dumps(figure.to_plotly_json(), cls=PlotlyJSONEncoder).replace("</", "<\\/")
+
+
+# --- Dashboard (issue 6): each function takes a dataclass of services/dashboard.py ---------
+
+#: Colours of the lifecycle states (stacked bars); distinguishable, with readable contrast.
+STATUS_COLOURS: dict[str, str] = {
+    "draft": "#adb5bd",
+    "submitted": "#6f42c1",
+    "under_review": "#9b59b6",
+    "returned": "#fd7e14",
+    "approved": "#0d6efd",
+    "in_progress": "#1f5fa8",
+    "completed": "#1e7b34",
+    "deferred": "#6c757d",
+    "rejected": "#b02a37",
+    "cancelled": "#495057",
+}
+#: Traffic-light colours (same as the CSS classes .light-*), grey for "no report".
+LIGHT_COLOURS: dict[str, str] = {
+    "green": "#1e7b34",
+    "yellow": "#ffd43b",
+    "red": "#b02a37",
+    "kein Bericht": "#adb5bd",
+}
+#: Colours of the priority classes in the bubble chart.
+PRIORITY_COLOURS: dict[str, str] = {"A": "#1e7b34", "B": "#1f5fa8", "C": "#fd7e14", "–": "#6c757d"}
+_DAY_MS = 86_400_000
+
+
+def _empty_annotation(figure: go.Figure, text: str = "Keine Daten für diese Auswahl") -> None:
+    """Show a centred note instead of empty axes."""
+    figure.update_layout(
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        annotations=[
+            {"text": text, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}
+        ],
+    )
+
+
+def dashboard_status_by_field(data: Any) -> str:
+    """Stacked bars: one bar per field of action, one segment per status (``StatusByField``)."""
+    figure = go.Figure()
+    labels = [label for label, _ in data.fields]
+    for status in data.statuses:
+        figure.add_bar(
+            name=status.label,
+            x=labels,
+            y=[data.counts.get(label, {}).get(status, 0) for label in labels],
+            marker_color=STATUS_COLOURS.get(status.value, "#6c757d"),
+            hovertemplate="%{x}<br>" + status.label + ": %{y}<extra></extra>",
+        )
+    figure.update_layout(
+        barmode="stack",
+        height=380,
+        yaxis_title="Maßnahmen",
+        legend={"orientation": "h", "y": -0.2},
+    )
+    if not labels:
+        _empty_annotation(figure)
+    return figure_json(figure)
+
+
+def dashboard_coverage(data: Any) -> str:
+    """Demand and approved per year (bars) with the coverage ratio (line, right axis)."""
+    years = [str(row.year) for row in data.years]
+    figure = go.Figure()
+    figure.add_bar(
+        name="Bedarf",
+        x=years,
+        y=[float(row.demand) for row in data.years],
+        marker_color="#1f5fa8",
+        hovertemplate="%{x}: %{y:,.2f} €<extra>Bedarf</extra>",
+    )
+    figure.add_bar(
+        name="Ansatz",
+        x=years,
+        y=[float(row.approved) for row in data.years],
+        marker_color="#1e7b34",
+        hovertemplate="%{x}: %{y:,.2f} €<extra>Ansatz</extra>",
+    )
+    figure.add_scatter(
+        name="Deckungsgrad (%)",
+        x=years,
+        y=[float(row.ratio) if row.ratio is not None else None for row in data.years],
+        mode="lines+markers",
+        yaxis="y2",
+        line={"color": "#b02a37"},
+        hovertemplate="%{x}: %{y:,.1f} %<extra>Deckungsgrad</extra>",
+    )
+    figure.update_layout(
+        barmode="group",
+        height=380,
+        xaxis={"type": "category"},
+        yaxis={"title": "Euro", "tickformat": ",.0f"},
+        yaxis2={
+            "title": "Deckungsgrad (%)",
+            "overlaying": "y",
+            "side": "right",
+            "rangemode": "tozero",
+        },
+        legend={"orientation": "h", "y": -0.2},
+        margin={"r": 70},
+    )
+    return figure_json(figure)
+
+
+def dashboard_lights(data: Any) -> str:
+    """Horizontal stacked bars: departments x overall light of the latest report."""
+    names = {"green": "Grün", "yellow": "Gelb", "red": "Rot", "kein Bericht": "Kein Bericht"}
+    figure = go.Figure()
+    for key in data.keys:
+        figure.add_bar(
+            name=names[key],
+            y=data.departments,
+            x=[data.counts.get(d, {}).get(key, 0) for d in data.departments],
+            orientation="h",
+            marker_color=LIGHT_COLOURS[key],
+            hovertemplate="%{y}<br>" + names[key] + ": %{x}<extra></extra>",
+        )
+    figure.update_layout(
+        barmode="stack",
+        height=max(260, 60 + 34 * len(data.departments)),
+        xaxis_title="Maßnahmen (freigegeben / in Umsetzung)",
+        yaxis={"autorange": "reversed", "automargin": True},
+        legend={"orientation": "h", "y": -0.25},
+    )
+    if not data.departments:
+        _empty_annotation(figure)
+    return figure_json(figure)
+
+
+def dashboard_roadmap(data: Any) -> str:
+    """Timeline: a bar from start to end per measure, milestones as diamonds (``Roadmap``)."""
+    labels = [f"{item.reference} {item.title[:40]}" for item in data.items]
+    figure = go.Figure()
+    figure.add_bar(
+        name="Laufzeit",
+        y=labels,
+        base=[item.start_date.isoformat() for item in data.items],
+        x=[((item.end_date - item.start_date).days + 1) * _DAY_MS for item in data.items],
+        orientation="h",
+        marker_color=[STATUS_COLOURS.get(item.status.value, "#1f5fa8") for item in data.items],
+        customdata=[
+            [item.status.label, f"{item.start_date:%d.%m.%Y}", f"{item.end_date:%d.%m.%Y}"]
+            for item in data.items
+        ],
+        hovertemplate="%{y}<br>%{customdata[0]}: %{customdata[1]} – %{customdata[2]}"
+        "<extra></extra>",
+    )
+    stones = [
+        (label, m) for label, item in zip(labels, data.items, strict=True) for m in item.milestones
+    ]
+    if stones:
+        figure.add_scatter(
+            name="Meilenstein",
+            y=[label for label, _ in stones],
+            x=[m.due_date.isoformat() for _, m in stones],
+            mode="markers",
+            marker={
+                "symbol": "diamond",
+                "size": 11,
+                "color": ["#1e7b34" if m.done_on else "#f5b800" for _, m in stones],
+                "line": {"color": "#212529", "width": 1},
+            },
+            text=[
+                f"{m.title} ({m.due_date:%d.%m.%Y}{', erreicht' if m.done_on else ''})"
+                for _, m in stones
+            ],
+            hovertemplate="%{text}<extra></extra>",
+        )
+    figure.update_layout(
+        height=max(260, 80 + 26 * len(labels)),
+        xaxis={"type": "date", "tickformat": "%m/%Y"},
+        yaxis={"autorange": "reversed", "automargin": True, "type": "category"},
+        showlegend=bool(stones),
+        legend={"orientation": "h", "y": -0.15},
+        margin={"l": 20},
+    )
+    if not labels:
+        _empty_annotation(figure)
+    return figure_json(figure)
+
+
+def dashboard_goal_matrix(data: Any) -> str:
+    """Heatmap: goals of the agenda x status groups, cell = number of linked measures."""
+    goals = [f"{g.code} {g.title[:35]}" for g in data.goals]
+    figure = go.Figure()
+    if goals:
+        figure.add_heatmap(
+            x=data.groups,
+            y=goals,
+            z=[g.counts for g in data.goals],
+            colorscale=[[0, "#f8f9fa"], [1, "#1f5fa8"]],
+            texttemplate="%{z}",
+            hovertemplate="%{y}<br>%{x}: %{z} Maßnahmen<extra></extra>",
+            colorbar={"title": {"text": "Maßnahmen"}},
+            xgap=2,
+            ygap=2,
+        )
+    figure.update_layout(
+        height=max(260, 90 + 28 * len(goals)),
+        yaxis={"autorange": "reversed", "automargin": True, "type": "category"},
+        xaxis={"side": "top", "type": "category"},
+        margin={"t": 60, "l": 20},
+    )
+    if not goals:
+        _empty_annotation(figure, "Keine Agenda mit Zielen vorhanden")
+    return figure_json(figure)
+
+
+def dashboard_bubble(data: Any) -> str:
+    """Portfolio bubbles: score (x) vs horizon cost (y), size = running costs, colour = class."""
+    figure = go.Figure()
+    largest = max((float(p.running_costs) for p in data.points), default=0.0) or 1.0
+    for klass in ("A", "B", "C", "–"):
+        points = [p for p in data.points if p.priority_class == klass]
+        if not points:
+            continue
+        figure.add_scatter(
+            name=f"Klasse {klass}" if klass != "–" else "ohne Klasse",
+            x=[float(p.score) for p in points],
+            y=[float(p.cost) for p in points],
+            mode="markers",
+            marker={
+                "size": [10 + 30 * (float(p.running_costs) / largest) for p in points],
+                "color": PRIORITY_COLOURS[klass],
+                "opacity": 0.75,
+                "line": {"color": "#212529", "width": 1},
+            },
+            text=[f"{p.reference} {p.title}" for p in points],
+            customdata=[float(p.running_costs) for p in points],
+            hovertemplate="%{text}<br>Punkte: %{x:,.1f}<br>Kosten: %{y:,.2f} €"
+            "<br>Folgekosten/Jahr: %{customdata:,.2f} €<extra></extra>",
+        )
+    figure.update_layout(
+        height=420,
+        xaxis={"title": "Punktzahl (0–100)", "range": [-5, 105]},
+        yaxis={"title": "Kosten im Planungszeitraum (Euro)", "tickformat": ",.0f"},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    if not data.points:
+        _empty_annotation(figure, "Keine bewerteten Maßnahmen für diese Auswahl")
+    return figure_json(figure)

@@ -1,0 +1,245 @@
+"""Sachstandsbericht for the council: summary, budget coverage, measures by field of action.
+
+The same data feeds a printable HTML page and a PDF rendered with WeasyPrint. The PDF holds
+no JavaScript: its charts are tables and static SVG drawn by the template. WeasyPrint may
+fetch nothing from outside (only ``data:`` URLs); the stylesheet is handed over as text.
+
+Which measures are listed: every measure the filters select except drafts and those
+returned for questions (internal states), grouped by the field of action of their first goal
+(as on the dashboard), ordered by rank within a field; at most ``MAX_LISTED`` rows, the
+report states how many were left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from steuerung.extensions import db
+from steuerung.models import (
+    ActionField,
+    Department,
+    Measure,
+    MeasureCategory,
+    MeasureStatus,
+    TrafficLight,
+    User,
+)
+from steuerung.services.dashboard import (
+    NO_FIELD,
+    CoverageChart,
+    DashboardFilters,
+    Summary,
+    Tiles,
+    coverage_chart,
+    latest_reports,
+    measure_conditions,
+    primary_field_expr,
+    rank_order,
+    summary,
+    tiles,
+)
+from steuerung.services.settings import get_settings
+
+#: At most this many measures are listed (a council report of thousands of rows helps nobody).
+MAX_LISTED = 400
+#: States not shown to the council (internal to the administration).
+INTERNAL_STATUSES = (MeasureStatus.DRAFT, MeasureStatus.RETURNED)
+#: The print stylesheet shared by the HTML page and the PDF.
+PRINT_CSS = Path(__file__).resolve().parent.parent / "static" / "css" / "print.css"
+
+
+@dataclass
+class ReportMeasure:
+    """One measure in the report's list."""
+
+    reference: str
+    title: str
+    department: str
+    owner: str
+    status: MeasureStatus
+    end_date: date | None
+    reported_on: date | None
+    schedule_light: TrafficLight | None
+    cost_light: TrafficLight | None
+    scope_light: TrafficLight | None
+    overall_light: TrafficLight | None
+    progress: int | None
+
+
+@dataclass
+class FieldSection:
+    """The measures of one field of action."""
+
+    name: str
+    measures: list[ReportMeasure] = field(default_factory=list)
+
+
+@dataclass
+class CouncilReport:
+    """Everything the Sachstandsbericht shows."""
+
+    kommune_name: str
+    created_on: date
+    budget_year: int
+    filter_text: str
+    tiles: Tiles
+    summary: Summary
+    status_rows: list[tuple[str, int]]
+    coverage: CoverageChart
+    sections: list[FieldSection]
+    listed: int
+    total: int
+    limit: int = MAX_LISTED
+
+    @property
+    def left_out(self) -> int:
+        """Measures not listed because of ``limit``."""
+        return self.total - self.listed
+
+    @property
+    def max_status_count(self) -> int:
+        """Largest status count (scale of the SVG bars)."""
+        return max((count for _, count in self.status_rows), default=0)
+
+    @property
+    def max_money(self) -> float:
+        """Largest demand or approved amount of the years (scale of the SVG bars)."""
+        values = [float(v) for row in self.coverage.years for v in (row.demand, row.approved)]
+        return max(values, default=0.0)
+
+
+def _filter_text(filters: DashboardFilters) -> str:
+    """The filters in words for the report's header."""
+    parts = []
+    if filters.department_id is not None:
+        dept = db.session.get(Department, filters.department_id)
+        parts.append(f"Fachbereich {dept.code} {dept.name}" if dept else "")
+    if filters.action_field_id is not None:
+        action_field = db.session.get(ActionField, filters.action_field_id)
+        parts.append(f"Handlungsfeld {action_field.name}" if action_field else "")
+    if filters.category is not None:
+        parts.append(f"Kategorie {MeasureCategory(filters.category).label}")
+    if filters.year is not None:
+        parts.append(f"Jahr {filters.year}")
+    parts = [p for p in parts if p]
+    return "; ".join(parts) if parts else "alle Maßnahmen"
+
+
+def measure_sections(
+    filters: DashboardFilters, user: User | None, limit: int = MAX_LISTED
+) -> tuple[list[FieldSection], int, int]:
+    """Measures by field of action with their latest lights; (sections, listed, total).
+
+    Two queries: the count and the list (one row per measure with its first goal's field,
+    department, owner and latest status report joined in SQL).
+    """
+    conditions = [*measure_conditions(filters, user), Measure.status.not_in(INTERNAL_STATUSES)]
+    total = db.session.scalar(select(func.count(Measure.id)).where(*conditions)) or 0
+    latest = latest_reports(conditions)
+    owner = aliased(User)
+    inner = (
+        select(
+            Measure.id.label("id"),
+            primary_field_expr().label("field_id"),
+        )
+        .where(*conditions)
+        .subquery("measure_fields")
+    )
+    rows = db.session.execute(
+        select(
+            Measure.id,
+            Measure.title,
+            Measure.status,
+            Measure.end_date,
+            Department.code,
+            owner.full_name,
+            ActionField.name,
+            latest.c.reported_on,
+            latest.c.schedule_light,
+            latest.c.cost_light,
+            latest.c.scope_light,
+            latest.c.overall,
+            latest.c.progress_percent,
+        )
+        .join(inner, inner.c.id == Measure.id)
+        .join(Department, Department.id == Measure.department_id)
+        .outerjoin(owner, owner.id == Measure.owner_id)
+        .outerjoin(ActionField, ActionField.id == inner.c.field_id)
+        .outerjoin(latest, latest.c.measure_id == Measure.id)
+        .order_by(
+            ActionField.id.is_(None),
+            ActionField.agenda_id.desc(),
+            ActionField.position,
+            ActionField.id,
+            *rank_order(),
+        )
+        .limit(limit)
+    ).all()
+    sections: list[FieldSection] = []
+    for row in rows:
+        name = row[6] or NO_FIELD
+        if not sections or sections[-1].name != name:
+            sections.append(FieldSection(name))
+
+        def light(value: object) -> TrafficLight | None:
+            return TrafficLight(value) if value is not None else None
+
+        sections[-1].measures.append(
+            ReportMeasure(
+                reference=f"M-{row[0]:04d}",
+                title=row[1],
+                department=row[4],
+                owner=row[5] or "– fehlt –",
+                status=MeasureStatus(row[2]),
+                end_date=row[3],
+                reported_on=row[7],
+                schedule_light=light(row[8]),
+                cost_light=light(row[9]),
+                scope_light=light(row[10]),
+                overall_light=light(row[11]),
+                progress=row[12],
+            )
+        )
+    return sections, len(rows), total
+
+
+def build_council_report(
+    filters: DashboardFilters, user: User | None, today: date | None = None
+) -> CouncilReport:
+    """Collect the Sachstandsbericht for ``filters`` (constant number of queries)."""
+    today = today or date.today()
+    settings = get_settings()
+    tile_data = tiles(filters, user, today)
+    sections, listed, total = measure_sections(filters, user)
+    return CouncilReport(
+        kommune_name=settings.kommune_name,
+        created_on=today,
+        budget_year=settings.budget_year,
+        filter_text=_filter_text(filters),
+        tiles=tile_data,
+        summary=summary(filters, user, tile_data),
+        status_rows=[
+            (status.label, tile_data.status_counts[status])
+            for status in MeasureStatus
+            if tile_data.status_counts.get(status)
+        ],
+        coverage=coverage_chart(filters),
+        sections=sections,
+        listed=listed,
+        total=total,
+    )
+
+
+def render_pdf(html: str) -> bytes:
+    """Render the report's HTML to PDF with WeasyPrint; nothing is fetched from outside."""
+    from weasyprint import CSS, HTML, URLFetcher
+
+    fetcher = URLFetcher(allowed_protocols={"data"})
+    stylesheet = CSS(string=PRINT_CSS.read_text(encoding="utf-8"), url_fetcher=fetcher)
+    document = HTML(string=html, url_fetcher=fetcher)
+    return document.write_pdf(stylesheets=[stylesheet])

@@ -1,0 +1,1034 @@
+"""Dashboard figures for the coordinating office and leadership: all aggregates in SQL.
+
+Every tile and chart has its own dataclass with a ``table()`` that yields the same data as a
+:class:`DataTable` – the accessible twin on the page and the CSV download use that table.
+The number of queries does not depend on the number of measures (each figure is one or two
+``GROUP BY`` queries; per-measure details are only read for a fixed number of measures).
+
+Definitions (shown on the page, too):
+
+* **Filters** apply to every figure. *Fachbereich*: the measure's submitting department.
+  *Handlungsfeld*: the measure is linked to at least one goal of that field.
+  *Kategorie*: the measure's category. *Jahr*: the measure's runtime touches that year
+  (measures without start or end date count as touching it); the money figures use that
+  year instead of the budget year.
+* **Handlungsfeld of a measure** (stacked bars): a measure linked to goals of several fields
+  counts once, for the field of its first goal (goals ordered by code, as in the register);
+  measures without a goal count under "ohne Handlungsfeld".
+* **Ampel**: the latest status report (latest ``reported_on``, then latest entry) of each
+  measure that owes reports (approved or in progress); its overall light is the worst of the
+  three lights; "rot" = at least one red light.
+* **Ohne Verantwortliche/n**: measures not completed, rejected or cancelled whose owner is
+  missing or deactivated.
+* **Roadmap**: approved and in-progress measures with start and end date, the
+  ``ROADMAP_LIMIT`` highest ranked (manual rank first, then score, then number).
+* **Portfolio**: scored measures, the ``PORTFOLIO_LIMIT`` highest ranked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.orm import aliased
+
+from steuerung.extensions import db
+from steuerung.models import (
+    COUNTING_STATUSES,
+    ActionField,
+    Agenda,
+    AgendaStatus,
+    CostPlanEntry,
+    Department,
+    Goal,
+    Measure,
+    MeasureCategory,
+    MeasureStatus,
+    Milestone,
+    StatusReport,
+    TrafficLight,
+    User,
+    measure_goals,
+)
+from steuerung.models.budget import MAX_YEAR, MIN_YEAR
+from steuerung.services.permissions import visible_measures_filter
+from steuerung.services.reports import REPORTING_STATUSES
+from steuerung.services.settings import get_settings
+
+#: How many measures the roadmap shows at most.
+ROADMAP_LIMIT = 30
+#: How many measures the portfolio bubble chart shows at most.
+PORTFOLIO_LIMIT = 100
+#: How many red measures the leadership summary names.
+SUMMARY_NAMES = 5
+#: States in which a measure should have an owner.
+CLOSED_STATUSES = (MeasureStatus.COMPLETED, MeasureStatus.REJECTED, MeasureStatus.CANCELLED)
+#: States shown on the roadmap.
+ROADMAP_STATUSES = COUNTING_STATUSES
+#: Status groups of the goal coverage matrix (rejected and cancelled measures cover nothing).
+GOAL_GROUPS: list[tuple[str, tuple[MeasureStatus, ...]]] = [
+    (
+        "in Planung",
+        (
+            MeasureStatus.DRAFT,
+            MeasureStatus.SUBMITTED,
+            MeasureStatus.UNDER_REVIEW,
+            MeasureStatus.RETURNED,
+            MeasureStatus.DEFERRED,
+        ),
+    ),
+    ("freigegeben / in Umsetzung", (MeasureStatus.APPROVED, MeasureStatus.IN_PROGRESS)),
+    ("abgeschlossen", (MeasureStatus.COMPLETED,)),
+]
+#: Label of measures without a linked goal.
+NO_FIELD = "ohne Handlungsfeld"
+#: Label of reporting measures without any status report.
+NO_REPORT = "kein Bericht"
+
+
+# --------------------------------------------------------------------------- tables
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a data table; ``kind`` tells the page how to format it."""
+
+    label: str
+    #: "text", "int", "money", "percent" or "date".
+    kind: str = "text"
+
+
+@dataclass
+class DataTable:
+    """The twin of a chart: the same data as rows (page table and CSV download)."""
+
+    columns: list[Column]
+    rows: list[list[Any]]
+
+    @property
+    def headers(self) -> list[str]:
+        """Column labels."""
+        return [c.label for c in self.columns]
+
+
+# --------------------------------------------------------------------------- filters
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    """The filters of the dashboard (all optional); they live in the URL."""
+
+    department_id: int | None = None
+    action_field_id: int | None = None
+    category: MeasureCategory | None = None
+    year: int | None = None
+
+    @property
+    def active(self) -> bool:
+        """True if any filter is set."""
+        return any(
+            v is not None
+            for v in (self.department_id, self.action_field_id, self.category, self.year)
+        )
+
+    def as_args(self) -> dict[str, str]:
+        """URL query arguments for links (CSV downloads, report)."""
+        args: dict[str, str] = {}
+        if self.department_id is not None:
+            args["fachbereich"] = str(self.department_id)
+        if self.action_field_id is not None:
+            args["handlungsfeld"] = str(self.action_field_id)
+        if self.category is not None:
+            args["kategorie"] = self.category.value
+        if self.year is not None:
+            args["jahr"] = str(self.year)
+        return args
+
+
+@dataclass
+class FilterOptions:
+    """Choices of the filter form."""
+
+    departments: list[tuple[int, str]]
+    action_fields: list[tuple[int, str]]
+    categories: list[tuple[str, str]]
+    years: list[int]
+
+
+def filter_options(budget_year: int) -> FilterOptions:
+    """Departments, fields of action of the current agenda, categories and years (2 queries)."""
+    departments = [
+        (row.id, f"{row.code} – {row.name}")
+        for row in db.session.execute(
+            select(Department.id, Department.code, Department.name).order_by(Department.code)
+        )
+    ]
+    agenda_id = current_agenda_id_subquery()
+    fields = [
+        (row.id, row.name)
+        for row in db.session.execute(
+            select(ActionField.id, ActionField.name)
+            .where(ActionField.agenda_id == agenda_id)
+            .order_by(ActionField.position, ActionField.id)
+        )
+    ]
+    categories = [(c.value, c.label) for c in MeasureCategory]
+    years = [budget_year - 1 + i for i in range(5)]
+    return FilterOptions(departments, fields, categories, years)
+
+
+def parse_filters(
+    args: Mapping[str, str], options: FilterOptions
+) -> tuple[DashboardFilters, dict[str, str]]:
+    """Read the filters from URL arguments; invalid values are dropped with a German message.
+
+    Returns the valid filters and a dict ``{argument: message}`` of the rejected ones.
+    """
+    errors: dict[str, str] = {}
+
+    def _int(name: str) -> int | None:
+        raw = (args.get(name) or "").strip()
+        if not raw:
+            return None
+        try:
+            return int(raw)
+        except ValueError:
+            return None
+
+    department_id = _int("fachbereich")
+    if (args.get("fachbereich") or "").strip() and department_id not in {
+        d for d, _ in options.departments
+    }:
+        errors["fachbereich"] = "Diesen Fachbereich gibt es nicht."
+        department_id = None
+
+    action_field_id = _int("handlungsfeld")
+    if (args.get("handlungsfeld") or "").strip() and action_field_id not in {
+        f for f, _ in options.action_fields
+    }:
+        errors["handlungsfeld"] = "Dieses Handlungsfeld gibt es in der aktuellen Agenda nicht."
+        action_field_id = None
+
+    category: MeasureCategory | None = None
+    raw_category = (args.get("kategorie") or "").strip()
+    if raw_category:
+        try:
+            category = MeasureCategory(raw_category)
+        except ValueError:
+            errors["kategorie"] = "Diese Kategorie gibt es nicht."
+
+    year = _int("jahr")
+    if (args.get("jahr") or "").strip() and (year is None or not MIN_YEAR <= year <= MAX_YEAR):
+        errors["jahr"] = f"Bitte ein Jahr zwischen {MIN_YEAR} und {MAX_YEAR} angeben."
+        year = None
+
+    return DashboardFilters(department_id, action_field_id, category, year), errors
+
+
+def measure_conditions(filters: DashboardFilters, user: User | None) -> list[ColumnElement[bool]]:
+    """SQL conditions on ``Measure`` for the filters (and what ``user`` may read)."""
+    conditions: list[ColumnElement[bool]] = [
+        visible_measures_filter(user) if user is not None else true()
+    ]
+    if filters.department_id is not None:
+        conditions.append(Measure.department_id == filters.department_id)
+    if filters.category is not None:
+        conditions.append(Measure.category == filters.category)
+    if filters.action_field_id is not None:
+        conditions.append(
+            exists(
+                select(measure_goals.c.goal_id)
+                .join(Goal, Goal.id == measure_goals.c.goal_id)
+                .where(
+                    measure_goals.c.measure_id == Measure.id,
+                    Goal.action_field_id == filters.action_field_id,
+                )
+            )
+        )
+    if filters.year is not None:
+        conditions.append(
+            and_(
+                or_(Measure.start_date.is_(None), Measure.start_date <= date(filters.year, 12, 31)),
+                or_(Measure.end_date.is_(None), Measure.end_date >= date(filters.year, 1, 1)),
+            )
+        )
+    return conditions
+
+
+def primary_field_expr() -> Any:
+    """Correlated subquery: the field of action of a measure's first goal (by goal code)."""
+    return (
+        select(Goal.action_field_id)
+        .join(measure_goals, measure_goals.c.goal_id == Goal.id)
+        .where(measure_goals.c.measure_id == Measure.id)
+        .order_by(Goal.code, Goal.id)
+        .limit(1)
+        .correlate(Measure)
+        .scalar_subquery()
+    )
+
+
+def rank_order() -> list[Any]:
+    """Portfolio order: manual rank first, then score (highest first), then number."""
+    return [
+        Measure.rank_override.is_(None),
+        Measure.rank_override,
+        Measure.score.is_(None),
+        Measure.score.desc(),
+        Measure.id,
+    ]
+
+
+def latest_reports(conditions: list[ColumnElement[bool]]) -> Any:
+    """Subquery: the latest status report of each reporting measure matching ``conditions``.
+
+    Columns: measure_id, reported_on, progress_percent, the three lights and ``overall``
+    (worst light). Uses a window function (SQLite >= 3.25, PostgreSQL).
+    """
+    position = (
+        func.row_number()
+        .over(
+            partition_by=StatusReport.measure_id,
+            order_by=(StatusReport.reported_on.desc(), StatusReport.id.desc()),
+        )
+        .label("position")
+    )
+    lights = (StatusReport.schedule_light, StatusReport.cost_light, StatusReport.scope_light)
+    overall = case(
+        (or_(*(light == TrafficLight.RED for light in lights)), TrafficLight.RED.value),
+        (or_(*(light == TrafficLight.YELLOW for light in lights)), TrafficLight.YELLOW.value),
+        else_=TrafficLight.GREEN.value,
+    ).label("overall")
+    ranked = (
+        select(
+            StatusReport.measure_id,
+            StatusReport.reported_on,
+            StatusReport.progress_percent,
+            StatusReport.schedule_light,
+            StatusReport.cost_light,
+            StatusReport.scope_light,
+            overall,
+            position,
+        )
+        .join(Measure, Measure.id == StatusReport.measure_id)
+        .where(Measure.status.in_(REPORTING_STATUSES), *conditions)
+        .subquery("ranked_reports")
+    )
+    return select(ranked).where(ranked.c.position == 1).subquery("latest_reports")
+
+
+# --------------------------------------------------------------------------- tiles
+
+
+@dataclass
+class Tiles:
+    """The key figures at the top of the dashboard."""
+
+    total: int
+    status_counts: dict[MeasureStatus, int]
+    red_lights: int
+    overdue_reports: int
+    without_owner: int
+    year: int
+    demand: Decimal
+    approved: Decimal
+    #: Approved / demand in percent; None without demand.
+    coverage_ratio: Decimal | None
+    coverage_status: str
+
+    @property
+    def status_list(self) -> list[tuple[MeasureStatus, int]]:
+        """States with at least one measure, in lifecycle order."""
+        return [(s, self.status_counts[s]) for s in MeasureStatus if self.status_counts.get(s)]
+
+    def table(self) -> DataTable:
+        """The tiles as rows (Kennzahl, Wert)."""
+        rows: list[list[Any]] = [["Maßnahmen insgesamt", self.total]]
+        rows += [[f"Status: {s.label}", self.status_counts.get(s, 0)] for s in MeasureStatus]
+        rows += [
+            ["Maßnahmen mit roter Ampel", self.red_lights],
+            ["Überfällige Statusberichte", self.overdue_reports],
+            ["Maßnahmen ohne Verantwortliche/n", self.without_owner],
+            [f"Bedarf {self.year}", self.demand],
+            [f"Ansatz {self.year}", self.approved],
+            [f"Deckungsgrad {self.year} (%)", self.coverage_ratio],
+            [f"Deckungsstatus {self.year}", self.coverage_status],
+        ]
+        return DataTable([Column("Kennzahl"), Column("Wert")], rows)
+
+
+def _count(*conditions: ColumnElement[bool]) -> int:
+    return db.session.scalar(select(func.count(Measure.id)).where(*conditions)) or 0
+
+
+def _coverage_rows(filters: DashboardFilters, years: list[int]) -> list[Any]:
+    from steuerung.services.coverage import demand_vs_approved_by_year
+
+    return list(
+        demand_vs_approved_by_year(
+            years,
+            department_id=filters.department_id,
+            action_field_id=filters.action_field_id,
+            category=filters.category,
+        )
+    )
+
+
+def _ratio_percent(ratio: Any) -> Decimal | None:
+    """Coverage ratio in percent (as the coverage service gives it); None without demand."""
+    return None if ratio is None else Decimal(ratio)
+
+
+def tiles(filters: DashboardFilters, user: User | None, today: date | None = None) -> Tiles:
+    """Counts by status, red lights, overdue reports, measures without owner, money of the year."""
+    from steuerung.services.reports import overdue_clause
+
+    today = today or date.today()
+    settings = get_settings()
+    year = filters.year or settings.budget_year
+    conditions = measure_conditions(filters, user)
+    counts = {
+        status: count
+        for status, count in db.session.execute(
+            select(Measure.status, func.count(Measure.id))
+            .where(*conditions)
+            .group_by(Measure.status)
+        )
+    }
+    latest = latest_reports(conditions)
+    red = (
+        db.session.scalar(
+            select(func.count()).select_from(latest).where(latest.c.overall == TrafficLight.RED)
+        )
+        or 0
+    )
+    overdue = _count(overdue_clause(today), *conditions)
+    owner = aliased(User)
+    without_owner = (
+        db.session.scalar(
+            select(func.count(Measure.id))
+            .outerjoin(owner, owner.id == Measure.owner_id)
+            .where(
+                Measure.status.not_in(CLOSED_STATUSES),
+                or_(Measure.owner_id.is_(None), owner.is_active_user.is_(False)),
+                *conditions,
+            )
+        )
+        or 0
+    )
+    coverage = _coverage_rows(filters, [year])[0]
+    return Tiles(
+        total=sum(counts.values()),
+        status_counts=counts,
+        red_lights=red,
+        overdue_reports=overdue,
+        without_owner=without_owner,
+        year=year,
+        demand=Decimal(coverage.demand),
+        approved=Decimal(coverage.approved),
+        coverage_ratio=_ratio_percent(coverage.ratio),
+        coverage_status=_status_label(coverage.status),
+    )
+
+
+def _status_label(status: Any) -> str:
+    return str(getattr(status, "label", status))
+
+
+# --------------------------------------------------------------------------- charts
+
+
+@dataclass
+class StatusByField:
+    """Measures per field of action (first goal's field) and status: stacked bars."""
+
+    #: (field label, colour) in agenda order, "ohne Handlungsfeld" last if present.
+    fields: list[tuple[str, str]]
+    statuses: list[MeasureStatus]
+    #: counts[field label][status] = number of measures.
+    counts: dict[str, dict[MeasureStatus, int]]
+
+    def table(self) -> DataTable:
+        """One row per field, one column per status, and the total."""
+        columns = [Column("Handlungsfeld")]
+        columns += [Column(s.label, "int") for s in self.statuses]
+        columns.append(Column("Summe", "int"))
+        rows = []
+        for label, _colour in self.fields:
+            values = [self.counts.get(label, {}).get(s, 0) for s in self.statuses]
+            rows.append([label, *values, sum(values)])
+        return DataTable(columns, rows)
+
+
+def status_by_field(filters: DashboardFilters, user: User | None) -> StatusByField:
+    """Stacked bars data: one GROUP BY over the measures with their primary field."""
+    inner = (
+        select(Measure.status.label("status"), primary_field_expr().label("field_id"))
+        .where(*measure_conditions(filters, user))
+        .subquery("measure_fields")
+    )
+    rows = db.session.execute(
+        select(inner.c.field_id, inner.c.status, func.count()).group_by(
+            inner.c.field_id, inner.c.status
+        )
+    ).all()
+    field_ids = {row[0] for row in rows if row[0] is not None}
+    info = {
+        row.id: (row.name, row.color, row.position, row.agenda_id)
+        for row in db.session.execute(
+            select(
+                ActionField.id,
+                ActionField.name,
+                ActionField.color,
+                ActionField.position,
+                ActionField.agenda_id,
+            ).where(ActionField.id.in_(field_ids or {-1}))
+        )
+    }
+    ordered = sorted(field_ids, key=lambda i: (-info[i][3], info[i][2], i))
+    labels: dict[int | None, str] = {}
+    used: set[str] = set()
+    fields: list[tuple[str, str]] = []
+    for field_id in ordered:
+        label = info[field_id][0]
+        if label in used:  # same name in another agenda version: keep them apart
+            label = f"{label} (Agenda-ID {info[field_id][3]})"
+        used.add(label)
+        labels[field_id] = label
+        fields.append((label, info[field_id][1]))
+    if any(row[0] is None for row in rows):
+        labels[None] = NO_FIELD
+        fields.append((NO_FIELD, "#6c757d"))
+    counts: dict[str, dict[MeasureStatus, int]] = {}
+    for field_id, status, count in rows:
+        counts.setdefault(labels[field_id], {})[MeasureStatus(status)] = count
+    present = {s for per in counts.values() for s in per}
+    statuses = [s for s in MeasureStatus if s in present]
+    return StatusByField(fields, statuses, counts)
+
+
+@dataclass
+class CoverageChart:
+    """Demand vs approved per year with the coverage ratio."""
+
+    #: Rows from the coverage service (year, demand, approved, gap, ratio, status).
+    years: list[Any]
+
+    def table(self) -> DataTable:
+        """One row per year."""
+        return DataTable(
+            [
+                Column("Jahr"),
+                Column("Bedarf", "money"),
+                Column("Ansatz", "money"),
+                Column("Deckungslücke", "money"),
+                Column("Deckungsgrad (%)", "percent"),
+                Column("Status"),
+            ],
+            [
+                [
+                    str(row.year),
+                    Decimal(row.demand),
+                    Decimal(row.approved),
+                    Decimal(row.gap),
+                    _ratio_percent(row.ratio),
+                    _status_label(row.status),
+                ]
+                for row in self.years
+            ],
+        )
+
+
+def coverage_chart(filters: DashboardFilters) -> CoverageChart:
+    """Demand vs approved over the horizon (or the filtered year) from the coverage service."""
+    years = [filters.year] if filters.year else get_settings().horizon
+    return CoverageChart(_coverage_rows(filters, years))
+
+
+@dataclass
+class LightsByDepartment:
+    """Overall light of the latest report per department (reporting measures only)."""
+
+    departments: list[str]
+    #: counts[department][light value or NO_REPORT].
+    counts: dict[str, dict[str, int]]
+
+    #: Column order: the lights, then measures without a report.
+    keys = (TrafficLight.GREEN.value, TrafficLight.YELLOW.value, TrafficLight.RED.value, NO_REPORT)
+
+    def table(self) -> DataTable:
+        """One row per department."""
+        labels = {light.value: light.label for light in TrafficLight}
+        labels[NO_REPORT] = "Kein Bericht"
+        columns = [Column("Fachbereich")] + [Column(labels[k], "int") for k in self.keys]
+        rows = [
+            [dept, *[self.counts.get(dept, {}).get(k, 0) for k in self.keys]]
+            for dept in self.departments
+        ]
+        return DataTable(columns, rows)
+
+
+def lights_by_department(filters: DashboardFilters, user: User | None) -> LightsByDepartment:
+    """One GROUP BY: department x overall light of the latest report (or no report)."""
+    conditions = measure_conditions(filters, user)
+    latest = latest_reports(conditions)
+    overall = func.coalesce(latest.c.overall, NO_REPORT)
+    rows = db.session.execute(
+        select(Department.code, Department.name, overall, func.count(Measure.id))
+        .select_from(Measure)
+        .join(Department, Department.id == Measure.department_id)
+        .outerjoin(latest, latest.c.measure_id == Measure.id)
+        .where(Measure.status.in_(REPORTING_STATUSES), *conditions)
+        .group_by(Department.code, Department.name, overall)
+        .order_by(Department.code)
+    ).all()
+    departments: list[str] = []
+    counts: dict[str, dict[str, int]] = {}
+    for code, name, light, count in rows:
+        label = f"{code} – {name}"
+        if label not in counts:
+            departments.append(label)
+            counts[label] = {}
+        counts[label][str(light)] = count
+    return LightsByDepartment(departments, counts)
+
+
+@dataclass
+class RoadmapMilestone:
+    """A milestone on the roadmap."""
+
+    title: str
+    due_date: date
+    done_on: date | None
+
+
+@dataclass
+class RoadmapItem:
+    """One measure on the roadmap."""
+
+    id: int
+    reference: str
+    title: str
+    department: str
+    status: MeasureStatus
+    start_date: date
+    end_date: date
+    milestones: list[RoadmapMilestone] = field(default_factory=list)
+
+
+@dataclass
+class Roadmap:
+    """Timeline of the highest-ranked approved / in-progress measures with milestones."""
+
+    items: list[RoadmapItem]
+    #: Matching measures in total (the roadmap shows at most ``limit``).
+    total: int
+    limit: int = ROADMAP_LIMIT
+
+    def table(self) -> DataTable:
+        """One row per measure; milestones as text."""
+        rows = []
+        for item in self.items:
+            stones = "; ".join(
+                f"{m.title} ({m.due_date:%d.%m.%Y}"
+                + (f", erreicht {m.done_on:%d.%m.%Y})" if m.done_on else ")")
+                for m in item.milestones
+            )
+            rows.append(
+                [
+                    item.reference,
+                    item.title,
+                    item.department,
+                    item.status.label,
+                    item.start_date,
+                    item.end_date,
+                    stones,
+                ]
+            )
+        return DataTable(
+            [
+                Column("Nr."),
+                Column("Maßnahme"),
+                Column("Fachbereich"),
+                Column("Status"),
+                Column("Beginn", "date"),
+                Column("Ende", "date"),
+                Column("Meilensteine"),
+            ],
+            rows,
+        )
+
+
+def roadmap(filters: DashboardFilters, user: User | None, limit: int = ROADMAP_LIMIT) -> Roadmap:
+    """The ``limit`` highest-ranked measures with dates, and their milestones (3 queries)."""
+    conditions = [
+        *measure_conditions(filters, user),
+        Measure.status.in_(ROADMAP_STATUSES),
+        Measure.start_date.is_not(None),
+        Measure.end_date.is_not(None),
+    ]
+    total = _count(*conditions)
+    rows = db.session.execute(
+        select(
+            Measure.id,
+            Measure.title,
+            Measure.status,
+            Measure.start_date,
+            Measure.end_date,
+            Department.code,
+        )
+        .join(Department, Department.id == Measure.department_id)
+        .where(*conditions)
+        .order_by(*rank_order())
+        .limit(limit)
+    ).all()
+    items = [
+        RoadmapItem(
+            id=row.id,
+            reference=f"M-{row.id:04d}",
+            title=row.title,
+            department=row.code,
+            status=MeasureStatus(row.status),
+            start_date=row.start_date,
+            end_date=row.end_date,
+        )
+        for row in rows
+    ]
+    by_id = {item.id: item for item in items}
+    if by_id:
+        for stone in db.session.execute(
+            select(Milestone.measure_id, Milestone.title, Milestone.due_date, Milestone.done_on)
+            .where(Milestone.measure_id.in_(by_id))
+            .order_by(Milestone.due_date, Milestone.id)
+        ):
+            by_id[stone.measure_id].milestones.append(
+                RoadmapMilestone(stone.title, stone.due_date, stone.done_on)
+            )
+    return Roadmap(items, total, limit)
+
+
+@dataclass
+class GoalRow:
+    """One goal of the agenda with its measure counts per status group."""
+
+    code: str
+    title: str
+    field: str
+    counts: list[int]
+
+    @property
+    def total(self) -> int:
+        """Measures linked to the goal (all groups)."""
+        return sum(self.counts)
+
+
+@dataclass
+class GoalCoverage:
+    """Goals of the current agenda x number of linked measures per status group."""
+
+    groups: list[str]
+    goals: list[GoalRow]
+
+    def table(self) -> DataTable:
+        """One row per goal."""
+        columns = [Column("Ziel"), Column("Bezeichnung"), Column("Handlungsfeld")]
+        columns += [Column(g, "int") for g in self.groups]
+        columns.append(Column("Summe", "int"))
+        rows = [[g.code, g.title, g.field, *g.counts, g.total] for g in self.goals]
+        return DataTable(columns, rows)
+
+    @property
+    def uncovered(self) -> list[GoalRow]:
+        """Goals without any measure."""
+        return [g for g in self.goals if g.total == 0]
+
+
+def goal_coverage(filters: DashboardFilters, user: User | None) -> GoalCoverage:
+    """Goals (current agenda; only the filtered field if set) x linked measures (2 queries)."""
+    goal_rows = db.session.execute(
+        select(Goal.id, Goal.code, Goal.title, ActionField.name)
+        .join(ActionField, ActionField.id == Goal.action_field_id)
+        .where(
+            ActionField.agenda_id == current_agenda_id_subquery(),
+            ActionField.id == filters.action_field_id
+            if filters.action_field_id is not None
+            else true(),
+        )
+        .order_by(ActionField.position, ActionField.id, Goal.position, Goal.code)
+    ).all()
+    group_of = {s: i for i, (_, statuses) in enumerate(GOAL_GROUPS) for s in statuses}
+    counts: dict[int, list[int]] = {row.id: [0] * len(GOAL_GROUPS) for row in goal_rows}
+    if counts:
+        for goal_id, status, count in db.session.execute(
+            select(measure_goals.c.goal_id, Measure.status, func.count(Measure.id))
+            .join(Measure, Measure.id == measure_goals.c.measure_id)
+            .where(
+                measure_goals.c.goal_id.in_(counts),
+                Measure.status.in_(group_of),
+                *measure_conditions(filters, user),
+            )
+            .group_by(measure_goals.c.goal_id, Measure.status)
+        ):
+            counts[goal_id][group_of[MeasureStatus(status)]] += count
+    return GoalCoverage(
+        [label for label, _ in GOAL_GROUPS],
+        [GoalRow(row.code, row.title, row.name, counts[row.id]) for row in goal_rows],
+    )
+
+
+def current_agenda_id_subquery() -> Any:
+    """Scalar subquery of :func:`current_agenda_id` (saves a round trip)."""
+    return (
+        select(Agenda.id)
+        .order_by((Agenda.status == AgendaStatus.ADOPTED).desc(), Agenda.version_no.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+@dataclass
+class PortfolioPoint:
+    """A measure in the portfolio bubble chart."""
+
+    reference: str
+    title: str
+    score: Decimal
+    #: Cost over the planning horizon (all cost plan entries in the horizon years).
+    cost: Decimal
+    running_costs: Decimal
+    priority_class: str
+    status: MeasureStatus
+
+
+@dataclass
+class Portfolio:
+    """Score vs cost of the highest-ranked scored measures; bubble size = running costs."""
+
+    points: list[PortfolioPoint]
+    total: int
+    horizon: list[int]
+    limit: int = PORTFOLIO_LIMIT
+
+    def table(self) -> DataTable:
+        """One row per measure."""
+        return DataTable(
+            [
+                Column("Nr."),
+                Column("Maßnahme"),
+                Column("Status"),
+                Column("Priorität"),
+                Column("Punktzahl", "int"),
+                Column(f"Kosten {self.horizon[0]}–{self.horizon[-1]}", "money"),
+                Column("Folgekosten pro Jahr", "money"),
+            ],
+            [
+                [
+                    p.reference,
+                    p.title,
+                    p.status.label,
+                    p.priority_class,
+                    p.score,
+                    p.cost,
+                    p.running_costs,
+                ]
+                for p in self.points
+            ],
+        )
+
+
+def portfolio(
+    filters: DashboardFilters, user: User | None, limit: int = PORTFOLIO_LIMIT
+) -> Portfolio:
+    """Scored, not closed measures with their horizon cost (2 queries)."""
+    horizon = get_settings().horizon
+    conditions = [
+        *measure_conditions(filters, user),
+        Measure.score.is_not(None),
+        Measure.status.not_in(CLOSED_STATUSES),
+    ]
+    total = _count(*conditions)
+    cost = (
+        select(CostPlanEntry.measure_id, func.sum(CostPlanEntry.amount).label("cost"))
+        .where(CostPlanEntry.year.in_(horizon))
+        .group_by(CostPlanEntry.measure_id)
+        .subquery("horizon_cost")
+    )
+    rows = db.session.execute(
+        select(
+            Measure.id,
+            Measure.title,
+            Measure.score,
+            Measure.running_costs_per_year,
+            Measure.priority_class,
+            Measure.status,
+            func.coalesce(cost.c.cost, 0),
+        )
+        .outerjoin(cost, cost.c.measure_id == Measure.id)
+        .where(*conditions)
+        .order_by(*rank_order())
+        .limit(limit)
+    ).all()
+    points = [
+        PortfolioPoint(
+            reference=f"M-{row[0]:04d}",
+            title=row[1],
+            score=Decimal(row[2]),
+            cost=Decimal(row[6]).quantize(Decimal("0.01")),
+            running_costs=Decimal(row[3]),
+            priority_class=row[4] or "–",
+            status=MeasureStatus(row[5]),
+        )
+        for row in rows
+    ]
+    return Portfolio(points, total, horizon, limit)
+
+
+# --------------------------------------------------------------------------- summary
+
+
+@dataclass
+class RedMeasure:
+    """A measure whose latest report has a red light."""
+
+    reference: str
+    title: str
+    department: str
+
+
+@dataclass
+class Summary:
+    """The short text for leadership at the top of the dashboard."""
+
+    total: int
+    in_progress: int
+    red: list[RedMeasure]
+    red_count: int
+    overdue: int
+    without_owner: int
+
+    @property
+    def text(self) -> str:
+        """E.g. "12 von 40 Maßnahmen in Umsetzung, 3 mit roter Ampel: A, B, C."."""
+        text = f"{self.in_progress} von {self.total} Maßnahmen in Umsetzung"
+        if self.red_count:
+            names = ", ".join(f"{m.title} ({m.department})" for m in self.red)
+            more = self.red_count - len(self.red)
+            text += f", {self.red_count} mit roter Ampel: {names}"
+            if more > 0:
+                text += f" und {more} weitere"
+        else:
+            text += ", keine mit roter Ampel"
+        text += "."
+        if self.overdue:
+            text += f" {self.overdue} Statusberichte sind überfällig."
+        if self.without_owner:
+            text += f" {self.without_owner} Maßnahmen haben keine verantwortliche Person."
+        return text
+
+
+def summary(filters: DashboardFilters, user: User | None, tile_data: Tiles) -> Summary:
+    """Leadership summary built on the tiles plus the names of red measures (1 query)."""
+    latest = latest_reports(measure_conditions(filters, user))
+    red = [
+        RedMeasure(f"M-{row.id:04d}", row.title, row.code)
+        for row in db.session.execute(
+            select(Measure.id, Measure.title, Department.code)
+            .join(latest, latest.c.measure_id == Measure.id)
+            .join(Department, Department.id == Measure.department_id)
+            .where(latest.c.overall == TrafficLight.RED)
+            .order_by(*rank_order())
+            .limit(SUMMARY_NAMES)
+        )
+    ]
+    return Summary(
+        total=tile_data.total,
+        in_progress=tile_data.status_counts.get(MeasureStatus.IN_PROGRESS, 0),
+        red=red,
+        red_count=tile_data.red_lights,
+        overdue=tile_data.overdue_reports,
+        without_owner=tile_data.without_owner,
+    )
+
+
+# --------------------------------------------------------------------------- the page
+
+
+@dataclass
+class Dashboard:
+    """Everything the dashboard page shows."""
+
+    filters: DashboardFilters
+    budget_year: int
+    tiles: Tiles
+    status_by_field: StatusByField
+    coverage: CoverageChart
+    lights: LightsByDepartment
+    roadmap: Roadmap
+    goals: GoalCoverage
+    portfolio: Portfolio
+    summary: Summary | None = None
+
+
+#: Keys of the downloadable data sets, with their German names (CSV file name stem).
+CHARTS: dict[str, str] = {
+    "kennzahlen": "Kennzahlen",
+    "status-handlungsfeld": "Maßnahmen nach Status und Handlungsfeld",
+    "deckung": "Bedarf und Ansatz je Jahr",
+    "ampeln": "Ampeln nach Fachbereich",
+    "roadmap": "Roadmap",
+    "ziele": "Zielabdeckung der Agenda",
+    "portfolio": "Portfolio",
+}
+
+
+def chart_table(key: str, filters: DashboardFilters, user: User | None) -> DataTable:
+    """The data of one chart (for the CSV download); only that chart's queries run."""
+    builders: dict[str, Any] = {
+        "kennzahlen": lambda: tiles(filters, user),
+        "status-handlungsfeld": lambda: status_by_field(filters, user),
+        "deckung": lambda: coverage_chart(filters),
+        "ampeln": lambda: lights_by_department(filters, user),
+        "roadmap": lambda: roadmap(filters, user),
+        "ziele": lambda: goal_coverage(filters, user),
+        "portfolio": lambda: portfolio(filters, user),
+    }
+    if key not in builders:
+        raise KeyError(key)
+    return builders[key]().table()
+
+
+def build_dashboard(
+    filters: DashboardFilters,
+    user: User | None,
+    *,
+    with_summary: bool = False,
+    today: date | None = None,
+) -> Dashboard:
+    """Collect every figure of the dashboard for ``filters``."""
+    settings = get_settings()
+    tile_data = tiles(filters, user, today)
+    return Dashboard(
+        filters=filters,
+        budget_year=settings.budget_year,
+        tiles=tile_data,
+        status_by_field=status_by_field(filters, user),
+        coverage=coverage_chart(filters),
+        lights=lights_by_department(filters, user),
+        roadmap=roadmap(filters, user),
+        goals=goal_coverage(filters, user),
+        portfolio=portfolio(filters, user),
+        summary=summary(filters, user, tile_data) if with_summary else None,
+    )

@@ -1,0 +1,142 @@
+"""Dashboard of the coordinating office and leadership, CSV twins and the council report."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask_login import current_user
+
+from steuerung.models import Role
+from steuerung.navigation import add_nav_item
+from steuerung.services import charts
+from steuerung.services.council_report import build_council_report, render_pdf
+from steuerung.services.dashboard import (
+    CHARTS,
+    DashboardFilters,
+    FilterOptions,
+    build_dashboard,
+    chart_table,
+    filter_options,
+    parse_filters,
+)
+from steuerung.services.exports import write_csv
+from steuerung.services.settings import get_settings
+from steuerung.views.access import role_required
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+#: Roles that read the dashboard and the council report.
+DASHBOARD_ROLES = (Role.COORDINATOR, Role.LEADERSHIP, Role.TREASURY)
+
+add_nav_item("dashboard.index", "Dashboard", DASHBOARD_ROLES, order=5)
+
+
+def _filters() -> tuple[DashboardFilters, FilterOptions, dict[str, str]]:
+    """Filters from the URL; invalid values are dropped and reported."""
+    options = filter_options(get_settings().budget_year)
+    filters, errors = parse_filters(request.args, options)
+    return filters, options, errors
+
+
+def _bubble_chart(data: object) -> str:
+    """The portfolio bubble chart (the portfolio area's function if it takes our data)."""
+    return charts.dashboard_bubble(data)
+
+
+def _render_dashboard(leadership_view: bool) -> tuple[str, int]:
+    filters, options, errors = _filters()
+    board = build_dashboard(filters, current_user, with_summary=leadership_view)
+    figures = {
+        "status": charts.dashboard_status_by_field(board.status_by_field),
+        "coverage": charts.dashboard_coverage(board.coverage),
+        "lights": charts.dashboard_lights(board.lights),
+        "roadmap": charts.dashboard_roadmap(board.roadmap),
+        "goals": charts.dashboard_goal_matrix(board.goals),
+        "portfolio": _bubble_chart(board.portfolio),
+    }
+    html = render_template(
+        "dashboard/index.html",
+        board=board,
+        figures=figures,
+        options=options,
+        errors=errors,
+        filter_args=filters.as_args(),
+        leadership_view=leadership_view,
+        charts_meta=CHARTS,
+    )
+    return html, 400 if errors else 200
+
+
+@bp.route("/")
+@role_required(*DASHBOARD_ROLES)
+def index() -> tuple[str, int]:
+    """The dashboard; leadership sees the short summary on top."""
+    return _render_dashboard(leadership_view=current_user.role == Role.LEADERSHIP)
+
+
+@bp.route("/leitung")
+@role_required(Role.LEADERSHIP, Role.COORDINATOR)
+def leadership() -> tuple[str, int]:
+    """Read-only leadership view: the same dashboard with a textual summary at the top."""
+    return _render_dashboard(leadership_view=True)
+
+
+@bp.route("/daten/<key>.csv")
+@role_required(*DASHBOARD_ROLES)
+def csv(key: str) -> Response:
+    """CSV download of one chart's data with the filters of the URL."""
+    if key not in CHARTS:
+        abort(404)
+    filters, _options, errors = _filters()
+    if errors:
+        return Response(
+            "Ungültiger Filter: " + " ".join(errors.values()),
+            status=400,
+            mimetype="text/plain",
+        )
+    table = chart_table(key, filters, current_user)
+    body = write_csv(table.headers, table.rows)
+    filename = f"dashboard-{key}-{date.today():%Y-%m-%d}.csv"
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/sachstandsbericht")
+@role_required(*DASHBOARD_ROLES)
+def council_report() -> tuple[str, int]:
+    """Printable status report for the council (HTML)."""
+    filters, options, errors = _filters()
+    report = build_council_report(filters, current_user)
+    html = render_template(
+        "dashboard/council_report.html",
+        report=report,
+        errors=errors,
+        filter_args=filters.as_args(),
+        pdf_url=url_for("dashboard.council_report_pdf", **filters.as_args()),
+    )
+    return html, 400 if errors else 200
+
+
+@bp.route("/sachstandsbericht.pdf")
+@role_required(*DASHBOARD_ROLES)
+def council_report_pdf() -> Response:
+    """The council report as PDF (WeasyPrint; tables and static SVG, no JavaScript)."""
+    filters, _options, errors = _filters()
+    if errors:
+        return Response(
+            "Ungültiger Filter: " + " ".join(errors.values()),
+            status=400,
+            mimetype="text/plain",
+        )
+    report = build_council_report(filters, current_user)
+    html = render_template("dashboard/council_report_pdf.html", report=report)
+    filename = f"sachstandsbericht-{report.created_on:%Y-%m-%d}.pdf"
+    return Response(
+        render_pdf(html),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
