@@ -11,6 +11,13 @@ from steuerung.models.budget import (
     CostPlanEntry,
     FundingSource,
 )
+from steuerung.models.maturity import (
+    RATING_LABELS,
+    MaturityAssessment,
+    MaturityRating,
+    MaturityStatement,
+    MaturityTopic,
+)
 from steuerung.models.measure import (
     COUNTING_STATUSES,
     SCENARIO_STATUSES,
@@ -37,6 +44,7 @@ from steuerung.models.settings import PLANNING_YEARS, Settings
 __all__ = [
     "COUNTING_STATUSES",
     "PLANNING_YEARS",
+    "RATING_LABELS",
     "SCENARIO_STATUSES",
     "STATUS_LABELS",
     "ActionField",
@@ -58,6 +66,10 @@ __all__ = [
     "Goal",
     "KeyFigure",
     "KeyFigureValue",
+    "MaturityAssessment",
+    "MaturityRating",
+    "MaturityStatement",
+    "MaturityTopic",
     "Measure",
     "MeasureCategory",
     "MeasureComment",

@@ -31,6 +31,8 @@ from steuerung.models import (
     Goal,
     KeyFigure,
     KeyFigureValue,
+    MaturityAssessment,
+    MaturityRating,
     Measure,
     Milestone,
     Score,
@@ -63,6 +65,8 @@ AUDITED: tuple[type, ...] = (
     Department,
     User,
     Settings,
+    MaturityAssessment,
+    MaturityRating,
 )
 #: Columns that change on every save and say nothing about the content.
 IGNORED = {"version_id", "updated_at", "last_login_at"}
