@@ -1,5 +1,5 @@
 """Blueprints, one per user area."""
 
-from steuerung.views import admin, auth, budget, dashboard, main, measures
+from steuerung.views import admin, auth, budget, dashboard, main, maturity, measures, portfolio
 
-BLUEPRINTS = [auth.bp, main.bp, admin.bp, dashboard.bp, measures.bp, budget.bp]
+BLUEPRINTS = [auth.bp, main.bp, admin.bp, dashboard.bp, measures.bp, budget.bp, maturity.bp, portfolio.bp]

@@ -1,0 +1,585 @@
+"""Measures area: "Meine Maßnahmen", submission and edit form, detail page with tabs,
+lifecycle transitions, status reports, milestones, key figures, answers and change requests.
+
+Every route checks the role (decorator) and then the object (``_measure_or_abort``).
+Views are thin: forms validate input, services apply the rules and flush, views commit once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
+
+from steuerung.extensions import db
+from steuerung.forms.measures import (
+    EMPTY_COST_ROWS,
+    ChangeRequestForm,
+    CommentForm,
+    DecisionForm,
+    KeyFigureForm,
+    KeyFigureValueForm,
+    MeasureForm,
+    SimpleActionForm,
+    StatusReportForm,
+    TransitionForm,
+)
+from steuerung.models import (
+    ChangeRequest,
+    ChangeRequestStatus,
+    Department,
+    Measure,
+    MeasureStatus,
+    Role,
+)
+from steuerung.navigation import add_nav_item
+from steuerung.services import measures as svc
+from steuerung.services import reports
+from steuerung.services.errors import DomainError, StaleObject, TransitionNotAllowed
+from steuerung.services.permissions import (
+    can_edit_measure,
+    can_view_measure,
+    visible_measures_filter,
+)
+from steuerung.services.settings import get_settings
+from steuerung.services.workflow import (
+    allowed_transitions,
+    missing_for_submission,
+    transition,
+)
+from steuerung.views.access import role_required
+
+bp = Blueprint("measures", __name__, url_prefix="/massnahmen")
+
+ALL_ROLES = tuple(Role)
+READERS = (Role.SUBMITTER, Role.COORDINATOR, Role.LEADERSHIP, Role.TREASURY, Role.ADMIN)
+WRITERS = (Role.SUBMITTER, Role.COORDINATOR)
+TABS = {
+    "uebersicht": "Übersicht",
+    "kosten": "Kostenplan",
+    "berichte": "Statusberichte und Kennzahlen",
+    "verlauf": "Verlauf",
+}
+
+add_nav_item(
+    "measures.index",
+    "Maßnahmen",
+    (Role.SUBMITTER, Role.COORDINATOR, Role.LEADERSHIP, Role.TREASURY),
+    order=10,
+)
+
+
+def _measure_or_abort(measure_id: int, edit: bool = False) -> Measure:
+    """Load the measure for its detail page; 404 if unknown, 403 if not allowed."""
+    measure = svc.load_measure(measure_id)
+    if measure is None:
+        abort(404)
+    if not can_view_measure(current_user, measure):
+        abort(403)
+    if edit and not can_edit_measure(current_user, measure):
+        abort(403)
+    return measure
+
+
+def _detail_url(measure: Measure, tab: str | None = None) -> str:
+    return url_for("measures.detail", measure_id=measure.id, tab=tab)
+
+
+# --------------------------------------------------------------------------- list
+
+
+@bp.route("/")
+@role_required(*READERS)
+def index() -> str:
+    """Meine Maßnahmen (departments) or all visible measures (office roles), filterable."""
+    status_arg = request.args.get("status", "")
+    try:
+        status = MeasureStatus(status_arg) if status_arg else None
+    except ValueError:
+        status = None
+    try:
+        page = max(int(request.args.get("seite", "1")), 1)
+    except ValueError:
+        page = 1
+    try:
+        department_id = int(request.args.get("fachbereich") or 0) or None
+    except ValueError:
+        department_id = None
+    scope = request.args.get("umfang", "")
+    own_only = current_user.role == Role.SUBMITTER and scope != "alle"
+    flt = svc.ListFilter(
+        status=status,
+        department_id=department_id,
+        own_only=own_only,
+        query=(request.args.get("suche") or "").strip()[:100],
+        page=page,
+    )
+    settings = get_settings()
+    rows, total = svc.list_measures(current_user, flt, visible_measures_filter(current_user))
+    today = date.today()
+    items = [
+        {
+            "measure": m,
+            "open_questions": n,
+            "next_due": reports.next_report_due(m, settings),
+            "overdue": reports.is_overdue(m, settings, today),
+        }
+        for m, n in rows
+    ]
+    departments = (
+        db.session.execute(select(Department.id, Department.code).order_by(Department.code)).all()
+        if current_user.role != Role.SUBMITTER
+        else []
+    )
+    pages = max((total + flt.per_page - 1) // flt.per_page, 1)
+    return render_template(
+        "measures/index.html",
+        items=items,
+        total=total,
+        flt=flt,
+        pages=pages,
+        statuses=list(MeasureStatus),
+        departments=departments,
+        scope=scope,
+        own_only=own_only,
+        may_create=current_user.role in WRITERS,
+    )
+
+
+# --------------------------------------------------------------------------- form
+
+
+def _form_data(measure: Measure) -> dict[str, Any]:
+    """Initial data of the edit form from the saved measure."""
+    return {
+        "version_id": measure.version_id,
+        "title": measure.title,
+        "description": measure.description,
+        "category": measure.category.value,
+        "kind": measure.kind.value,
+        "goals": [g.id for g in measure.goals],
+        "legal_obligation": measure.legal_obligation,
+        "legal_basis": measure.legal_basis,
+        "legal_deadline": measure.legal_deadline,
+        "operation_critical": measure.operation_critical,
+        "political_mandate": measure.political_mandate,
+        "ozg_leika_key": measure.ozg_leika_key,
+        "ozg_service_name": measure.ozg_service_name,
+        "ozg_maturity_level": measure.ozg_maturity_level,
+        "ozg_implementation": measure.ozg_implementation.value
+        if measure.ozg_implementation
+        else "",
+        "owner_id": measure.owner_id,
+        "contact": measure.contact,
+        "start_date": measure.start_date,
+        "end_date": measure.end_date,
+        "running_costs_per_year": measure.running_costs_per_year,
+        "milestones": [{"title": m.title, "due_date": m.due_date} for m in measure.milestones],
+        "cost_plan": [
+            {
+                "year": e.year,
+                "budget_line_id": e.budget_line_id,
+                "amount": e.amount,
+                "kind": e.kind.value,
+                "funding_source": e.funding_source.value,
+                "funding_programme": e.funding_programme,
+                "funding_share": e.funding_share,
+                "is_running_cost": e.is_running_cost,
+            }
+            for e in sorted(measure.cost_plan, key=lambda e: (e.year, e.budget_line_id))
+        ],
+    }
+
+
+def _place_error(form: MeasureForm, name: str, message: str, extra: dict[str, str]) -> None:
+    """Attach a service error to the form field it names (also rows like cost_plan-0-amount)."""
+    parts = name.split("-")
+    if len(parts) == 3 and parts[0] in form._fields:
+        try:
+            sub = form[parts[0]][int(parts[1])].form
+            sub[parts[2]].errors = [*sub[parts[2]].errors, message]
+            return
+        except (IndexError, KeyError, ValueError):
+            pass
+    if name in form._fields and name not in ("cost_plan", "milestones"):
+        field = form[name]
+        field.errors = [*(field.errors or []), message]
+    else:
+        extra[name] = message
+
+
+def _render_form(
+    form: MeasureForm,
+    measure: Measure | None,
+    extra_errors: dict[str, str] | None = None,
+    conflict: dict[str, Any] | None = None,
+) -> str:
+    return render_template(
+        "measures/form.html",
+        form=form,
+        measure=measure,
+        extra_errors=extra_errors or {},
+        conflict=conflict,
+        may_submit=measure is None
+        or measure.status in (MeasureStatus.DRAFT, MeasureStatus.RETURNED),
+        horizon=get_settings().horizon,
+    )
+
+
+def _handle_form(measure: Measure | None) -> str | Response:
+    department = measure.department if measure is not None else current_user.department
+    choices = svc.form_choices(department, measure)
+    locked = svc.locked_fields(measure, current_user)
+    if request.method == "POST":
+        form = MeasureForm(choices=choices, locked=locked)
+    elif measure is not None:
+        form = MeasureForm(data=_form_data(measure), choices=choices, locked=locked)
+        if "cost_plan" in form._fields:
+            form.add_cost_rows(max(EMPTY_COST_ROWS - 1, 1))
+    else:
+        form = MeasureForm(choices=choices, locked=locked)
+        default_line = svc.default_budget_line_id(department)
+        if default_line is not None:
+            for row in form.cost_plan:
+                row.form.budget_line_id.data = default_line
+    if request.method == "POST" and request.form.get("more_rows"):
+        form.add_cost_rows(EMPTY_COST_ROWS)
+        return _render_form(form, measure)
+    if request.method != "POST" or not form.validate():
+        return _render_form(form, measure)
+
+    extra: dict[str, str] = {}
+    submitting = bool(form.submit_measure.data) and (
+        measure is None or measure.status in (MeasureStatus.DRAFT, MeasureStatus.RETURNED)
+    )
+    try:
+        saved = svc.save_measure(
+            measure, form.measure_data(), current_user, choices, form.version_id.data
+        )
+        if submitting:
+            missing = missing_for_submission(saved)
+            if missing:
+                db.session.rollback()
+                for name, message in missing.items():
+                    _place_error(form, name, message, extra)
+                flash(
+                    "Die Maßnahme ist noch nicht vollständig und wurde nicht gespeichert. "
+                    "Bitte ergänzen Sie die markierten Angaben oder speichern Sie sie als Entwurf.",
+                    "danger",
+                )
+                return _render_form(form, measure, extra)
+            transition(saved, MeasureStatus.SUBMITTED, current_user)
+        db.session.commit()
+    except StaleObject as error:
+        db.session.rollback()
+        return _conflict(form, measure, error.message)
+    except StaleDataError:
+        db.session.rollback()
+        return _conflict(form, measure, svc.STALE_MESSAGE)
+    except DomainError as error:
+        db.session.rollback()
+        if error.field:
+            _place_error(form, error.field, error.message, extra)
+        else:
+            flash(error.message, "danger")
+        return _render_form(form, measure, extra)
+    if submitting:
+        flash("Die Maßnahme wurde eingereicht. Die Koordinationsstelle prüft sie.", "success")
+    else:
+        flash("Die Maßnahme wurde gespeichert.", "success")
+    return redirect(_detail_url(saved))
+
+
+def _conflict(form: MeasureForm, measure: Measure | None, message: str) -> str:
+    """Re-show the user's input next to what the other person saved."""
+    assert measure is not None
+    fresh = svc.load_measure(measure.id)
+    if fresh is None:
+        abort(404)
+    form.version_id.data = str(fresh.version_id)
+    flash(message, "danger")
+    return _render_form(form, fresh, conflict=svc.current_values(fresh))
+
+
+@bp.route("/neu", methods=["GET", "POST"])
+@role_required(*WRITERS)
+def new() -> str | Response:
+    """Submission form for a new measure of the user's department."""
+    return _handle_form(None)
+
+
+@bp.route("/<int:measure_id>/bearbeiten", methods=["GET", "POST"])
+@role_required(*WRITERS)
+def edit(measure_id: int) -> str | Response:
+    """Edit form; fields that may not change in the current state are shown read-only."""
+    measure = _measure_or_abort(measure_id, edit=True)
+    if not svc.editable_fields(measure, current_user):
+        flash(
+            f"Im Status „{measure.status.label}“ können Sie die Maßnahme nicht bearbeiten.",
+            "warning",
+        )
+        return redirect(_detail_url(measure))
+    return _handle_form(measure)
+
+
+# --------------------------------------------------------------------------- detail
+
+
+@bp.route("/<int:measure_id>")
+@role_required(*READERS)
+def detail(measure_id: int) -> str:
+    """Detail page with tabs: overview, cost plan, reports and key figures, history."""
+    measure = _measure_or_abort(measure_id)
+    tab = request.args.get("tab", "uebersicht")
+    if tab not in TABS:
+        tab = "uebersicht"
+    settings = get_settings()
+    may_edit = can_edit_measure(current_user, measure)
+    context: dict[str, Any] = {
+        "measure": measure,
+        "tab": tab,
+        "tabs": TABS,
+        "transitions": allowed_transitions(measure, current_user),
+        "transition_form": TransitionForm(),
+        "question": svc.open_question(measure),
+        "comment_form": CommentForm(),
+        "action_form": SimpleActionForm(),
+        "may_edit": may_edit and bool(svc.editable_fields(measure, current_user)),
+        "may_write": may_edit,
+        "may_answer": may_edit
+        and current_user.role == Role.SUBMITTER
+        and measure.status == MeasureStatus.RETURNED,
+        "may_report": may_edit and measure.status in reports.REPORTING_STATUSES,
+        "may_request_change": may_edit
+        and current_user.role == Role.SUBMITTER
+        and measure.status in svc.CHANGE_REQUEST_STATES,
+        "next_due": reports.next_report_due(measure, settings),
+        "overdue": reports.is_overdue(measure, settings),
+        "horizon": settings.horizon,
+        "today_iso": date.today().isoformat(),
+    }
+    if tab == "kosten":
+        context["change_requests"] = svc.change_requests_of(measure.id)
+        context["line_labels"] = svc.budget_line_labels(context["change_requests"])
+        context["decision_form"] = DecisionForm()
+    if tab == "berichte":
+        context["key_figure_form"] = KeyFigureForm()
+        context["value_form"] = KeyFigureValueForm()
+    if tab == "verlauf":
+        context["history"] = svc.history(measure.id)
+    return render_template("measures/detail.html", **context)
+
+
+# --------------------------------------------------------------------------- actions
+
+
+@bp.route("/<int:measure_id>/status", methods=["POST"], endpoint="transition")
+@role_required(*WRITERS)
+def transition_view(measure_id: int) -> Response:
+    """Make a lifecycle transition from the detail page's buttons."""
+    measure = _measure_or_abort(measure_id)
+    form = TransitionForm()
+    if not form.validate():
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "danger")
+        return redirect(_detail_url(measure))
+    try:
+        target = MeasureStatus(form.target.data or "")
+    except ValueError:
+        flash("Diesen Status gibt es nicht.", "danger")
+        return redirect(_detail_url(measure))
+    try:
+        change = transition(measure, target, current_user, form.reason.data or "")
+        db.session.commit()
+    except TransitionNotAllowed as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(_detail_url(measure))
+    flash(f"Status geändert: {change.to_status.label}.", "success")
+    return redirect(_detail_url(measure))
+
+
+@bp.route("/<int:measure_id>/antwort", methods=["POST"])
+@role_required(*WRITERS)
+def comment(measure_id: int) -> str | Response:
+    """The department answers the office's question (or anyone with write access notes)."""
+    measure = _measure_or_abort(measure_id, edit=True)
+    form = CommentForm()
+    if not form.validate():
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "danger")
+        return redirect(_detail_url(measure))
+    svc.add_comment(measure, form.body.data or "", current_user)
+    db.session.commit()
+    flash("Ihre Antwort wurde gespeichert.", "success")
+    return redirect(_detail_url(measure))
+
+
+@bp.route("/<int:measure_id>/statusbericht", methods=["GET", "POST"])
+@role_required(*WRITERS)
+def report_new(measure_id: int) -> str | Response:
+    """Status report by the owner / department."""
+    measure = _measure_or_abort(measure_id, edit=True)
+    if measure.status not in reports.REPORTING_STATUSES:
+        flash(
+            "Statusberichte gibt es für freigegebene Maßnahmen und Maßnahmen in Umsetzung.",
+            "warning",
+        )
+        return redirect(_detail_url(measure))
+    form = StatusReportForm()
+    if form.validate_on_submit():
+        try:
+            reports.add_status_report(measure, form.data, current_user)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            if error.field and error.field in form._fields:
+                form[error.field].errors = [error.message]
+            else:
+                flash(error.message, "danger")
+            return render_template("measures/report_form.html", form=form, measure=measure)
+        flash("Der Statusbericht wurde gespeichert.", "success")
+        return redirect(_detail_url(measure, "berichte"))
+    return render_template("measures/report_form.html", form=form, measure=measure)
+
+
+@bp.route("/<int:measure_id>/meilensteine/<int:milestone_id>", methods=["POST"])
+@role_required(*WRITERS)
+def milestone_toggle(measure_id: int, milestone_id: int) -> Response:
+    """Tick off a milestone (or undo the tick)."""
+    measure = _measure_or_abort(measure_id, edit=True)
+    if not SimpleActionForm().validate():
+        abort(400)
+    try:
+        milestone = svc.toggle_milestone(measure, milestone_id, date.today())
+    except DomainError:
+        abort(404)
+    db.session.commit()
+    flash(
+        f"Meilenstein „{milestone.title}“ "
+        + ("als erreicht markiert." if milestone.done_on else "wieder geöffnet."),
+        "success",
+    )
+    return redirect(_detail_url(measure))
+
+
+@bp.route("/<int:measure_id>/kennzahlen", methods=["POST"])
+@role_required(*WRITERS)
+def key_figure_new(measure_id: int) -> str | Response:
+    """Add a key figure to the measure."""
+    measure = _measure_or_abort(measure_id, edit=True)
+    form = KeyFigureForm()
+    if not form.validate():
+        flash(
+            "Kennzahl nicht angelegt: "
+            + " ".join(e for errors in form.errors.values() for e in errors),
+            "danger",
+        )
+        return redirect(_detail_url(measure, "berichte"))
+    svc.add_key_figure(
+        measure,
+        {
+            "name": form.name.data or "",
+            "unit": form.unit.data,
+            "baseline": form.baseline.decimal,
+            "target": form.target.decimal,
+        },
+    )
+    db.session.commit()
+    flash("Die Kennzahl wurde angelegt.", "success")
+    return redirect(_detail_url(measure, "berichte"))
+
+
+@bp.route("/<int:measure_id>/kennzahlen/<int:key_figure_id>/werte", methods=["POST"])
+@role_required(*WRITERS)
+def key_figure_value(measure_id: int, key_figure_id: int) -> Response:
+    """Record a measured value of a key figure."""
+    measure = _measure_or_abort(measure_id, edit=True)
+    form = KeyFigureValueForm()
+    if not form.validate() or form.value.decimal is None:
+        flash(
+            "Wert nicht gespeichert: "
+            + " ".join(e for errors in form.errors.values() for e in errors),
+            "danger",
+        )
+        return redirect(_detail_url(measure, "berichte"))
+    try:
+        svc.add_key_figure_value(
+            measure, key_figure_id, form.measured_on.data or date.today(), form.value.decimal
+        )
+    except DomainError:
+        abort(404)
+    db.session.commit()
+    flash("Der Messwert wurde gespeichert.", "success")
+    return redirect(_detail_url(measure, "berichte"))
+
+
+@bp.route("/<int:measure_id>/aenderungsantrag", methods=["GET", "POST"])
+@role_required(*WRITERS)
+def change_request_new(measure_id: int) -> str | Response:
+    """After approval: the department requests a changed cost plan."""
+    measure = _measure_or_abort(measure_id, edit=True)
+    if measure.status not in svc.CHANGE_REQUEST_STATES:
+        flash(
+            "Änderungsanträge gibt es nur für freigegebene Maßnahmen oder solche in Umsetzung.",
+            "warning",
+        )
+        return redirect(_detail_url(measure))
+    choices = svc.form_choices(measure.department, measure)
+    if request.method == "POST":
+        form = ChangeRequestForm(choices=choices)
+    else:
+        data = _form_data(measure)
+        form = ChangeRequestForm(data={"cost_plan": data["cost_plan"]}, choices=choices)
+    extra: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            svc.create_change_request(
+                measure, form.cost_rows(), form.reason.data or "", current_user, choices
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            extra[error.field or "form"] = error.message
+        else:
+            flash(
+                "Ihr Änderungsantrag wurde gestellt. Die Koordinationsstelle entscheidet darüber.",
+                "success",
+            )
+            return redirect(_detail_url(measure, "kosten"))
+    return render_template(
+        "measures/change_request.html", form=form, measure=measure, extra_errors=extra
+    )
+
+
+@bp.route("/<int:measure_id>/aenderungsantrag/<int:request_id>", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def change_request_decide(measure_id: int, request_id: int) -> Response:
+    """The coordinating office accepts (applies) or declines a change request."""
+    measure = _measure_or_abort(measure_id, edit=True)
+    change = db.session.get(ChangeRequest, request_id)
+    if change is None or change.measure_id != measure.id:
+        abort(404)
+    form = DecisionForm()
+    if not form.validate():
+        flash("Die Entscheidung konnte nicht gespeichert werden.", "danger")
+        return redirect(_detail_url(measure, "kosten"))
+    try:
+        svc.decide_change_request(
+            change, bool(form.accept.data), current_user, form.note.data or ""
+        )
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(_detail_url(measure, "kosten"))
+    flash(
+        "Änderungsantrag angenommen; der Kostenplan wurde übernommen."
+        if change.status == ChangeRequestStatus.ACCEPTED
+        else "Änderungsantrag abgelehnt.",
+        "success",
+    )
+    return redirect(_detail_url(measure, "kosten"))
