@@ -86,9 +86,9 @@ def load_demo(only_if_empty: bool = False) -> bool:
     if demo_present():
         return False
     _settings()
-    departments = _departments()
-    users = _users(departments)
-    goals = _agenda()
+    departments = ensure_departments()
+    users = ensure_users(departments)
+    goals = ensure_agenda()
     lines = _budget_lines(departments)
     for spec in data.MEASURES:
         _measure(spec, departments, users, goals, lines)
@@ -113,18 +113,23 @@ def _settings() -> Settings:
     return settings
 
 
-def _departments() -> dict[str, Department]:
+def ensure_departments() -> dict[str, Department]:
+    """All departments by code; the demo departments are created if their code is missing."""
     existing = {d.code: d for d in db.session.scalars(select(Department))}
+    names = {d.name for d in existing.values()}
     for code, name in data.DEPARTMENTS:
         if code not in existing:
-            department = Department(code=code, name=name)
+            department = Department(
+                code=code, name=name if name not in names else f"{name} ({code})"
+            )
             db.session.add(department)
             existing[code] = department
     db.session.flush()
     return existing
 
 
-def _users(departments: dict[str, Department]) -> dict[str, User]:
+def ensure_users(departments: dict[str, Department]) -> dict[str, User]:
+    """The demo users by username; missing ones are created with ``DEMO_PASSWORD``."""
     names = [u[0] for u in DEMO_USERS]
     existing = {
         u.username: u for u in db.session.scalars(select(User).where(User.username.in_(names)))
@@ -151,7 +156,8 @@ def _users(departments: dict[str, Department]) -> dict[str, User]:
     return existing
 
 
-def _agenda() -> dict[str, Goal]:
+def ensure_agenda() -> dict[str, Goal]:
+    """Goals of the demo agenda by code; the agenda is created (adopted) if missing."""
     spec = data.AGENDA
     agenda = db.session.scalar(select(Agenda).where(Agenda.title == spec["title"]))
     if agenda is None:
@@ -230,7 +236,7 @@ def _measure(
     owner = users[spec["owner"]] if spec.get("owner") else None
     department = departments[spec["department"]]
     actor = _department_actor(owner, department, users)
-    history = _history(spec)
+    history = status_path(spec)
     created_on = history[0][2]
     legal = spec.get("legal")
     ozg = spec.get("ozg") or {}
@@ -314,8 +320,12 @@ def _measure(
     return measure
 
 
-def _history(spec: dict[str, Any]) -> list[tuple[MeasureStatus | None, MeasureStatus, date]]:
-    """The status path that leads to the measure's state, with a plausible date per step."""
+def status_path(spec: dict[str, Any]) -> list[tuple[MeasureStatus | None, MeasureStatus, date]]:
+    """The status path that leads to the measure's state, with a plausible date per step.
+
+    ``spec`` needs ``status`` and, depending on it, ``submitted``, ``start``, ``end``,
+    ``created`` and ``cancel_from`` ("draft" or "approved"). Returns (from, to, day) tuples.
+    """
     status = S(spec["status"])
     submitted: date | None = spec.get("submitted")
     created = spec.get("created") or (
