@@ -32,6 +32,7 @@ from steuerung.models import (
     ActionField,
     BudgetScenario,
     CostPlanEntry,
+    Department,
     Goal,
     Measure,
     MeasureStatus,
@@ -52,11 +53,51 @@ MAX_AMOUNT = Decimal("999999999999.99")
 
 
 @dataclass
+class PortfolioItem:
+    """The columns of a measure the ranking needs (light: no ORM object per measure)."""
+
+    id: int
+    title: str
+    status: MeasureStatus
+    score: Decimal | None
+    priority_class: str | None
+    rank_override: int | None
+    rank_override_reason: str
+    department: str
+    legal_obligation: bool = False
+
+    @property
+    def reference(self) -> str:
+        """Human-readable id, e.g. ``M-0042``."""
+        return f"M-{self.id:04d}"
+
+
+def _items(condition: Any) -> list[PortfolioItem]:
+    """One query: the ranking columns of the measures matching ``condition``."""
+    stmt = (
+        select(
+            Measure.id,
+            Measure.title,
+            Measure.status,
+            Measure.score,
+            Measure.priority_class,
+            Measure.rank_override,
+            Measure.rank_override_reason,
+            Department.code,
+            Measure.legal_obligation,
+        )
+        .join(Department, Department.id == Measure.department_id)
+        .where(condition)
+    )
+    return [PortfolioItem(*row) for row in db.session.execute(stmt)]
+
+
+@dataclass
 class RankedMeasure:
     """A measure at its place in the ranking, with cost per year of the horizon."""
 
     rank: int
-    measure: Measure
+    measure: PortfolioItem
     costs: dict[int, Decimal]
     total: Decimal
     cumulated: Decimal = ZERO
@@ -70,7 +111,7 @@ class RankedMeasure:
         return self.measure.rank_override is not None
 
 
-def natural_key(measure: Measure) -> tuple[int, int, Decimal, int]:
+def natural_key(measure: Any) -> tuple[int, int, Decimal, int]:
     """Sort key of the natural order: class, scored first, score descending, id."""
     return (
         CLASS_ORDER.get(measure.priority_class or "", 3),
@@ -80,15 +121,18 @@ def natural_key(measure: Measure) -> tuple[int, int, Decimal, int]:
     )
 
 
-def rank_measures(measures: list[Measure]) -> list[Measure]:
-    """Order ``measures`` by rank: overrides at their position, the rest in natural order."""
+def rank_measures(measures: list[Any]) -> list[Any]:
+    """Order ``measures`` by rank: overrides at their position, the rest in natural order.
+
+    Works on anything with ``id``, ``priority_class``, ``score`` and ``rank_override``.
+    """
     natural = sorted(measures, key=natural_key)
     overrides = sorted(
         (m for m in natural if m.rank_override is not None),
         key=lambda m: m.rank_override or 0,
     )
     rest = [m for m in natural if m.rank_override is None]
-    ordered: list[Measure] = []
+    ordered: list[Any] = []
     oi = ri = 0
     while oi < len(overrides) or ri < len(rest):
         position = len(ordered) + 1
@@ -145,15 +189,11 @@ def ranked_portfolio(
 ) -> tuple[list[RankedMeasure], list[int]]:
     """The ranked portfolio visible to ``user`` and the horizon years.
 
-    Three queries: measures (department and owner joined), costs per year, first action field.
+    Three queries: ranking columns (department joined), costs per year, first action field.
     """
     years = planning_horizon()
     condition = and_(visible_measures_filter(user), Measure.status.in_(statuses))
-    measures = list(
-        db.session.scalars(
-            select(Measure).options(joinedload(Measure.owner)).where(condition)
-        ).unique()
-    )
+    measures = _items(condition)
     costs = _costs_by_measure(condition, years)
     fields = _first_fields(condition)
     ranked: list[RankedMeasure] = []
@@ -342,7 +382,7 @@ def cutoff_scenario(
     available = available.quantize(Decimal("0.01"))
     statuses = portfolio_statuses(include_submitted)
     condition = and_(visible_measures_filter(user), Measure.status.in_(statuses))
-    measures = list(db.session.scalars(select(Measure).where(condition)))
+    measures = _items(condition)
     costs = _costs_by_measure(condition, [year])
     result = ScenarioResult(year=year, available=available, include_submitted=include_submitted)
     cumulated = ZERO
@@ -363,7 +403,7 @@ def cutoff_scenario(
                 measure_id=measure.id,
                 reference=measure.reference,
                 title=measure.title,
-                department=measure.department.code,
+                department=measure.department,
                 priority_class=measure.priority_class or "–",
                 amount=amount,
                 cumulated=cumulated,
@@ -435,3 +475,17 @@ def compare_scenarios(
             placements.append(match.fits if match else None)
         rows.append(ComparisonRow(reference=reference, title=title, placements=placements))
     return results, rows
+
+
+def rank_of(user: User, measure_id: int) -> int | None:
+    """Position of a measure in the full ranking (None if not in the portfolio)."""
+    condition = and_(visible_measures_filter(user), Measure.status.in_(PORTFOLIO_STATUSES))
+    rows = db.session.execute(
+        select(Measure.id, Measure.priority_class, Measure.score, Measure.rank_override).where(
+            condition
+        )
+    ).all()
+    for position, row in enumerate(rank_measures(rows), start=1):
+        if row.id == measure_id:
+            return position
+    return None

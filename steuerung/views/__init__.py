@@ -2,4 +2,13 @@
 
 from steuerung.views import admin, auth, budget, dashboard, main, maturity, measures, portfolio
 
-BLUEPRINTS = [auth.bp, main.bp, admin.bp, dashboard.bp, measures.bp, budget.bp, maturity.bp, portfolio.bp]
+BLUEPRINTS = [
+    auth.bp,
+    main.bp,
+    admin.bp,
+    dashboard.bp,
+    measures.bp,
+    budget.bp,
+    maturity.bp,
+    portfolio.bp,
+]

@@ -1,0 +1,212 @@
+"""Forms of the coordinating office: review decisions, scoring, criteria, cut-off scenarios."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from steuerung.models import CriterionKind, ScoringCriterion
+from steuerung.services.scoring import GATE_FIELDS
+
+SCALE_CHOICES = [
+    ("", "– nicht bewertet –"),
+    ("0", "0 – kein Beitrag"),
+    ("1", "1 – sehr gering"),
+    ("2", "2 – gering"),
+    ("3", "3 – mittel"),
+    ("4", "4 – hoch"),
+    ("5", "5 – sehr hoch"),
+]
+
+
+def parse_money(text: str | None) -> Decimal | None:
+    """German money input (``1.234,56``, ``1234,5 €``, ``1234.56``) -> Decimal; None if invalid."""
+    raw = (text or "").replace("€", "").replace("\u00a0", "").replace(" ", "").strip()
+    if not raw:
+        return None
+    if "," in raw:
+        raw = raw.replace(".", "").replace(",", ".")
+    elif raw.count(".") > 1 or (raw.count(".") == 1 and len(raw.split(".")[1]) == 3):
+        raw = raw.replace(".", "")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or value.as_tuple().exponent < -2:  # type: ignore[operator]
+        return None
+    return value
+
+
+class TransitionForm(FlaskForm):
+    """A workflow decision on one measure of the inbox."""
+
+    target = SelectField(
+        "Entscheidung", validators=[DataRequired("Bitte eine Entscheidung wählen.")]
+    )
+    reason = TextAreaField(
+        "Begründung",
+        validators=[Length(max=4000, message="Höchstens 4000 Zeichen.")],
+        description="Pflicht bei Rückfrage, Zurückstellung und Ablehnung.",
+        render_kw={"rows": 2},
+    )
+    version_id = HiddenField()
+    submit = SubmitField("Ausführen")
+
+
+def score_form_class(criteria: list[ScoringCriterion]) -> type[FlaskForm]:
+    """A scoring form with one 0-5 choice and one comment per active weighted criterion."""
+
+    class ScoreForm(FlaskForm):
+        submit = SubmitField("Bewertung speichern")
+
+    for criterion in criteria:
+        if criterion.kind != CriterionKind.WEIGHTED or not criterion.is_active:
+            continue
+        setattr(
+            ScoreForm,
+            f"c_{criterion.id}",
+            SelectField(
+                f"{criterion.name} (Gewicht {criterion.weight.normalize():f} %)",
+                choices=SCALE_CHOICES,
+                validators=[InputRequired("Bitte einen Wert von 0 bis 5 wählen.")],
+                description=criterion.description,
+            ),
+        )
+        setattr(
+            ScoreForm,
+            f"k_{criterion.id}",
+            StringField(
+                f"Anmerkung zu „{criterion.name}“",
+                validators=[Length(max=2000, message="Höchstens 2000 Zeichen.")],
+            ),
+        )
+    return ScoreForm
+
+
+class RankOverrideForm(FlaskForm):
+    """Manual rank with a required reason; an empty rank removes the override."""
+
+    rank = IntegerField(
+        "Manueller Rang",
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=100000, message="Bitte eine positive ganze Zahl angeben."),
+        ],
+        description="Leer lassen, um die manuelle Festlegung aufzuheben.",
+    )
+    reason = TextAreaField(
+        "Begründung der Rangfestlegung",
+        validators=[Length(max=2000, message="Höchstens 2000 Zeichen.")],
+        render_kw={"rows": 2},
+    )
+    submit_override = SubmitField("Rang speichern")
+
+    def validate_reason(self, field: Any) -> None:
+        """A rank needs a reason."""
+        if self.rank.data is not None and not (field.data or "").strip():
+            raise ValidationError("Für eine manuelle Rangfestlegung ist eine Begründung nötig.")
+
+
+class CriterionRowForm(Form):
+    """One criterion in the criteria table (no CSRF of its own)."""
+
+    criterion_id = HiddenField()
+    name = StringField("Name", validators=[Length(max=120, message="Höchstens 120 Zeichen.")])
+    description = TextAreaField(
+        "Beschreibung", validators=[Length(max=2000)], render_kw={"rows": 2}
+    )
+    kind = SelectField(
+        "Art",
+        choices=[
+            (CriterionKind.WEIGHTED.value, "gewichtet"),
+            (CriterionKind.GATE.value, "Muss-Kriterium"),
+        ],
+    )
+    weight = StringField("Gewicht in %")
+    gate_field = SelectField(
+        "Merkmal (Muss-Kriterium)",
+        choices=[("", "–"), *GATE_FIELDS.items()],
+    )
+    is_active = BooleanField("aktiv")
+
+
+class CriteriaForm(FlaskForm):
+    """All criteria plus one empty row for a new one."""
+
+    submit = SubmitField("Kriterien speichern")
+
+
+def criteria_form_class(count: int) -> type[CriteriaForm]:
+    """A criteria form with ``count`` existing rows and one row for a new criterion."""
+
+    class _Form(CriteriaForm):
+        new = FormField(CriterionRowForm, label="Neues Kriterium")
+
+    for index in range(count):
+        setattr(_Form, f"row_{index}", FormField(CriterionRowForm, label=f"Kriterium {index + 1}"))
+    return _Form
+
+
+class ScenarioForm(FlaskForm):
+    """Cut-off scenario parameters (GET: the scenario is bookmarkable)."""
+
+    class Meta:
+        csrf = False
+
+    year = SelectField("Haushaltsjahr", coerce=str)
+    available = StringField(
+        "Verfügbarer Betrag in Euro",
+        validators=[DataRequired("Bitte den verfügbaren Betrag angeben.")],
+        description="Zum Beispiel 250.000,00",
+    )
+    include_submitted = BooleanField(
+        "Eingereichte und in Prüfung befindliche Maßnahmen einbeziehen"
+    )
+    submit = SubmitField("Szenario berechnen")
+
+    def validate_available(self, field: Any) -> None:
+        """German money, not negative."""
+        value = parse_money(field.data)
+        if value is None:
+            raise ValidationError("Bitte einen Betrag wie 250.000,00 angeben.")
+        if value < 0:
+            raise ValidationError("Der Betrag darf nicht negativ sein.")
+        if value > Decimal("999999999999.99"):
+            raise ValidationError("Der Betrag ist zu groß.")
+
+
+class SaveScenarioForm(FlaskForm):
+    """Save the computed scenario under a name."""
+
+    name = StringField(
+        "Name des Szenarios",
+        validators=[
+            DataRequired("Bitte geben Sie dem Szenario einen Namen."),
+            Length(max=120, message="Höchstens 120 Zeichen."),
+        ],
+    )
+    year = HiddenField()
+    available = HiddenField()
+    include_submitted = HiddenField()
+    submit_save = SubmitField("Szenario speichern")
