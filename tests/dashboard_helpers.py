@@ -33,6 +33,7 @@ from steuerung.services.dashboard import (
     NO_REPORT,
     DashboardFilters,
 )
+from steuerung.services.portfolio import PORTFOLIO_STATUSES, rank_measures
 from steuerung.services.reports import REPORTING_STATUSES, is_overdue
 
 TODAY = date(2026, 6, 15)
@@ -286,15 +287,9 @@ def latest(measure: Measure) -> StatusReport | None:
     return max(measure.status_reports, key=lambda r: (r.reported_on, r.id))
 
 
-def rank_key(measure: Measure) -> tuple:
-    """Manual rank first, then score descending, then id."""
-    return (
-        measure.rank_override is None,
-        measure.rank_override or 0,
-        measure.score is None,
-        -(measure.score or 0),
-        measure.id,
-    )
+def ranked(measures: list[Measure]) -> list[Measure]:
+    """The portfolio's rank order (its Python reference implementation)."""
+    return rank_measures(measures)
 
 
 def expected_tiles(demo: Demo, f: DashboardFilters, settings: Any) -> dict[str, Any]:
@@ -369,7 +364,8 @@ def primary_field(measure: Measure) -> str:
     """Field of the first goal by code."""
     if not measure.goals:
         return NO_FIELD
-    return sorted(measure.goals, key=lambda g: (g.code, g.id))[0].action_field.name
+    first = sorted(measure.goals, key=lambda g: (g.action_field.position, g.position, g.id))[0]
+    return first.action_field.name
 
 
 def expected_status_by_field(demo: Demo, f: DashboardFilters) -> dict[str, dict[Any, int]]:
@@ -399,8 +395,7 @@ def expected_roadmap(demo: Demo, f: DashboardFilters, limit: int) -> tuple[list[
         for m in demo.measures
         if selected(m, f) and m.status in COUNTING and m.start_date and m.end_date
     ]
-    chosen.sort(key=rank_key)
-    return [m.reference for m in chosen[:limit]], len(chosen)
+    return [m.reference for m in ranked(chosen)[:limit]], len(chosen)
 
 
 def expected_goals(demo: Demo, f: DashboardFilters) -> dict[str, list[int]]:
@@ -430,14 +425,13 @@ def expected_portfolio(
     chosen = [
         m
         for m in demo.measures
-        if selected(m, f) and m.score is not None and m.status not in CLOSED_STATUSES
+        if selected(m, f) and m.score is not None and m.status in PORTFOLIO_STATUSES
     ]
-    chosen.sort(key=rank_key)
     return [
         (
             m.reference,
             Decimal(m.score),
             sum((e.amount for e in m.cost_plan if e.year in horizon), Decimal("0")),
         )
-        for m in chosen[:limit]
+        for m in ranked(chosen)[:limit]
     ]

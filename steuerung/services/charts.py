@@ -51,8 +51,6 @@ LIGHT_COLOURS: dict[str, str] = {
     "red": "#b02a37",
     "kein Bericht": "#adb5bd",
 }
-#: Colours of the priority classes in the bubble chart.
-PRIORITY_COLOURS: dict[str, str] = {"A": "#1e7b34", "B": "#1f5fa8", "C": "#fd7e14", "–": "#6c757d"}
 _DAY_MS = 86_400_000
 
 
@@ -239,34 +237,35 @@ def dashboard_goal_matrix(data: Any) -> str:
 
 
 def dashboard_bubble(data: Any) -> str:
-    """Portfolio bubbles: score (x) vs horizon cost (y), size = running costs, colour = class."""
+    """Portfolio bubbles (``Portfolio``): cost (x) vs score (y), size = cost, colour = field.
+
+    Used only when the portfolio area's ``portfolio_bubble`` is not available; same encoding.
+    """
     figure = go.Figure()
-    largest = max((float(p.running_costs) for p in data.points), default=0.0) or 1.0
-    for klass in ("A", "B", "C", "–"):
-        points = [p for p in data.points if p.priority_class == klass]
-        if not points:
-            continue
+    largest = max((float(p.cost) for p in data.points), default=0.0) or 1.0
+    by_field: dict[str, list[Any]] = {}
+    for point in data.points:
+        by_field.setdefault(point.field, []).append(point)
+    for name, points in by_field.items():
         figure.add_scatter(
-            name=f"Klasse {klass}" if klass != "–" else "ohne Klasse",
-            x=[float(p.score) for p in points],
-            y=[float(p.cost) for p in points],
+            name=name,
+            x=[float(p.cost) for p in points],
+            y=[float(p.score) for p in points],
             mode="markers",
             marker={
-                "size": [10 + 30 * (float(p.running_costs) / largest) for p in points],
-                "color": PRIORITY_COLOURS[klass],
-                "opacity": 0.75,
+                "size": [12 + 38 * (float(p.cost) / largest) ** 0.5 for p in points],
+                "color": points[0].color,
+                "opacity": 0.7,
                 "line": {"color": "#212529", "width": 1},
             },
-            text=[f"{p.reference} {p.title}" for p in points],
-            customdata=[float(p.running_costs) for p in points],
-            hovertemplate="%{text}<br>Punkte: %{x:,.1f}<br>Kosten: %{y:,.2f} €"
-            "<br>Folgekosten/Jahr: %{customdata:,.2f} €<extra></extra>",
+            text=[f"Rang {p.rank}: {p.reference} {p.title}" for p in points],
+            hovertemplate="%{text}<br>Score: %{y:,.1f}<br>Kosten: %{x:,.2f} €<extra></extra>",
         )
     figure.update_layout(
-        height=420,
-        xaxis={"title": "Punktzahl (0–100)", "range": [-5, 105]},
-        yaxis={"title": "Kosten im Planungszeitraum (Euro)", "tickformat": ",.0f"},
-        legend={"orientation": "h", "y": -0.2},
+        height=440,
+        xaxis={"title": "Aufwand: Kosten im Planungszeitraum (Euro)", "tickformat": ",.0f"},
+        yaxis={"title": "Nutzen: Score (0–100)", "range": [-5, 105]},
+        legend={"orientation": "h", "y": -0.2, "title": {"text": "Handlungsfeld"}},
     )
     if not data.points:
         _empty_annotation(figure, "Keine bewerteten Maßnahmen für diese Auswahl")

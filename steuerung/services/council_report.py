@@ -176,6 +176,8 @@ def measure_sections(
             ActionField.agenda_id.desc(),
             ActionField.position,
             ActionField.id,
+            Measure.rank_override.is_(None),
+            Measure.rank_override,
             *rank_order(),
         )
         .limit(limit)

@@ -12,17 +12,21 @@ Definitions (shown on the page, too):
   *Kategorie*: the measure's category. *Jahr*: the measure's runtime touches that year
   (measures without start or end date count as touching it); the money figures use that
   year instead of the budget year.
-* **Handlungsfeld of a measure** (stacked bars): a measure linked to goals of several fields
-  counts once, for the field of its first goal (goals ordered by code, as in the register);
-  measures without a goal count under "ohne Handlungsfeld".
+* **Handlungsfeld of a measure** (stacked bars, report, portfolio): a measure linked to goals
+  of several fields counts once, for the field of its first goal in agenda order (field
+  position, goal position), the same rule as the portfolio; measures without a goal count
+  under "ohne Handlungsfeld".
 * **Ampel**: the latest status report (latest ``reported_on``, then latest entry) of each
   measure that owes reports (approved or in progress); its overall light is the worst of the
   three lights; "rot" = at least one red light.
 * **Ohne Verantwortliche/n**: measures not completed, rejected or cancelled whose owner is
   missing or deactivated.
+* **Rank**: the portfolio's (``services.portfolio.rank_measures``): manual ranks at their
+  position, the rest by class A/B/C, then score, then number.
 * **Roadmap**: approved and in-progress measures with start and end date, the
-  ``ROADMAP_LIMIT`` highest ranked (manual rank first, then score, then number).
-* **Portfolio**: scored measures, the ``PORTFOLIO_LIMIT`` highest ranked.
+  ``ROADMAP_LIMIT`` highest ranked.
+* **Portfolio**: scored measures in the portfolio's states, the ``PORTFOLIO_LIMIT`` highest
+  ranked.
 """
 
 from __future__ import annotations
@@ -65,6 +69,7 @@ from steuerung.models import (
 )
 from steuerung.models.budget import MAX_YEAR, MIN_YEAR
 from steuerung.services.permissions import visible_measures_filter
+from steuerung.services.portfolio import CLASS_ORDER, PORTFOLIO_STATUSES, rank_measures
 from steuerung.services.reports import REPORTING_STATUSES
 from steuerung.services.settings import get_settings
 
@@ -269,12 +274,16 @@ def measure_conditions(filters: DashboardFilters, user: User | None) -> list[Col
 
 
 def primary_field_expr() -> Any:
-    """Correlated subquery: the field of action of a measure's first goal (by goal code)."""
+    """Correlated subquery: the field of action of a measure's first goal in agenda order.
+
+    Same rule as the portfolio (field position, goal position, goal id).
+    """
     return (
         select(Goal.action_field_id)
         .join(measure_goals, measure_goals.c.goal_id == Goal.id)
+        .join(ActionField, ActionField.id == Goal.action_field_id)
         .where(measure_goals.c.measure_id == Measure.id)
-        .order_by(Goal.code, Goal.id)
+        .order_by(ActionField.position, Goal.position, Goal.id)
         .limit(1)
         .correlate(Measure)
         .scalar_subquery()
@@ -282,14 +291,36 @@ def primary_field_expr() -> Any:
 
 
 def rank_order() -> list[Any]:
-    """Portfolio order: manual rank first, then score (highest first), then number."""
+    """The portfolio's natural order in SQL: class A/B/C, scored first, score, number."""
     return [
-        Measure.rank_override.is_(None),
-        Measure.rank_override,
+        case(
+            *((Measure.priority_class == klass, pos) for klass, pos in CLASS_ORDER.items()),
+            else_=len(CLASS_ORDER),
+        ),
         Measure.score.is_(None),
         Measure.score.desc(),
         Measure.id,
     ]
+
+
+def ranked_ids(conditions: list[ColumnElement[bool]], limit: int) -> list[int]:
+    """Ids of the ``limit`` highest-ranked measures matching ``conditions`` (2 queries).
+
+    The rank is the portfolio's (``services.portfolio.rank_measures``: manual ranks at their
+    position, the rest in natural order). Only the measures with a manual rank and the first
+    ``limit`` of the natural order are read: the first ``limit`` ranks depend on no others.
+    """
+    columns = (Measure.id, Measure.priority_class, Measure.score, Measure.rank_override)
+    overridden = db.session.execute(
+        select(*columns).where(*conditions, Measure.rank_override.is_not(None))
+    ).all()
+    natural = db.session.execute(
+        select(*columns)
+        .where(*conditions, Measure.rank_override.is_(None))
+        .order_by(*rank_order())
+        .limit(limit)
+    ).all()
+    return [row.id for row in rank_measures([*overridden, *natural])[:limit]]
 
 
 def latest_reports(conditions: list[ColumnElement[bool]]) -> Any:
@@ -681,20 +712,22 @@ def roadmap(filters: DashboardFilters, user: User | None, limit: int = ROADMAP_L
         Measure.end_date.is_not(None),
     ]
     total = _count(*conditions)
-    rows = db.session.execute(
-        select(
-            Measure.id,
-            Measure.title,
-            Measure.status,
-            Measure.start_date,
-            Measure.end_date,
-            Department.code,
+    ids = ranked_ids(conditions, limit)
+    rows = {
+        row.id: row
+        for row in db.session.execute(
+            select(
+                Measure.id,
+                Measure.title,
+                Measure.status,
+                Measure.start_date,
+                Measure.end_date,
+                Department.code,
+            )
+            .join(Department, Department.id == Measure.department_id)
+            .where(Measure.id.in_(ids or [-1]))
         )
-        .join(Department, Department.id == Measure.department_id)
-        .where(*conditions)
-        .order_by(*rank_order())
-        .limit(limit)
-    ).all()
+    }
     items = [
         RoadmapItem(
             id=row.id,
@@ -705,7 +738,7 @@ def roadmap(filters: DashboardFilters, user: User | None, limit: int = ROADMAP_L
             start_date=row.start_date,
             end_date=row.end_date,
         )
-        for row in rows
+        for row in (rows[i] for i in ids)
     ]
     by_id = {item.id: item for item in items}
     if by_id:
@@ -803,6 +836,7 @@ def current_agenda_id_subquery() -> Any:
 class PortfolioPoint:
     """A measure in the portfolio bubble chart."""
 
+    rank: int
     reference: str
     title: str
     score: Decimal
@@ -811,11 +845,13 @@ class PortfolioPoint:
     running_costs: Decimal
     priority_class: str
     status: MeasureStatus
+    field: str
+    color: str
 
 
 @dataclass
 class Portfolio:
-    """Score vs cost of the highest-ranked scored measures; bubble size = running costs."""
+    """Score vs cost of the highest-ranked scored measures of the portfolio."""
 
     points: list[PortfolioPoint]
     total: int
@@ -826,18 +862,22 @@ class Portfolio:
         """One row per measure."""
         return DataTable(
             [
+                Column("Rang", "int"),
                 Column("Nr."),
                 Column("Maßnahme"),
+                Column("Handlungsfeld"),
                 Column("Status"),
-                Column("Priorität"),
-                Column("Punktzahl", "int"),
+                Column("Klasse"),
+                Column("Score", "int"),
                 Column(f"Kosten {self.horizon[0]}–{self.horizon[-1]}", "money"),
                 Column("Folgekosten pro Jahr", "money"),
             ],
             [
                 [
+                    p.rank,
                     p.reference,
                     p.title,
+                    p.field,
                     p.status.label,
                     p.priority_class,
                     p.score,
@@ -848,41 +888,70 @@ class Portfolio:
             ],
         )
 
+    def bubble_points(self) -> list[dict[str, Any]]:
+        """The points in the form of ``services.portfolio.bubble_points`` (shared chart)."""
+        return [
+            {
+                "reference": p.reference,
+                "title": p.title,
+                "score": float(p.score),
+                "total": float(p.cost),
+                "field": p.field,
+                "color": p.color,
+                "rank": p.rank,
+            }
+            for p in self.points
+        ]
+
 
 def portfolio(
     filters: DashboardFilters, user: User | None, limit: int = PORTFOLIO_LIMIT
 ) -> Portfolio:
-    """Scored, not closed measures with their horizon cost (2 queries)."""
+    """Scored measures of the portfolio (its states), the ``limit`` highest ranked (4 queries).
+
+    The rank is the position among the scored portfolio measures of the filtered view.
+    """
     horizon = get_settings().horizon
     conditions = [
         *measure_conditions(filters, user),
         Measure.score.is_not(None),
-        Measure.status.not_in(CLOSED_STATUSES),
+        Measure.status.in_(PORTFOLIO_STATUSES),
     ]
     total = _count(*conditions)
+    ids = ranked_ids(conditions, limit)
     cost = (
         select(CostPlanEntry.measure_id, func.sum(CostPlanEntry.amount).label("cost"))
-        .where(CostPlanEntry.year.in_(horizon))
+        .where(CostPlanEntry.year.in_(horizon), CostPlanEntry.measure_id.in_(ids or [-1]))
         .group_by(CostPlanEntry.measure_id)
         .subquery("horizon_cost")
     )
-    rows = db.session.execute(
-        select(
-            Measure.id,
-            Measure.title,
-            Measure.score,
-            Measure.running_costs_per_year,
-            Measure.priority_class,
-            Measure.status,
-            func.coalesce(cost.c.cost, 0),
+    inner = (
+        select(Measure.id.label("id"), primary_field_expr().label("field_id"))
+        .where(Measure.id.in_(ids or [-1]))
+        .subquery("measure_fields")
+    )
+    rows = {
+        row[0]: row
+        for row in db.session.execute(
+            select(
+                Measure.id,
+                Measure.title,
+                Measure.score,
+                Measure.running_costs_per_year,
+                Measure.priority_class,
+                Measure.status,
+                func.coalesce(cost.c.cost, 0),
+                ActionField.name,
+                ActionField.color,
+            )
+            .join(inner, inner.c.id == Measure.id)
+            .outerjoin(cost, cost.c.measure_id == Measure.id)
+            .outerjoin(ActionField, ActionField.id == inner.c.field_id)
         )
-        .outerjoin(cost, cost.c.measure_id == Measure.id)
-        .where(*conditions)
-        .order_by(*rank_order())
-        .limit(limit)
-    ).all()
+    }
     points = [
         PortfolioPoint(
+            rank=rank,
             reference=f"M-{row[0]:04d}",
             title=row[1],
             score=Decimal(row[2]),
@@ -890,8 +959,10 @@ def portfolio(
             running_costs=Decimal(row[3]),
             priority_class=row[4] or "–",
             status=MeasureStatus(row[5]),
+            field=row[7] or NO_FIELD,
+            color=row[8] or "#6c757d",
         )
-        for row in rows
+        for rank, row in enumerate((rows[i] for i in ids), start=1)
     ]
     return Portfolio(points, total, horizon, limit)
 

@@ -15,6 +15,7 @@ from steuerung.services.dashboard import (
     CHARTS,
     DashboardFilters,
     FilterOptions,
+    Portfolio,
     build_dashboard,
     chart_table,
     filter_options,
@@ -39,8 +40,11 @@ def _filters() -> tuple[DashboardFilters, FilterOptions, dict[str, str]]:
     return filters, options, errors
 
 
-def _bubble_chart(data: object) -> str:
-    """The portfolio bubble chart (the portfolio area's function if it takes our data)."""
+def _bubble_chart(data: Portfolio) -> str:
+    """The portfolio bubble chart: the portfolio area's function if present, else ours."""
+    shared = getattr(charts, "portfolio_bubble", None)
+    if shared is not None:
+        return shared(data.bubble_points())
     return charts.dashboard_bubble(data)
 
 
