@@ -202,13 +202,14 @@ def _fingerprint() -> list[tuple[Any, ...]]:
         select(
             Measure.title,
             Measure.status,
-            Measure.department_id,
+            Department.code,
             Measure.score,
             func.count(CostPlanEntry.id),
             func.sum(CostPlanEntry.amount),
         )
+        .join(Department, Department.id == Measure.department_id)
         .join(CostPlanEntry, CostPlanEntry.measure_id == Measure.id)
-        .group_by(Measure.id)
+        .group_by(Measure.id, Department.code)
         .order_by(Measure.id)
     ).all()
 
