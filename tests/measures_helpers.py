@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -84,6 +85,8 @@ def make_measure(
     factory: Any, world: World, status: MeasureStatus, own: bool = True, **kw: Any
 ) -> Measure:
     """A complete measure of FB 1 (own) or FB 2 in ``status``."""
+    kw.setdefault("start_date", date(2026, 1, 1))
+    kw.setdefault("end_date", date(2027, 12, 31))
     dept = world.users["submitter" if own else "other_submitter"].department
     line = world.line if own else world.other_line
     return factory.measure(
@@ -94,3 +97,10 @@ def make_measure(
         costs=[(line, 2026, "1000.00")],
         **kw,
     )
+
+
+def logout(client: Any) -> None:
+    """Log the test client out (so ``login_as`` can log in another user)."""
+    from conftest import csrf_token
+
+    client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/")})
