@@ -297,3 +297,17 @@ def remove_goal(goal: Goal) -> None:
         )
     goal.action_field.goals.remove(goal)
     db.session.flush()
+
+
+def new_agenda(title: str) -> Agenda:
+    """A first, empty DRAFT version (when no agenda exists yet); flushes."""
+    if db.session.scalar(select(func.count(Agenda.id))):
+        raise ValidationFailed("Es gibt schon eine Agenda. Bitte eine Fortschreibung anlegen.")
+    agenda = Agenda(
+        title=_check_text(title, "einen Titel", "title", 200),
+        version_no=1,
+        status=AgendaStatus.DRAFT,
+    )
+    db.session.add(agenda)
+    db.session.flush()
+    return agenda

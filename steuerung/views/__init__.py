@@ -1,6 +1,16 @@
 """Blueprints, one per user area."""
 
-from steuerung.views import admin, auth, budget, dashboard, main, maturity, measures, portfolio
+from steuerung.views import (
+    admin,
+    agenda,
+    auth,
+    budget,
+    dashboard,
+    main,
+    maturity,
+    measures,
+    portfolio,
+)
 
 BLUEPRINTS = [
     auth.bp,
@@ -11,4 +21,5 @@ BLUEPRINTS = [
     budget.bp,
     maturity.bp,
     portfolio.bp,
+    agenda.bp,
 ]

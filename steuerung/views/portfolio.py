@@ -18,11 +18,9 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from flask_wtf.csrf import validate_csrf
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 from sqlalchemy.orm.exc import StaleDataError
-from wtforms import ValidationError
 
 from steuerung.extensions import db
 from steuerung.forms.portfolio import (
@@ -552,10 +550,7 @@ def scenarios() -> str:
 @role_required(*OFFICE)
 def scenario_delete(scenario_id: int) -> Response:
     """Delete a saved scenario (CSRF-protected POST)."""
-    try:
-        validate_csrf(request.form.get("csrf_token"))
-    except ValidationError:
-        abort(400)
+    # The CSRF token is checked for every POST by the app-wide CSRFProtect.
     scenario = db.session.get(BudgetScenario, scenario_id)
     if scenario is None:
         abort(404)
