@@ -7,7 +7,8 @@ fetch nothing from outside (only ``data:`` URLs); the stylesheet is handed over 
 Which measures are listed: every measure the filters select except drafts and those
 returned for questions (internal states), grouped by the field of action of their first goal
 (as on the dashboard), ordered by rank within a field; at most ``MAX_LISTED`` rows, the
-report states how many were left out.
+report states how many were left out. Each measure shows the lights of its latest status
+report, whatever its state (a completed measure keeps its final report).
 """
 
 from __future__ import annotations
@@ -140,7 +141,7 @@ def measure_sections(
     """
     conditions = [*measure_conditions(filters, user), Measure.status.not_in(INTERNAL_STATUSES)]
     total = db.session.scalar(select(func.count(Measure.id)).where(*conditions)) or 0
-    latest = latest_reports(conditions)
+    latest = latest_reports(conditions, reporting_only=False)
     owner = aliased(User)
     inner = (
         select(

@@ -323,11 +323,12 @@ def ranked_ids(conditions: list[ColumnElement[bool]], limit: int) -> list[int]:
     return [row.id for row in rank_measures([*overridden, *natural])[:limit]]
 
 
-def latest_reports(conditions: list[ColumnElement[bool]]) -> Any:
-    """Subquery: the latest status report of each reporting measure matching ``conditions``.
+def latest_reports(conditions: list[ColumnElement[bool]], reporting_only: bool = True) -> Any:
+    """Subquery: the latest status report of each measure matching ``conditions``.
 
-    Columns: measure_id, reported_on, progress_percent, the three lights and ``overall``
-    (worst light). Uses a window function (SQLite >= 3.25, PostgreSQL).
+    Only measures that owe reports (approved, in progress) unless ``reporting_only`` is
+    False. Columns: measure_id, reported_on, progress_percent, the three lights and
+    ``overall`` (worst light). Uses a window function (SQLite >= 3.25, PostgreSQL).
     """
     position = (
         func.row_number()
@@ -355,7 +356,7 @@ def latest_reports(conditions: list[ColumnElement[bool]]) -> Any:
             position,
         )
         .join(Measure, Measure.id == StatusReport.measure_id)
-        .where(Measure.status.in_(REPORTING_STATUSES), *conditions)
+        .where(Measure.status.in_(REPORTING_STATUSES) if reporting_only else true(), *conditions)
         .subquery("ranked_reports")
     )
     return select(ranked).where(ranked.c.position == 1).subquery("latest_reports")
