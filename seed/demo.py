@@ -93,9 +93,20 @@ def load_demo(only_if_empty: bool = False) -> bool:
     for spec in data.MEASURES:
         _measure(spec, departments, users, goals, lines)
     db.session.flush()
+    _link_dependencies()
     _score_demo_measures(users)
     db.session.flush()
     return True
+
+
+def _link_dependencies() -> None:
+    titles = set(data.DEPENDENCIES) | {t for deps in data.DEPENDENCIES.values() for t in deps}
+    by_title = {
+        m.title: m for m in db.session.scalars(select(Measure).where(Measure.title.in_(titles)))
+    }
+    for title, prerequisites in data.DEPENDENCIES.items():
+        by_title[title].depends_on = [by_title[t] for t in prerequisites]
+    db.session.flush()
 
 
 # ---------------------------------------------------------------------------- master data
@@ -438,7 +449,12 @@ def _department_actor(owner: User | None, department: Department, users: dict[st
 
 def _score_demo_measures(users: dict[str, User]) -> int:
     """Score about twenty measures through the scoring service; returns how many."""
-    from steuerung.services.scoring import ensure_default_criteria, recompute_all, score_measure
+    from steuerung.services.scoring import (
+        ensure_default_criteria,
+        recompute_all,
+        score_measure,
+        set_rank_override,
+    )
 
     weighted = [c for c in ensure_default_criteria() if c.kind == CriterionKind.WEIGHTED]
     by_name = {c.name: c for c in weighted}
@@ -456,6 +472,9 @@ def _score_demo_measures(users: dict[str, User]) -> int:
         score_measure(measure, values, by=users[_OFFICE])
         scored += 1
     recompute_all()  # gates make unscored measures class A as well
+    for title, (rank, reason) in data.RANK_OVERRIDES.items():
+        if title in measures:
+            set_rank_override(measures[title], rank, reason, by=users[_OFFICE])
     return scored
 
 

@@ -1564,3 +1564,24 @@ SCORES: dict[str, str] = {
     "Glasfaseranbindung der Schulstandorte": "431223",
     "Digitale Personalakte": "314332",
 }
+
+#: Dependencies between measures: title -> titles it depends on.
+DEPENDENCIES: dict[str, list[str]] = {
+    "Rathaus-App „Lindenfeld mobil“": [
+        "Online-Terminvergabe im Bürgerbüro",
+        "Parkraumsensorik in der Innenstadt",
+    ],
+    "Videoberatung im Bürgerservice und Sozialamt": ["Online-Terminvergabe im Bürgerbüro"],
+    "Schulserver und gemeinsame Lernplattform": ["WLAN in allen Schulgebäuden"],
+    "Digitale Personalakte": ["E-Akte in der Kernverwaltung (Stufe 1)"],
+    "Open-Data-Portal": ["Luftqualitätsmessnetz an Hauptverkehrsstraßen"],
+}
+
+#: Manual ranks set by the coordinating office: title -> (rank, reason).
+RANK_OVERRIDES: dict[str, tuple[int, str]] = {
+    "Pegelmessung an Lindenbach und Mühlgraben": (
+        1,
+        "Hochwasserschutz hat Vorrang; so hat es die Verwaltungsleitung nach dem "
+        "Frühjahrshochwasser festgelegt.",
+    ),
+}

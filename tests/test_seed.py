@@ -162,6 +162,10 @@ def test_demo_is_scored_with_the_scoring_service(db):
     scored = db.session.scalar(select(func.count(Measure.id)).where(Measure.score.is_not(None)))
     assert 18 <= scored <= 25
     assert set(db.session.scalars(select(Measure.priority_class).distinct())) >= {"A", "B", "C"}
+    ranked = db.session.scalar(select(Measure).where(Measure.rank_override.is_not(None)))
+    assert ranked.rank_override == 1 and ranked.rank_override_reason
+    app_measure = db.session.scalar(select(Measure).where(Measure.title.startswith("Rathaus-App")))
+    assert len(app_measure.depends_on) == 2
 
 
 def test_loading_twice_changes_nothing(db):
