@@ -54,6 +54,16 @@ LIGHT_COLOURS: dict[str, str] = {
 _DAY_MS = 86_400_000
 
 
+#: Mode bar buttons the dashboard does not offer (selection tools, upload to Chart Studio).
+DASHBOARD_MODEBAR_REMOVE = ["sendDataToCloud", "select2d", "lasso2d", "autoScale2d"]
+
+
+def _dashboard_figure_json(figure: go.Figure) -> str:
+    """figure_json with the dashboard's mode bar (no selection tools, no cloud upload)."""
+    figure.update_layout(modebar={"remove": DASHBOARD_MODEBAR_REMOVE})
+    return figure_json(figure)
+
+
 def _empty_annotation(figure: go.Figure, text: str = "Keine Daten für diese Auswahl") -> None:
     """Show a centred note instead of empty axes."""
     figure.update_layout(
@@ -85,7 +95,7 @@ def dashboard_status_by_field(data: Any) -> str:
     )
     if not labels:
         _empty_annotation(figure)
-    return figure_json(figure)
+    return _dashboard_figure_json(figure)
 
 
 def dashboard_coverage(data: Any) -> str:
@@ -122,6 +132,7 @@ def dashboard_coverage(data: Any) -> str:
         yaxis={"title": "Euro", "tickformat": ",.0f"},
         yaxis2={
             "title": "Deckungsgrad (%)",
+            "ticksuffix": " %",
             "overlaying": "y",
             "side": "right",
             "rangemode": "tozero",
@@ -129,7 +140,7 @@ def dashboard_coverage(data: Any) -> str:
         legend={"orientation": "h", "y": -0.2},
         margin={"r": 70},
     )
-    return figure_json(figure)
+    return _dashboard_figure_json(figure)
 
 
 def dashboard_lights(data: Any) -> str:
@@ -154,7 +165,7 @@ def dashboard_lights(data: Any) -> str:
     )
     if not data.departments:
         _empty_annotation(figure)
-    return figure_json(figure)
+    return _dashboard_figure_json(figure)
 
 
 def dashboard_roadmap(data: Any) -> str:
@@ -206,7 +217,7 @@ def dashboard_roadmap(data: Any) -> str:
     )
     if not labels:
         _empty_annotation(figure)
-    return figure_json(figure)
+    return _dashboard_figure_json(figure)
 
 
 def dashboard_goal_matrix(data: Any) -> str:
@@ -233,7 +244,7 @@ def dashboard_goal_matrix(data: Any) -> str:
     )
     if not goals:
         _empty_annotation(figure, "Keine Agenda mit Zielen vorhanden")
-    return figure_json(figure)
+    return _dashboard_figure_json(figure)
 
 
 def dashboard_bubble(data: Any) -> str:
@@ -269,4 +280,4 @@ def dashboard_bubble(data: Any) -> str:
     )
     if not data.points:
         _empty_annotation(figure, "Keine bewerteten Maßnahmen für diese Auswahl")
-    return figure_json(figure)
+    return _dashboard_figure_json(figure)
