@@ -173,6 +173,10 @@ def register_request_hooks(app: Flask) -> None:
         g.query_count = 0
         set_actor(current_user.id if current_user.is_authenticated else None)
 
+    @app.teardown_request
+    def _forget_actor(error: BaseException | None) -> None:
+        set_actor(None)
+
     @app.after_request
     def _headers(response: Response) -> Response:
         response.headers["Content-Security-Policy"] = CSP
