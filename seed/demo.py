@@ -95,8 +95,43 @@ def load_demo(only_if_empty: bool = False) -> bool:
     db.session.flush()
     _link_dependencies()
     _score_demo_measures(users)
+    _maturity_demo(users)
     db.session.flush()
     return True
+
+
+#: Potenzialcheck ratings of the demo town (1-4): autumn 2025, then autumn 2026.
+MATURITY_RATINGS = {
+    "FS-1": (2, 3), "FS-2": (2, 4), "FS-3": (1, 2),
+    "SS-1": (2, 4), "SS-2": (1, 2), "SS-3": (2, 3),
+    "PR-1": (1, 2), "PR-2": (1, 2), "PR-3": (2, 2),
+    "PK-1": (2, 3), "PK-2": (1, 3), "PK-3": (2, 2),
+    "IT-1": (2, 3), "IT-2": (3, 3), "IT-3": (1, 2),
+    "BS-1": (2, 3), "BS-2": (1, 1), "BS-3": (2, 3),
+    "SC-1": (1, 3), "SC-2": (1, 1), "SC-3": (2, 2),
+}  # fmt: skip
+
+
+def _maturity_demo(users: dict[str, User]) -> None:
+    """The Potenzialcheck catalogue and two self-assessments a year apart."""
+    from steuerung.services.maturity import create_assessment, ensure_catalogue
+
+    topics = ensure_catalogue()
+    by_code = {s.code: s.id for t in topics for s in t.statements}
+    for index, (title, day) in enumerate(
+        (
+            ("Potenzialcheck Herbst 2025", date(2025, 10, 15)),
+            ("Potenzialcheck Herbst 2026", date(2026, 10, 14)),
+        )
+    ):
+        ratings = {by_code[code]: (values[index], "") for code, values in MATURITY_RATINGS.items()}
+        create_assessment(
+            title,
+            day,
+            "Workshop der Verwaltungsleitung mit der Koordinationsstelle",
+            ratings,
+            users[_OFFICE],
+        )
 
 
 def _link_dependencies() -> None:

@@ -276,3 +276,17 @@ def test_synthetic_after_demo_reuses_its_master_data(db):
     assert db.session.scalar(select(func.count(Department.id))) == departments
     assert db.session.scalar(select(func.count(Agenda.id))) == 1
     assert db.session.scalar(select(func.count(Measure.id))) == 42 + 50
+
+
+def test_demo_has_two_potenzialcheck_rounds_with_improvement(db):
+    from seed.demo import load_demo
+    from steuerung.models import MaturityAssessment
+    from steuerung.services.maturity import overall_averages
+
+    load_demo()
+    db.session.commit()
+    older, newer = db.session.scalars(
+        select(MaturityAssessment).order_by(MaturityAssessment.assessed_on)
+    ).all()
+    averages = overall_averages([older.id, newer.id])
+    assert averages[newer.id] > averages[older.id]
