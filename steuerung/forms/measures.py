@@ -209,8 +209,9 @@ class CostRowForm(Form):
     is_running_cost = BooleanField("Folgekosten")
 
     def is_blank(self) -> bool:
-        """A row without year, budget line and amount is ignored."""
-        return not self.year.data and not self.budget_line_id.data and not self.amount.data
+        """A row without year and amount is ignored (the pre-selected budget line alone is
+        not an entry)."""
+        return not self.year.data and not self.amount.data
 
     def validate(self, extra_validators: Any = None) -> bool:
         """Blank rows are valid; filled rows need year, line and amount."""

@@ -1,0 +1,116 @@
+"""Journey of issue 3: a department submits a measure, the office returns it with a question,
+the department answers and resubmits. axe check on every page of the journey."""
+
+from __future__ import annotations
+
+from conftest import PASSWORD, Factory
+
+from e2e.conftest import browser_login
+from steuerung.models import BudgetKind, Measure, MeasureComment, MeasureStatus, Role
+
+
+def _logout(page):
+    """Switch users: the session cookie goes, as after "Abmelden" in the user menu."""
+    page.context.clear_cookies()
+
+
+def test_submit_return_answer_resubmit(page, e2e_db, check_a11y):
+    factory = Factory(e2e_db.session)
+    dept = factory.department("FB 3", "Bürgerservice")
+    office = factory.department("KS", "Koordinationsstelle Digitalisierung")
+    factory.user(Role.SUBMITTER, dept, username="anna")
+    factory.user(Role.COORDINATOR, office, username="kurt")
+    factory.agenda()
+    line = factory.budget_line(dept, amounts={2026: "50000.00", 2027: "50000.00"})
+    invest = factory.budget_line(dept, BudgetKind.INVESTIVE, amounts={2027: "80000.00"})
+    e2e_db.session.commit()
+
+    # the department fills in the form and saves a draft
+    browser_login(page, "anna", PASSWORD)
+    page.get_by_role("link", name="Maßnahmen", exact=True).click()
+    page.wait_for_load_state()
+    check_a11y(page)
+    page.get_by_role("link", name="Neue Maßnahme erfassen").click()
+    page.wait_for_load_state()
+    check_a11y(page)
+    page.get_by_label("Titel", exact=True).fill("Online-Terminvergabe Bürgerbüro")
+    page.get_by_label("Beschreibung", exact=True).fill("Termine online buchen statt Wartemarke.")
+    page.get_by_label("Kategorie").select_option("digital_administration")
+    page.get_by_label("V-1 – Ziel V-1 (Verwaltung)").check()
+    page.get_by_label("B-2 – Ziel B-2 (Bürgerinnen & Bürger)").check()
+    page.get_by_label("Verantwortliche Person").select_option(index=1)
+    page.get_by_label("Geplanter Beginn").fill("2026-02-01")
+    page.get_by_label("Geplantes Ende").fill("2027-06-30")
+    page.locator("#cost_plan-0-year").select_option("2026")
+    page.locator("#cost_plan-0-budget_line_id").select_option(str(line.id))
+    page.locator("#cost_plan-0-amount").fill("12.500,00")
+    page.locator("#cost_plan-1-year").select_option("2027")
+    page.locator("#cost_plan-1-budget_line_id").select_option(str(invest.id))
+    page.locator("#cost_plan-1-amount").fill("30.000,00")
+    page.locator("#cost_plan-1-kind").select_option("investive")
+    page.get_by_role("button", name="Kostenzeile hinzufügen").click()  # JS adds a row
+    assert page.locator("#cost_plan-3-amount").count() == 1
+    page.get_by_role("button", name="Als Entwurf speichern").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Die Maßnahme wurde gespeichert.").is_visible()
+    assert page.get_by_text("Entwurf", exact=True).first.is_visible()
+    check_a11y(page)
+    page.get_by_role("link", name="Kostenplan").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("cell", name="12.500,00 €").is_visible()
+    assert page.get_by_role("cell", name="30.000,00 €").is_visible()
+    check_a11y(page)
+
+    # ... and submits it
+    page.get_by_role("button", name="Einreichen").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Status geändert: Eingereicht.").is_visible()
+    check_a11y(page)
+    measure_url = page.url.split("?")[0]
+    _logout(page)
+
+    # the coordinating office returns it with a question
+    browser_login(page, "kurt", PASSWORD)
+    page.goto(measure_url)
+    check_a11y(page)
+    page.get_by_label("Ihre Frage an den Fachbereich").fill("Sind Lizenzkosten enthalten?")
+    page.get_by_role("button", name="Rückfrage stellen").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Status geändert: Rückfrage.").is_visible()
+    check_a11y(page)
+    _logout(page)
+
+    # the department sees the question, answers and resubmits
+    browser_login(page, "anna", PASSWORD)
+    page.get_by_role("link", name="Maßnahmen", exact=True).click()
+    page.wait_for_load_state()
+    assert page.get_by_text("1 offen").is_visible()
+    check_a11y(page)
+    page.get_by_role("link", name="Online-Terminvergabe Bürgerbüro").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Rückfrage der Koordinationsstelle").is_visible()
+    assert page.get_by_text("Sind Lizenzkosten enthalten?").is_visible()
+    check_a11y(page)
+    page.get_by_label("Ihre Antwort").fill("Ja, 12.000 € pro Jahr ab 2027.")
+    page.get_by_role("button", name="Antwort speichern").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Ihre Antwort wurde gespeichert.").is_visible()
+    check_a11y(page)
+    page.get_by_role("button", name="Erneut einreichen").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Status geändert: Eingereicht.").is_visible()
+    check_a11y(page)
+    page.get_by_role("link", name="Verlauf").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Status: Rückfrage → Eingereicht").is_visible()
+    check_a11y(page)
+
+    assert page.console_errors == []
+    assert page.foreign_requests == []
+    e2e_db.session.expire_all()
+    measure = e2e_db.session.query(Measure).one()
+    assert measure.status == MeasureStatus.SUBMITTED
+    assert sorted(g.code for g in measure.goals) == ["B-2", "V-1"]
+    assert sorted(e.year for e in measure.cost_plan) == [2026, 2027]
+    kinds = {c.kind for c in e2e_db.session.query(MeasureComment)}
+    assert kinds == {"question", "answer"}
