@@ -410,3 +410,107 @@ def test_milestone_tick_and_key_figure_value(login_as, world, factory, db):
     assert db.session.query(KeyFigureValue).count() == 1
     page = client.get(f"{detail}?tab=berichte").get_data(as_text=True)
     assert "Online-Anträge" in page and "42,50" in page
+
+
+def test_more_rows_without_javascript_keeps_input_and_writes_nothing(login_as, world, db):
+    client = login_as("submitter")
+    payload = form_payload(world, more_rows="1")
+    response = post_form(client, "/massnahmen/neu", payload)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Kostenzeile 6" in html
+    assert 'value="12.500,50"' in html
+    assert _count(db, Measure) == 0
+
+
+def test_submitted_measure_department_may_change_only_owner_and_contact(
+    login_as, world, factory, db
+):
+    measure = make_measure(factory, world, MeasureStatus.SUBMITTED, title="Alt")
+    db.session.commit()
+    client = login_as("submitter")
+    url = f"/massnahmen/{measure.id}/bearbeiten"
+    html = client.get(url).get_data(as_text=True)
+    assert 'name="contact"' in html and 'name="owner_id"' in html
+    assert 'name="title"' not in html and "cost_plan-0-amount" not in html
+    assert "Speichern und einreichen" not in html
+    payload = _edit_payload(world, measure, title="Neu", contact="Zimmer 12")
+    assert post_form(client, url, payload).status_code == 302
+    db.session.expire_all()
+    fresh = db.session.get(Measure, measure.id)
+    assert (fresh.title, fresh.contact) == ("Alt", "Zimmer 12")
+
+
+def test_completed_measure_cannot_be_edited(login_as, world, factory, db):
+    measure = make_measure(factory, world, MeasureStatus.COMPLETED)
+    db.session.commit()
+    client = login_as("coordinator")
+    response = client.get(f"/massnahmen/{measure.id}/bearbeiten")
+    assert response.status_code == 302
+    assert "nicht bearbeiten" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_history_names_people_and_budget_lines(login_as, world, factory, db):
+    measure = make_measure(factory, world, MeasureStatus.DRAFT)
+    db.session.commit()
+    client = login_as("submitter")
+    url = f"/massnahmen/{measure.id}/bearbeiten"
+    payload = _edit_payload(world, measure)
+    assert post_form(client, url, payload).status_code == 302
+    html = client.get(f"/massnahmen/{measure.id}?tab=verlauf").get_data(as_text=True)
+    assert "Verantwortliche Person:" in html
+    assert world.users["submitter"].full_name in html
+    assert world.invest_line.label in html
+    assert "Ziele:" in html
+
+
+def test_open_change_request_is_shown_and_can_be_declined(login_as, world, factory, db):
+    measure = make_measure(factory, world, MeasureStatus.IN_PROGRESS)
+    db.session.flush()
+    request_row = ChangeRequest(
+        measure_id=measure.id,
+        requested_by_id=world.users["submitter"].id,
+        reason="Mehr Lizenzen",
+        payload={
+            "cost_plan": [
+                {
+                    "year": 2026,
+                    "budget_line_id": world.line.id,
+                    "amount": "5000.00",
+                    "kind": "consumptive",
+                    "funding_source": "own",
+                    "funding_programme": "",
+                    "funding_share": "0",
+                    "is_running_cost": False,
+                }
+            ]
+        },
+    )
+    db.session.add(request_row)
+    db.session.commit()
+    client = login_as("coordinator")
+    detail = f"/massnahmen/{measure.id}"
+    assert "offener Änderungsantrag" in client.get(detail).get_data(as_text=True)
+    page = client.get(f"{detail}?tab=kosten").get_data(as_text=True)
+    assert "5.000,00" in page and world.line.label in page
+    url = f"{detail}/aenderungsantrag/{request_row.id}"
+    response = post_form(client, url, {"decline": "1", "note": "Kein Budget"}, token_from=detail)
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ChangeRequest, request_row.id).status == ChangeRequestStatus.DECLINED
+    assert [e.amount for e in db.session.get(Measure, measure.id).cost_plan] == [Decimal("1000.00")]
+    # deciding twice is refused with a message
+    response = post_form(client, url, {"accept": "1"}, token_from=detail)
+    assert "bereits entschieden" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_department_cannot_decide_change_requests(login_as, world, factory, db):
+    measure = make_measure(factory, world, MeasureStatus.APPROVED)
+    db.session.flush()
+    request_row = ChangeRequest(measure_id=measure.id, reason="r", payload={"cost_plan": []})
+    db.session.add(request_row)
+    db.session.commit()
+    client = login_as("submitter")
+    detail = f"/massnahmen/{measure.id}"
+    url = f"{detail}/aenderungsantrag/{request_row.id}"
+    assert post_form(client, url, {"accept": "1"}, token_from=detail).status_code == 403

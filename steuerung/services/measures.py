@@ -692,6 +692,19 @@ def change_requests_of(measure_id: int) -> list[ChangeRequest]:
     )
 
 
+def open_change_request_count(measure_id: int) -> int:
+    """Number of undecided change requests of a measure (one query)."""
+    return (
+        db.session.scalar(
+            select(func.count(ChangeRequest.id)).where(
+                ChangeRequest.measure_id == measure_id,
+                ChangeRequest.status == ChangeRequestStatus.OPEN,
+            )
+        )
+        or 0
+    )
+
+
 def budget_line_labels(requests: list[ChangeRequest]) -> dict[int, str]:
     """Labels of the budget lines named in change requests (one query)."""
     ids = {
@@ -796,6 +809,34 @@ def _fmt(value: Any) -> str:
     return text if len(text) <= 300 else text[:300] + " …"
 
 
+def _named(names: dict[tuple[str, Any], str], name: str, value: Any) -> str:
+    if isinstance(value, int) and (name, value) in names:
+        return names[(name, value)]
+    return _fmt(value)
+
+
+def _referenced_names(entries: list[AuditEntry] | Any) -> dict[tuple[str, Any], str]:
+    """Names for ids in the log (people, budget lines): at most one query per kind."""
+    wanted: dict[str, set[int]] = {"owner_id": set(), "budget_line_id": set()}
+    for entry in entries:
+        for name in wanted:
+            for value in (entry.changes or {}).get(name) or ():
+                if isinstance(value, int):
+                    wanted[name].add(value)
+    names: dict[tuple[str, Any], str] = {}
+    if wanted["owner_id"]:
+        for user_id, full_name in db.session.execute(
+            select(User.id, User.full_name).where(User.id.in_(wanted["owner_id"]))
+        ):
+            names[("owner_id", user_id)] = full_name
+    if wanted["budget_line_id"]:
+        for line in db.session.scalars(
+            select(BudgetLine).where(BudgetLine.id.in_(wanted["budget_line_id"]))
+        ):
+            names[("budget_line_id", line.id)] = line.label
+    return names
+
+
 def history(measure_id: int) -> list[HistoryItem]:
     """Status changes and audit entries of a measure, oldest first (two queries)."""
     changes = db.session.scalars(
@@ -821,9 +862,14 @@ def history(measure_id: int) -> list[HistoryItem]:
         )
         for c in changes
     ]
+    names = _referenced_names(entries)
     for e in entries:
         details = [
-            (FIELD_LABELS.get(name, name), _fmt(values[0]), _fmt(values[1]))
+            (
+                FIELD_LABELS.get(name, name),
+                _named(names, name, values[0]),
+                _named(names, name, values[1]),
+            )
             for name, values in (e.changes or {}).items()
             if name
             not in ("measure_id", "id", "created_at", "created_by_id", "author_id", "key_figure_id")

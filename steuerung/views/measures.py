@@ -362,6 +362,7 @@ def detail(measure_id: int) -> str:
         "overdue": reports.is_overdue(measure, settings),
         "horizon": settings.horizon,
         "today_iso": date.today().isoformat(),
+        "open_requests": svc.open_change_request_count(measure.id),
     }
     if tab == "kosten":
         context["change_requests"] = svc.change_requests_of(measure.id)
