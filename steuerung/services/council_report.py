@@ -217,7 +217,10 @@ def build_council_report(
     """Collect the Sachstandsbericht for ``filters`` (constant number of queries)."""
     today = today or date.today()
     settings = get_settings()
-    tile_data = tiles(filters, user, today)
+    coverage = coverage_chart(filters)
+    year = filters.year or settings.budget_year
+    in_chart = any(row.year == year for row in coverage.years)
+    tile_data = tiles(filters, user, today, coverage=coverage.years if in_chart else None)
     sections, listed, total = measure_sections(filters, user)
     return CouncilReport(
         kommune_name=settings.kommune_name,
@@ -231,7 +234,7 @@ def build_council_report(
             for status in MeasureStatus
             if tile_data.status_counts.get(status)
         ],
-        coverage=coverage_chart(filters),
+        coverage=coverage,
         sections=sections,
         listed=listed,
         total=total,

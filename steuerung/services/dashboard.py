@@ -424,55 +424,62 @@ def _ratio_percent(ratio: Any) -> Decimal | None:
     return None if ratio is None else Decimal(ratio)
 
 
-def tiles(filters: DashboardFilters, user: User | None, today: date | None = None) -> Tiles:
-    """Counts by status, red lights, overdue reports, measures without owner, money of the year."""
+def tiles(
+    filters: DashboardFilters,
+    user: User | None,
+    today: date | None = None,
+    *,
+    coverage: list[Any] | None = None,
+    lights: LightsByDepartment | None = None,
+) -> Tiles:
+    """Counts by status, red lights, overdue reports, measures without owner, money of the year.
+
+    ``coverage`` (rows of the coverage service including the tile's year) and ``lights``
+    may be handed in when the caller has them already (the dashboard), saving queries.
+    """
     from steuerung.services.reports import overdue_clause
 
     today = today or date.today()
     settings = get_settings()
     year = filters.year or settings.budget_year
     conditions = measure_conditions(filters, user)
-    counts = {
-        status: count
-        for status, count in db.session.execute(
-            select(Measure.status, func.count(Measure.id))
-            .where(*conditions)
-            .group_by(Measure.status)
-        )
-    }
-    latest = latest_reports(conditions)
-    red = (
-        db.session.scalar(
-            select(func.count()).select_from(latest).where(latest.c.overall == TrafficLight.RED)
-        )
-        or 0
-    )
-    overdue = _count(overdue_clause(today), *conditions)
     owner = aliased(User)
-    without_owner = (
-        db.session.scalar(
-            select(func.count(Measure.id))
-            .outerjoin(owner, owner.id == Measure.owner_id)
-            .where(
-                Measure.status.not_in(CLOSED_STATUSES),
-                or_(Measure.owner_id.is_(None), owner.is_active_user.is_(False)),
-                *conditions,
-            )
-        )
-        or 0
+    without_owner = and_(
+        Measure.status.not_in(CLOSED_STATUSES),
+        or_(Measure.owner_id.is_(None), owner.is_active_user.is_(False)),
     )
-    coverage = _coverage_rows(filters, [year])[0]
+    counts: dict[MeasureStatus, int] = {}
+    overdue = no_owner = 0
+    for status, count, overdue_count, no_owner_count in db.session.execute(
+        select(
+            Measure.status,
+            func.count(Measure.id),
+            func.sum(case((overdue_clause(today), 1), else_=0)),
+            func.sum(case((without_owner, 1), else_=0)),
+        )
+        .outerjoin(owner, owner.id == Measure.owner_id)
+        .where(*conditions)
+        .group_by(Measure.status)
+    ):
+        counts[MeasureStatus(status)] = count
+        overdue += int(overdue_count or 0)
+        no_owner += int(no_owner_count or 0)
+    if lights is None:
+        lights = lights_by_department(filters, user)
+    red = sum(per.get(TrafficLight.RED.value, 0) for per in lights.counts.values())
+    rows = coverage if coverage is not None else _coverage_rows(filters, [year])
+    this_year = next(row for row in rows if row.year == year)
     return Tiles(
         total=sum(counts.values()),
         status_counts=counts,
         red_lights=red,
         overdue_reports=overdue,
-        without_owner=without_owner,
+        without_owner=no_owner,
         year=year,
-        demand=Decimal(coverage.demand),
-        approved=Decimal(coverage.approved),
-        coverage_ratio=_ratio_percent(coverage.ratio),
-        coverage_status=_status_label(coverage.status),
+        demand=Decimal(this_year.demand),
+        approved=Decimal(this_year.approved),
+        coverage_ratio=_ratio_percent(this_year.ratio),
+        coverage_status=_status_label(this_year.status),
     )
 
 
@@ -1091,14 +1098,24 @@ def build_dashboard(
 ) -> Dashboard:
     """Collect every figure of the dashboard for ``filters``."""
     settings = get_settings()
-    tile_data = tiles(filters, user, today)
+    coverage = coverage_chart(filters)
+    lights = lights_by_department(filters, user)
+    year = filters.year or settings.budget_year
+    in_chart = any(row.year == year for row in coverage.years)
+    tile_data = tiles(
+        filters,
+        user,
+        today,
+        coverage=coverage.years if in_chart else None,
+        lights=lights,
+    )
     return Dashboard(
         filters=filters,
         budget_year=settings.budget_year,
         tiles=tile_data,
         status_by_field=status_by_field(filters, user),
-        coverage=coverage_chart(filters),
-        lights=lights_by_department(filters, user),
+        coverage=coverage,
+        lights=lights,
         roadmap=roadmap(filters, user),
         goals=goal_coverage(filters, user),
         portfolio=portfolio(filters, user),
