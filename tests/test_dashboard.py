@@ -150,6 +150,7 @@ def test_leadership_summary_text(demo, users):
     assert text.startswith("3 von 14 Maßnahmen in Umsetzung, 2 mit roter Ampel: ")
     assert "E-Akte (FB 1)" in text and "WLAN Schulen (FB 3)" in text
     assert "2 Statusberichte sind überfällig." in text
+    assert text.endswith("Deckung 2026: 83,3 % (teilweise gedeckt).")
 
 
 def test_dashboard_page_renders_all_charts_and_twins(demo, login_as):

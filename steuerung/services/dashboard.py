@@ -27,6 +27,11 @@ Definitions (shown on the page, too):
   ``ROADMAP_LIMIT`` highest ranked.
 * **Portfolio**: scored measures in the portfolio's states, the ``PORTFOLIO_LIMIT`` highest
   ranked.
+* **Money** (demand, approved, coverage) comes from
+  ``services.coverage.demand_vs_approved_by_year`` with its definitions: demand of approved
+  and in-progress measures; with the department filter the budget lines of that department
+  (Teilhaushalt); with field of action or category the approved amounts allocated pro rata.
+  The year filter does not restrict the money figures by runtime, only picks the year.
 """
 
 from __future__ import annotations
@@ -831,7 +836,7 @@ def goal_coverage(filters: DashboardFilters, user: User | None) -> GoalCoverage:
 
 
 def current_agenda_id_subquery() -> Any:
-    """Scalar subquery of :func:`current_agenda_id` (saves a round trip)."""
+    """Scalar subquery: the agenda the dashboard refers to (latest adopted, else latest)."""
     return (
         select(Agenda.id)
         .order_by((Agenda.status == AgendaStatus.ADOPTED).desc(), Agenda.version_no.desc())
@@ -997,6 +1002,8 @@ class Summary:
     red_count: int
     overdue: int
     without_owner: int
+    #: Coverage of the tile's year: (year, ratio in percent or None, status label).
+    coverage: tuple[int, Decimal | None, str] | None = None
 
     @property
     def text(self) -> str:
@@ -1011,10 +1018,18 @@ class Summary:
         else:
             text += ", keine mit roter Ampel"
         text += "."
-        if self.overdue:
+        if self.overdue == 1:
+            text += " 1 Statusbericht ist überfällig."
+        elif self.overdue:
             text += f" {self.overdue} Statusberichte sind überfällig."
-        if self.without_owner:
+        if self.without_owner == 1:
+            text += " 1 Maßnahme hat keine verantwortliche Person."
+        elif self.without_owner:
             text += f" {self.without_owner} Maßnahmen haben keine verantwortliche Person."
+        if self.coverage is not None and self.coverage[1] is not None:
+            year, ratio, status = self.coverage
+            shown = format(ratio, "f").replace(".", ",")
+            text += f" Deckung {year}: {shown} % ({status})."
         return text
 
 
@@ -1039,6 +1054,7 @@ def summary(filters: DashboardFilters, user: User | None, tile_data: Tiles) -> S
         red_count=tile_data.red_lights,
         overdue=tile_data.overdue_reports,
         without_owner=tile_data.without_owner,
+        coverage=(tile_data.year, tile_data.coverage_ratio, tile_data.coverage_status),
     )
 
 
