@@ -114,3 +114,100 @@ def test_submit_return_answer_resubmit(page, e2e_db, check_a11y):
     assert sorted(e.year for e in measure.cost_plan) == [2026, 2027]
     kinds = {c.kind for c in e2e_db.session.query(MeasureComment)}
     assert kinds == {"question", "answer"}
+
+
+def test_report_change_request_and_errors_are_accessible(page, e2e_db, check_a11y):
+    from datetime import date
+
+    from steuerung.models import KeyFigure, Milestone
+
+    factory = Factory(e2e_db.session)
+    dept = factory.department("FB 3", "Bürgerservice")
+    office = factory.department("KS", "Koordinationsstelle Digitalisierung")
+    anna = factory.user(Role.SUBMITTER, dept, username="anna")
+    factory.user(Role.COORDINATOR, office, username="kurt")
+    agenda = factory.agenda()
+    line = factory.budget_line(dept, amounts={2026: "50000.00"})
+    measure = factory.measure(
+        dept,
+        MeasureStatus.IN_PROGRESS,
+        title="Digitale Bauakte",
+        owner=anna,
+        goals=[agenda.action_fields[0].goals[0]],
+        costs=[(line, 2026, "20000.00")],
+        start_date=date(2024, 1, 1),
+        end_date=date(2027, 12, 31),
+    )
+    measure.milestones.append(Milestone(title="Pilot", due_date=date(2026, 6, 1)))
+    measure.key_figures.append(KeyFigure(name="Online-Anteil", unit="%"))
+    e2e_db.session.commit()
+    detail = f"/massnahmen/{measure.id}"
+
+    browser_login(page, "anna", PASSWORD)
+    page.goto(detail)
+    assert page.get_by_text("überfällig").first.is_visible()
+    page.get_by_role("button", name="Abhaken: Pilot").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("als erreicht markiert").is_visible()
+    check_a11y(page)
+
+    # status report: first with an error, then correct
+    page.get_by_role("link", name="Statusbericht abgeben").click()
+    page.wait_for_load_state()
+    check_a11y(page)
+    page.get_by_label("Termine").select_option("green")
+    page.get_by_label("Kosten", exact=True).select_option("yellow")
+    page.get_by_label("Leistungsumfang").select_option("green")
+    page.get_by_label("Fortschritt (%)").fill("150")
+    page.get_by_role("button", name="Statusbericht speichern").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("zwischen 0 und 100").first.is_visible()
+    check_a11y(page)
+    page.get_by_label("Fortschritt (%)").fill("60")
+    page.get_by_label("Sachstand").fill("Pilot abgeschlossen.")
+    page.get_by_role("button", name="Statusbericht speichern").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Der Statusbericht wurde gespeichert.").is_visible()
+    assert page.get_by_text("Pilot abgeschlossen.").is_visible()
+    page.get_by_label("Wert", exact=True).fill("37,5")
+    page.get_by_role("button", name="Erfassen").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Der Messwert wurde gespeichert.").is_visible()
+    check_a11y(page)
+
+    # edit form with a validation error
+    page.goto(f"{detail}/bearbeiten")
+    check_a11y(page)
+    page.locator("#milestones-1-title").fill("Rollout")
+    page.get_by_role("button", name="Als Entwurf speichern").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Bitte geben Sie das Fälligkeitsdatum an.").first.is_visible()
+    check_a11y(page)
+
+    # change request for the cost plan
+    page.goto(detail)
+    page.get_by_role("link", name="Änderung des Kostenplans beantragen").click()
+    page.wait_for_load_state()
+    check_a11y(page)
+    page.get_by_label("Begründung der Änderung").fill("Zusätzliche Scanner nötig.")
+    page.locator("#cost_plan-0-amount").fill("25.000,00")
+    page.get_by_role("button", name="Änderungsantrag stellen").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Ihr Änderungsantrag wurde gestellt.").is_visible()
+    check_a11y(page)
+    _logout(page)
+
+    browser_login(page, "kurt", PASSWORD)
+    page.goto(detail)
+    assert page.get_by_text("offener Änderungsantrag").is_visible()
+    page.get_by_role("link", name="Änderungsanträge ansehen").click()
+    page.wait_for_load_state()
+    check_a11y(page)
+    page.get_by_role("button", name="Annehmen und übernehmen").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Änderungsantrag angenommen").is_visible()
+    assert page.get_by_role("cell", name="25.000,00 €").first.is_visible()
+    page.get_by_role("link", name="Verlauf").click()
+    page.wait_for_load_state()
+    check_a11y(page)
+    assert page.console_errors == []
