@@ -205,6 +205,7 @@ def test_invalid_filters_give_a_message_not_500(demo, login_as, query):
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "ungültig" in html
+    assert 'aria-describedby="filterfehler"' in html
     assert "<script>" not in html.split("</main>")[0].split('id="inhalt"')[1]
     assert client.get(f"/dashboard/daten/ampeln.csv?{query}").status_code == 400
 
@@ -310,3 +311,8 @@ def test_query_count_does_not_grow_with_measures(factory, users, db, login_as):
     db.session.commit()
     large = _counts(client, urls, db)
     assert small == large
+    html = client.get("/dashboard/").get_data(as_text=True)
+    assert "Gezeigt werden die 30 ranghöchsten von 59 freigegebenen" in html
+    start = html.index('id="chart-roadmap-tabelle"')
+    table = html[start : html.index("</table>", start)]
+    assert table.count("<tr>") == 31  # header + 30 measures
