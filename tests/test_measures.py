@@ -109,6 +109,7 @@ BAD_INPUTS = [
     ({"owner_id": "99999"}, "owner_id", "aktive Person Ihres Fachbereichs"),
     ({"category": "mond"}, "category", "Kategorie der Liste"),
     ({"title": "x" * 201}, "title", "höchstens 200 Zeichen"),
+    ({"ozg_leika_key": "12345"}, "ozg_leika_key", "14 Ziffern"),
     ({"title": ""}, "title", "Bitte geben Sie einen Titel ein."),
     ({"description": "x" * 10001}, "description", "Höchstens 10000 Zeichen"),
     ({"cost_plan-0-funding_share": "150"}, "cost_plan-0-funding_share", "zu groß"),
@@ -514,3 +515,48 @@ def test_department_cannot_decide_change_requests(login_as, world, factory, db):
     detail = f"/massnahmen/{measure.id}"
     url = f"{detail}/aenderungsantrag/{request_row.id}"
     assert post_form(client, url, {"accept": "1"}, token_from=detail).status_code == 403
+
+
+GARBAGE = [
+    {},
+    {"title": "\x00<script>alert(1)</script>", "category": "", "kind": "", "owner_id": "abc"},
+    {"goals": ["1", "abc", "-5"], "ozg_maturity_level": "99", "ozg_implementation": "x"},
+    {"cost_plan-0-year": "9" * 30, "cost_plan-0-amount": "9" * 40, "cost_plan-0-kind": "?"},
+    {"cost_plan-70-year": "2026", "cost_plan-70-amount": "1", "milestones-0-due_date": "x"},
+    {"start_date": "2026-13-45", "end_date": "0000-00-00", "legal_deadline": "morgen"},
+    {"running_costs_per_year": "NaN", "cost_plan-0-funding_share": "Infinity"},
+    {"target": "submitted", "reason": "x" * 5000, "body": "y" * 20000},
+    {"measured_on": "gestern", "value": "1e400", "name": "", "baseline": "--1"},
+    {"progress_percent": "1" * 50, "schedule_light": "lila", "reported_on": "2026-02-30"},
+]
+
+
+@pytest.mark.parametrize("payload", GARBAGE)
+def test_garbage_never_causes_a_server_error(login_as, world, factory, db, payload):
+    from steuerung.models import KeyFigure, Milestone
+
+    draft = make_measure(factory, world, MeasureStatus.DRAFT)
+    running = make_measure(factory, world, MeasureStatus.IN_PROGRESS)
+    running.milestones.append(Milestone(title="M", due_date=date(2026, 1, 1)))
+    running.key_figures.append(KeyFigure(name="K"))
+    db.session.commit()
+    client = login_as("submitter")
+    from conftest import csrf_token
+
+    token = csrf_token(client, "/")
+    urls = [
+        "/massnahmen/neu",
+        f"/massnahmen/{draft.id}/bearbeiten",
+        f"/massnahmen/{running.id}/bearbeiten",
+        f"/massnahmen/{draft.id}/status",
+        f"/massnahmen/{draft.id}/antwort",
+        f"/massnahmen/{running.id}/statusbericht",
+        f"/massnahmen/{running.id}/kennzahlen",
+        f"/massnahmen/{running.id}/kennzahlen/{running.key_figures[0].id}/werte",
+        f"/massnahmen/{running.id}/aenderungsantrag",
+    ]
+    for url in urls:
+        response = client.post(url, data={**payload, "csrf_token": token}, follow_redirects=True)
+        assert response.status_code < 500, (url, response.get_data(as_text=True)[:2000])
+        body = response.get_data(as_text=True)
+        assert "Not a valid" not in body and "This field" not in body, (url, body[:3000])

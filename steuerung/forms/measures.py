@@ -26,7 +26,14 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from steuerung.models import (
@@ -297,7 +304,10 @@ class MeasureForm(FlaskForm):
     political_mandate = BooleanField("Politischer Auftrag (Ratsbeschluss)")
     ozg_leika_key = StringField(
         "LeiKa-Schlüssel",
-        validators=[Optional(), Length(max=20, message="Höchstens 20 Zeichen.")],
+        validators=[
+            Optional(),
+            Regexp(r"^\d{14}$", message="Der LeiKa-Schlüssel besteht aus 14 Ziffern."),
+        ],
         description=(
             "14-stelliger Schlüssel aus dem Leistungskatalog, "
             "falls eine OZG-Leistung betroffen ist."
