@@ -88,7 +88,7 @@ def test_printable_page(demo, login_as):
     ):
         assert heading in html
     assert "<svg" in html and "sachstandsbericht.pdf" in html
-    assert 'class="badge light-red"' in html
+    assert '<td class="light light-red">Rot</td>' in html
 
 
 def _pdf_text(response):
