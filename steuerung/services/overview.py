@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from steuerung.extensions import db
 from steuerung.models import (
-    COUNTING_STATUSES,
-    BudgetAmount,
-    CostPlanEntry,
     Department,
     Measure,
     MeasureStatus,
     Role,
     User,
 )
+from steuerung.services.coverage import YearCoverage, demand_vs_approved_by_year
 from steuerung.services.permissions import visible_measures_filter
 from steuerung.services.settings import get_settings
 
@@ -33,8 +30,7 @@ class StartPage:
     total_visible: int
     own_measures: list[Measure] = field(default_factory=list)
     waiting_for_review: int = 0
-    approved_by_year: list[tuple[int, Decimal]] = field(default_factory=list)
-    demand_by_year: list[tuple[int, Decimal]] = field(default_factory=list)
+    coverage: list[YearCoverage] = field(default_factory=list)
     users_by_role: list[tuple[Role, int]] = field(default_factory=list)
     department_count: int = 0
 
@@ -47,17 +43,6 @@ def status_counts(user: User) -> dict[MeasureStatus, int]:
         .group_by(Measure.status)
     ).all()
     return {status: count for status, count in rows}
-
-
-def _sum_by_year(column, year_column, years: list[int], *where) -> list[tuple[int, Decimal]]:  # noqa: ANN001
-    rows = dict(
-        db.session.execute(
-            select(year_column, func.coalesce(func.sum(column), 0))
-            .where(year_column.in_(years), *where)
-            .group_by(year_column)
-        ).all()
-    )
-    return [(year, Decimal(rows.get(year, 0))) for year in years]
 
 
 def start_page(user: User) -> StartPage:
@@ -85,17 +70,7 @@ def start_page(user: User) -> StartPage:
             MeasureStatus.UNDER_REVIEW, 0
         )
     if user.role in (Role.TREASURY, Role.COORDINATOR, Role.LEADERSHIP):
-        page.approved_by_year = _sum_by_year(
-            BudgetAmount.approved_amount, BudgetAmount.year, settings.horizon
-        )
-        page.demand_by_year = _sum_by_year(
-            CostPlanEntry.amount,
-            CostPlanEntry.year,
-            settings.horizon,
-            CostPlanEntry.measure_id.in_(
-                select(Measure.id).where(Measure.status.in_(COUNTING_STATUSES))
-            ),
-        )
+        page.coverage = demand_vs_approved_by_year(settings.horizon)
     if user.role == Role.ADMIN:
         rows = dict(
             db.session.execute(select(User.role, func.count(User.id)).group_by(User.role)).all()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template, url_for
 from flask_login import current_user, login_required
 
-from steuerung.models import Role
+from steuerung.models import MeasureStatus, Role
 from steuerung.navigation import add_nav_item
 from steuerung.services.overview import start_page
 
@@ -18,4 +18,32 @@ add_nav_item("main.index", "Start", tuple(Role), order=0)
 @login_required
 def index() -> str:
     """The start page of the logged-in user, by role."""
-    return render_template("main/index.html", page=start_page(current_user), Role=Role)
+    return render_template(
+        "main/index.html",
+        page=start_page(current_user),
+        status_links=_status_links(),
+        inbox_url=_url_if("portfolio.inbox") if current_user.role == Role.COORDINATOR else None,
+        Role=Role,
+    )
+
+
+def _url_if(endpoint: str, **values: object) -> str | None:
+    """URL of ``endpoint`` if that area is installed (no dead links)."""
+    if endpoint not in current_app.view_functions:
+        return None
+    return url_for(endpoint, **values)
+
+
+def _status_links() -> dict[MeasureStatus, str]:
+    """Where a click on a status count leads: the register, or the department's list."""
+    endpoint, arg = (
+        ("measures.index", "status")
+        if current_user.role == Role.SUBMITTER
+        else ("portfolio.register", "status")
+    )
+    links = {}
+    for status in MeasureStatus:
+        url = _url_if(endpoint, **{arg: status.value})
+        if url:
+            links[status] = url
+    return links
