@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from steuerung.models import AuditEntry, CriterionKind, Score, ScoringCriterion
+from steuerung.models import AuditEntry, CriterionKind, MeasureStatus, Score, ScoringCriterion
 from steuerung.services.errors import ValidationFailed
 from steuerung.services.scoring import (
     DEFAULT_CRITERIA,
@@ -175,3 +175,136 @@ def test_changing_weights_recomputes_scores(db, factory, users):
         )
     )
     assert measure.score == Decimal("35.00")
+
+
+# --- pages --------------------------------------------------------------------------------
+
+
+def test_scoring_form_saves_and_shows_rank(db, factory, users, login_as):
+    from conftest import post_form
+
+    criteria = _weighted(ensure_default_criteria())
+    dept = users["submitter"].department
+    first = factory.measure(dept, MeasureStatus.APPROVED, "Erste", score=Decimal("60"))
+    first.priority_class = "B"
+    second = factory.measure(dept, MeasureStatus.APPROVED, "Zweite")
+    db.session.commit()
+    client = login_as("coordinator")
+    url = f"/portfolio/measures/{second.id}/score"
+    data = {f"c_{c.id}": "5" for c in criteria.values()}
+    response = post_form(client, url, data)
+    assert response.status_code == 302
+    html = client.get(url).get_data(as_text=True)
+    assert "Score 100,00, Klasse A, Rang 1" in html
+    db.session.refresh(second)
+    assert second.score == Decimal("100.00")
+
+
+def test_scoring_form_missing_value_is_refused(db, factory, users, login_as):
+    from conftest import post_form
+
+    criteria = _weighted(ensure_default_criteria())
+    measure = factory.measure(users["submitter"].department, MeasureStatus.SUBMITTED)
+    db.session.commit()
+    client = login_as("coordinator")
+    ids = [c.id for c in criteria.values()]
+    data = {f"c_{cid}": "3" for cid in ids[1:]}
+    data[f"c_{ids[0]}"] = "9"
+    response = post_form(client, f"/portfolio/measures/{measure.id}/score", data)
+    assert response.status_code == 400
+    assert "Bitte korrigieren Sie" in response.get_data(as_text=True)
+    assert db.session.query(Score).count() == 0
+
+
+def test_rank_override_through_the_page(db, factory, users, login_as):
+    from conftest import post_form
+
+    measure = factory.measure(users["submitter"].department, MeasureStatus.APPROVED)
+    db.session.commit()
+    client = login_as("coordinator")
+    url = f"/portfolio/measures/{measure.id}/rank"
+    page = f"/portfolio/measures/{measure.id}/score"
+    html = post_form(
+        client, url, {"rank": "1", "reason": ""}, token_from=page, follow_redirects=True
+    )
+    assert "Begründung" in html.get_data(as_text=True)
+    db.session.refresh(measure)
+    assert measure.rank_override is None
+    post_form(client, url, {"rank": "1", "reason": "Ratsauftrag"}, token_from=page)
+    db.session.refresh(measure)
+    assert measure.rank_override == 1
+    html = client.get(page).get_data(as_text=True)
+    assert "manuell festgelegt: Rang 1" in html and "Ratsauftrag" in html
+    assert "Manueller Rang" in html  # history shows the override
+
+
+def _criteria_form_data(criteria, **changes):
+    data = {}
+    for index, c in enumerate(criteria):
+        prefix = f"row_{index}-"
+        row = {
+            "criterion_id": str(c.id),
+            "name": c.name,
+            "description": c.description,
+            "kind": c.kind.value,
+            "weight": str(c.weight),
+            "gate_field": c.gate_field or "",
+            "is_active": "y" if c.is_active else "",
+        }
+        row.update(changes.get(c.name, {}))
+        data.update({prefix + k: v for k, v in row.items() if k != "is_active" or v})
+    return data
+
+
+@pytest.mark.parametrize("weight", ["-1", "150", "viel", "26"])
+def test_criteria_page_refuses_bad_weights(db, login_as, weight):
+    from conftest import post_form
+
+    from steuerung.services.scoring import active_and_inactive_criteria
+
+    ensure_default_criteria()
+    db.session.commit()
+    client = login_as("coordinator")
+    criteria = active_and_inactive_criteria()
+    data = _criteria_form_data(criteria, **{"Dringlichkeit": {"weight": weight}})
+    response = post_form(client, "/portfolio/criteria", data)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "nicht gespeichert" in html and "Gewicht" in html
+    db.session.expire_all()
+    assert db.session.query(ScoringCriterion).filter_by(name="Dringlichkeit").one().weight == 10
+
+
+def test_criteria_page_saves_valid_weights_and_new_criterion(db, login_as):
+    from conftest import post_form
+
+    from steuerung.services.scoring import active_and_inactive_criteria
+
+    ensure_default_criteria()
+    db.session.commit()
+    client = login_as("coordinator")
+    criteria = active_and_inactive_criteria()
+    data = _criteria_form_data(criteria, **{"Dringlichkeit": {"weight": "5"}})
+    data.update(
+        {
+            "new-name": "Nachnutzbarkeit",
+            "new-kind": "weighted",
+            "new-weight": "5,0",
+            "new-is_active": "y",
+        }
+    )
+    response = post_form(client, "/portfolio/criteria", data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 302, html[html.find("<h1") : html.find("<h1") + 1200]
+    db.session.expire_all()
+    new = db.session.query(ScoringCriterion).filter_by(name="Nachnutzbarkeit").one()
+    assert new.weight == Decimal("5")
+
+
+@pytest.mark.parametrize("role", ["leadership", "submitter", "treasury"])
+def test_scoring_pages_only_for_the_office(db, factory, users, login_as, role):
+    measure = factory.measure(users["submitter"].department)
+    db.session.commit()
+    client = login_as(role)
+    assert client.get(f"/portfolio/measures/{measure.id}/score").status_code == 403
+    assert client.get("/portfolio/criteria").status_code == 403

@@ -147,6 +147,7 @@ class CriterionRowForm(Form):
     gate_field = SelectField(
         "Merkmal (Muss-Kriterium)",
         choices=[("", "–"), *GATE_FIELDS.items()],
+        validate_choice=False,  # checked by services.scoring.update_criteria (German message)
     )
     is_active = BooleanField("aktiv")
 

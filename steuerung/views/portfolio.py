@@ -363,16 +363,16 @@ def criteria() -> str | Response:
     if request.method == "GET":
         for index, c in enumerate(existing):
             row = form[f"row_{index}"]
-            row.criterion_id.data = str(c.id)
+            row["criterion_id"].data = str(c.id)
             row["name"].data = c.name
-            row.description.data = c.description
-            row.kind.data = c.kind.value
-            row.weight.data = f"{c.weight.normalize():f}".replace(".", ",")
-            row.gate_field.data = c.gate_field or ""
-            row.is_active.data = c.is_active
-        form.new.kind.data = CriterionKind.WEIGHTED.value
-        form.new.weight.data = "0"
-        form.new.is_active.data = True
+            row["description"].data = c.description
+            row["kind"].data = c.kind.value
+            row["weight"].data = f"{c.weight.normalize():f}".replace(".", ",")
+            row["gate_field"].data = c.gate_field or ""
+            row["is_active"].data = c.is_active
+        form.new["kind"].data = CriterionKind.WEIGHTED.value
+        form.new["weight"].data = "0"
+        form.new["is_active"].data = True
     error_message = None
     if form.validate_on_submit():
         rows = []
@@ -405,11 +405,11 @@ def _criterion_row(row: Any, criterion_id: int | None) -> dict[str, Any]:
     return {
         "id": criterion_id,
         "name": row["name"].data,
-        "description": row.description.data,
-        "kind": row.kind.data,
-        "weight": (row.weight.data or "").strip() or "0",
-        "gate_field": row.gate_field.data or None,
-        "is_active": bool(row.is_active.data),
+        "description": row["description"].data,
+        "kind": row["kind"].data,
+        "weight": (row["weight"].data or "").strip() or "0",
+        "gate_field": row["gate_field"].data or None,
+        "is_active": bool(row["is_active"].data),
     }
 
 
