@@ -172,6 +172,8 @@ class ChoiceField(SelectField):
         kwargs.setdefault("validate_choice", False)
         super().__init__(*args, **kwargs)
         self.unknown_message = unknown_message
+        #: Rendered like any select by the shared form macros.
+        self.type = "SelectField"
 
     def pre_validate(self, form: Any) -> None:
         valid = {value for value, *_ in self.choices or []}
