@@ -8,6 +8,7 @@ a table or text twin on the page.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import plotly.graph_objects as go
@@ -321,3 +322,67 @@ def dashboard_bubble(data: Any) -> str:
         traces,
         layout if data.points else _empty(layout, "Keine bewerteten Maßnahmen für diese Auswahl"),
     )
+
+
+# --- Portfolio (issue 4) ---------------------------------------------------------------------
+
+
+def portfolio_bubble(points: list[dict[str, Any]]) -> str:
+    """Bubbles: benefit (score 0-100) against effort (cost over the planning horizon).
+
+    ``points``: dicts with reference, title, score, total (euros), field, color, rank
+    (``services.portfolio.bubble_points``). Bubble area follows the total cost, the colour
+    the field of action (one trace per field, so the legend names them).
+    """
+    figure = go.Figure()
+    largest = max((p["total"] for p in points), default=0.0) or 1.0
+    by_field: dict[str, list[dict[str, Any]]] = {}
+    for point in points:
+        by_field.setdefault(point["field"], []).append(point)
+    for name, group in by_field.items():
+        figure.add_scatter(
+            name=name,
+            x=[p["total"] for p in group],
+            y=[p["score"] for p in group],
+            mode="markers",
+            marker={
+                "size": [12 + 38 * (p["total"] / largest) ** 0.5 for p in group],
+                "color": group[0]["color"],
+                "opacity": 0.7,
+                "line": {"color": "#212529", "width": 1},
+            },
+            text=[f"Rang {p['rank']}: {p['reference']} {p['title']}" for p in group],
+            hovertemplate="%{text}<br>Score: %{y:,.1f}<br>Kosten: %{x:,.2f} €<extra></extra>",
+        )
+    figure.update_layout(
+        height=440,
+        xaxis={"title": "Aufwand: Kosten im Planungszeitraum (Euro)", "tickformat": ",.0f"},
+        yaxis={"title": "Nutzen: Score (0–100)", "range": [-5, 105]},
+        legend={"orientation": "h", "y": -0.2, "title": {"text": "Handlungsfeld"}},
+    )
+    if not points:
+        _empty_annotation(figure, "Noch keine bewerteten Maßnahmen")
+    return figure_json(figure)
+
+
+def maturity_by_topic(
+    topic_names: list[str], series: list[tuple[str, list[Decimal | None]]]
+) -> str:
+    """Grouped bars: average rating (1-4) per topic field, one bar group per assessment."""
+    figure = go.Figure()
+    palette = ["#123f6d", "#2f7d32", "#b35c00", "#6a1b9a", "#00695c"]
+    for index, (name, values) in enumerate(series):
+        figure.add_bar(
+            name=name,
+            x=topic_names,
+            y=[float(v) if v is not None else None for v in values],
+            marker_color=palette[index % len(palette)],
+            hovertemplate="%{x}: %{y:.2f} von 4<extra>" + name + "</extra>",
+        )
+    figure.update_layout(
+        barmode="group",
+        yaxis={"range": [0, 4], "title": "Mittelwert (1 = trifft nicht zu, 4 = trifft voll zu)"},
+        legend={"orientation": "h", "y": -0.25},
+        height=380,
+    )
+    return figure_json(figure)

@@ -5,7 +5,12 @@ document.addEventListener("DOMContentLoaded", function () {
     var target = document.getElementById(node.getAttribute("data-target"));
     if (!target || typeof Plotly === "undefined") { return; }
     var figure = JSON.parse(node.textContent);
-    var config = { responsive: true, displaylogo: false, locale: "de" };
+    // Nothing may leave the Kommune's network: no "send to cloud" / "edit in Chart Studio".
+    var config = {
+      responsive: true, displaylogo: false, locale: "de",
+      showSendToCloud: false, showEditInChartStudio: false, showLink: false,
+      modeBarButtonsToRemove: ["sendDataToCloud", "select2d", "lasso2d"]
+    };
     Plotly.newPlot(target, figure.data, figure.layout || {}, config);
   });
 });
