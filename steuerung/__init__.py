@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import mimetypes
 import time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, abort, g, render_template, send_from_directory
+from flask import (
+    Flask,
+    Response,
+    abort,
+    g,
+    render_template,
+    request,
+    send_from_directory,
+)
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.security import safe_join
 
 from config import Config, config_from_env, local_secret_key
 from steuerung.extensions import babel, csrf, db, login_manager, migrate
@@ -111,16 +124,33 @@ def register_blueprints(app: Flask) -> None:
 
     @app.route("/vendor/<package>/<path:filename>")
     def vendor(package: str, filename: str) -> Response:
-        if package not in VENDOR_DIRS:
+        found = _vendor_file(package, filename)
+        if found is None:
             abort(404)
-        import importlib.util
+        data, mimetype, etag = found
+        response = Response(data, mimetype=mimetype)
+        response.set_etag(etag)
+        response.cache_control.public = True
+        response.cache_control.max_age = 86400
+        return response.make_conditional(request)
 
-        module, subdir = VENDOR_DIRS[package]
-        spec = importlib.util.find_spec(module)
-        if spec is None or not spec.submodule_search_locations:
-            abort(404)
-        root = Path(next(iter(spec.submodule_search_locations))) / subdir
-        return send_from_directory(root, filename, max_age=86400)
+
+@lru_cache(maxsize=64)
+def _vendor_file(package: str, filename: str) -> tuple[bytes, str, str] | None:
+    """Read a vendored asset once into memory (no file handle outlives a request)."""
+    if package not in VENDOR_DIRS:
+        return None
+    module, subdir = VENDOR_DIRS[package]
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    root = Path(next(iter(spec.submodule_search_locations))) / subdir
+    path = safe_join(str(root), filename)
+    if path is None or not Path(path).is_file():
+        return None
+    data = Path(path).read_bytes()
+    mimetype = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    return data, mimetype, hashlib.sha256(data).hexdigest()[:32]
 
 
 def register_commands(app: Flask) -> None:
