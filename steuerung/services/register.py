@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -38,6 +39,7 @@ from steuerung.models import (
     Goal,
     Measure,
     MeasureCategory,
+    MeasureKind,
     MeasureStatus,
     StatusReport,
     TrafficLight,
@@ -140,7 +142,7 @@ class RegisterParams:
 class RegisterRow:
     """One measure of the result with its cost per planning year and latest traffic light."""
 
-    measure: Measure
+    measure: RegisterMeasure
     costs: dict[int, Decimal]
     total: Decimal
     light: TrafficLight | None
@@ -272,7 +274,10 @@ def overall_light_expression(report: Any) -> Any:
 
 
 def _latest_light_of_measure() -> Any:
-    """Correlated scalar subquery: overall light of the measure's latest report (None if none)."""
+    """Correlated scalar subquery: overall light of the measure's latest report (None if none).
+
+    Cheap for a page of measures (one index lookup each); lists use ``latest_lights()``.
+    """
     report = aliased(StatusReport)
     return (
         select(overall_light_expression(report))
@@ -283,12 +288,48 @@ def _latest_light_of_measure() -> Any:
     )
 
 
-def _horizon_cost_of_measure(years: list[int]) -> Any:
-    """Correlated scalar subquery: the measure's planned cost over ``years``."""
+def latest_lights() -> Any:
+    """Subquery (measure_id, light): overall light of each measure's latest status report.
+
+    Latest = newest Stichtag, then highest id; computed once with a window function
+    (SQLite >= 3.25 and PostgreSQL), so filtering or sorting by it stays one pass.
+    """
+    position = (
+        func.row_number()
+        .over(
+            partition_by=StatusReport.measure_id,
+            order_by=(StatusReport.reported_on.desc(), StatusReport.id.desc()),
+        )
+        .label("position")
+    )
+    ranked = select(
+        StatusReport.measure_id.label("measure_id"),
+        overall_light_expression(StatusReport).label("light"),
+        position,
+    ).subquery("ranked_reports")
     return (
-        select(func.coalesce(func.sum(CostPlanEntry.amount), 0))
-        .where(CostPlanEntry.measure_id == Measure.id, CostPlanEntry.year.in_(years))
-        .scalar_subquery()
+        select(ranked.c.measure_id, ranked.c.light)
+        .where(ranked.c.position == 1)
+        .subquery("latest_light")
+    )
+
+
+def horizon_costs(years: list[int]) -> Any:
+    """Subquery (measure_id, total, y<year>...): planned cost per measure over ``years``."""
+    return (
+        select(
+            CostPlanEntry.measure_id.label("measure_id"),
+            func.sum(CostPlanEntry.amount).label("total"),
+            *[
+                func.sum(case((CostPlanEntry.year == year, CostPlanEntry.amount), else_=0)).label(
+                    f"y{year}"
+                )
+                for year in years
+            ],
+        )
+        .where(CostPlanEntry.year.in_(years))
+        .group_by(CostPlanEntry.measure_id)
+        .subquery("horizon_cost")
     )
 
 
@@ -337,9 +378,13 @@ def filter_conditions(user: User, params: RegisterParams) -> list[ColumnElement[
     if params.legal_obligation is not None:
         conditions.append(Measure.legal_obligation.is_(params.legal_obligation))
     if params.lights:
-        light = _latest_light_of_measure()
+        latest = latest_lights()
         colours = [v for v in params.lights if v != NO_REPORT]
-        light_conditions = [light.in_(colours)] if colours else []
+        light_conditions = (
+            [Measure.id.in_(select(latest.c.measure_id).where(latest.c.light.in_(colours)))]
+            if colours
+            else []
+        )
         if NO_REPORT in params.lights:
             light_conditions.append(~exists().where(StatusReport.measure_id == Measure.id))
         conditions.append(or_(*light_conditions))
@@ -353,36 +398,51 @@ def filter_conditions(user: User, params: RegisterParams) -> list[ColumnElement[
     return conditions
 
 
-def _sort_expression(params: RegisterParams, owner: Any, horizon: list[int]) -> list[Any]:
-    """ORDER BY clauses for the chosen column; NULLs always last; id breaks ties."""
-    column: Any = {
-        "id": Measure.id,
-        "title": func.lower(Measure.title),
-        "department": Department.code,
-        "owner": func.lower(owner.full_name),
-        "category": Measure.category,
-        "status": Measure.status,
-        "score": Measure.score,
-        "class": Measure.priority_class,
-        "start": Measure.start_date,
-        "end": Measure.end_date,
-    }.get(params.sort)
-    if params.sort == "light":
-        light = _latest_light_of_measure()
+def _ordered_ids(
+    conditions: list[ColumnElement[bool]], params: RegisterParams, horizon: list[int]
+) -> Select[Any]:
+    """``SELECT measures.id`` in the chosen order; NULLs always last; id breaks ties.
+
+    Only the columns needed for sorting are joined, so the database sorts narrow rows.
+    """
+    stmt = select(Measure.id).where(*conditions)
+    column: Any
+    if params.sort == "department":
+        stmt = stmt.join(Department, Department.id == Measure.department_id)
+        column = Department.code
+    elif params.sort == "owner":
+        owner = aliased(User)
+        stmt = stmt.outerjoin(owner, owner.id == Measure.owner_id)
+        column = func.lower(owner.full_name)
+    elif params.sort == "light":
+        latest = latest_lights()
+        stmt = stmt.outerjoin(latest, latest.c.measure_id == Measure.id)
         column = case(
-            (light == TrafficLight.RED.value, 3),
-            (light == TrafficLight.YELLOW.value, 2),
-            (light == TrafficLight.GREEN.value, 1),
+            (latest.c.light == TrafficLight.RED.value, 3),
+            (latest.c.light == TrafficLight.YELLOW.value, 2),
+            (latest.c.light == TrafficLight.GREEN.value, 1),
             else_=None,
         )
     elif params.sort == "cost":
-        column = _horizon_cost_of_measure(horizon)
+        costs = horizon_costs(horizon)
+        stmt = stmt.outerjoin(costs, costs.c.measure_id == Measure.id)
+        column = func.coalesce(costs.c.total, 0)
+    else:
+        column = {
+            "id": Measure.id,
+            "title": func.lower(Measure.title),
+            "category": Measure.category,
+            "status": Measure.status,
+            "score": Measure.score,
+            "class": Measure.priority_class,
+            "start": Measure.start_date,
+            "end": Measure.end_date,
+        }[params.sort]
     descending = params.direction == "desc"
-    ordered = column.desc() if descending else column.asc()
-    tie = Measure.id.desc() if descending and params.sort == "id" else Measure.id.asc()
     if params.sort == "id":
-        return [tie]
-    return [case((column.is_(None), 1), else_=0), ordered, tie]
+        return stmt.order_by(Measure.id.desc() if descending else Measure.id.asc())
+    ordered = column.desc() if descending else column.asc()
+    return stmt.order_by(case((column.is_(None), 1), else_=0), ordered, Measure.id.asc())
 
 
 def filtered_select(user: User, params: RegisterParams) -> Select[Any]:
@@ -390,64 +450,156 @@ def filtered_select(user: User, params: RegisterParams) -> Select[Any]:
     return select(Measure.id).where(and_(*filter_conditions(user, params)))
 
 
-def _page_extras(
-    ids: list[int] | Select[Any], horizon: list[int]
-) -> dict[int, tuple[dict[int, Decimal], TrafficLight | None]]:
-    """One query: cost per horizon year and the latest overall light for the given measures."""
-    per_year = [
-        select(func.coalesce(func.sum(CostPlanEntry.amount), 0))
-        .where(CostPlanEntry.measure_id == Measure.id, CostPlanEntry.year == year)
-        .scalar_subquery()
-        .label(f"y{year}")
-        for year in horizon
-    ]
-    stmt = select(Measure.id, _latest_light_of_measure().label("light"), *per_year).where(
-        Measure.id.in_(ids)
+@dataclass(frozen=True)
+class RegisterDepartment:
+    """The department columns shown in the register."""
+
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class RegisterOwner:
+    """The owner columns shown in the register."""
+
+    full_name: str
+    is_active_user: bool
+
+
+@dataclass
+class RegisterMeasure:
+    """The columns of a measure the register shows and exports (no ORM object per row)."""
+
+    id: int
+    title: str
+    category: MeasureCategory
+    kind: MeasureKind
+    status: MeasureStatus
+    score: Decimal | None
+    priority_class: str | None
+    rank_override: int | None
+    rank_override_reason: str
+    legal_obligation: bool
+    start_date: date | None
+    end_date: date | None
+    department: RegisterDepartment
+    owner: RegisterOwner | None
+
+    @property
+    def reference(self) -> str:
+        """Human-readable id, e.g. ``M-0042``."""
+        return f"M-{self.id:04d}"
+
+
+_MEASURE_COLUMNS = (
+    Measure.id,
+    Measure.title,
+    Measure.category,
+    Measure.kind,
+    Measure.status,
+    Measure.score,
+    Measure.priority_class,
+    Measure.rank_override,
+    Measure.rank_override_reason,
+    Measure.legal_obligation,
+    Measure.start_date,
+    Measure.end_date,
+)
+
+
+def _details(ids: list[int] | Select[Any], horizon: list[int], few: bool) -> list[RegisterRow]:
+    """One query: the shown columns, cost per horizon year and latest light of measures.
+
+    ``few`` (a page): per-row correlated subqueries (index lookups for 50-100 rows);
+    otherwise (exports): joined aggregates computed once over all cost entries and reports.
+    """
+    owner = aliased(User)
+    if few:
+        extra = [
+            _latest_light_of_measure().label("light"),
+            *[
+                select(func.sum(CostPlanEntry.amount))
+                .where(CostPlanEntry.measure_id == Measure.id, CostPlanEntry.year == year)
+                .scalar_subquery()
+                .label(f"y{year}")
+                for year in horizon
+            ],
+        ]
+        stmt = select(
+            *_MEASURE_COLUMNS,
+            Department.code,
+            Department.name,
+            owner.full_name,
+            owner.is_active_user,
+            *extra,
+        )
+    else:
+        latest = latest_lights()
+        costs = horizon_costs(horizon)
+        stmt = select(
+            *_MEASURE_COLUMNS,
+            Department.code,
+            Department.name,
+            owner.full_name,
+            owner.is_active_user,
+            latest.c.light,
+            *[costs.c[f"y{year}"] for year in horizon],
+        )
+        stmt = stmt.outerjoin(latest, latest.c.measure_id == Measure.id).outerjoin(
+            costs, costs.c.measure_id == Measure.id
+        )
+    stmt = (
+        stmt.join(Department, Department.id == Measure.department_id)
+        .outerjoin(owner, owner.id == Measure.owner_id)
+        .where(Measure.id.in_(ids))
     )
-    extras: dict[int, tuple[dict[int, Decimal], TrafficLight | None]] = {}
+    n = len(_MEASURE_COLUMNS)
+    rows = []
     for row in db.session.execute(stmt):
-        costs = {year: Decimal(row[2 + i] or 0) for i, year in enumerate(horizon)}
-        extras[row[0]] = (costs, TrafficLight(row[1]) if row[1] else None)
-    return extras
+        measure = RegisterMeasure(
+            *row[:n],
+            department=RegisterDepartment(code=row[n], name=row[n + 1]),
+            owner=RegisterOwner(row[n + 2], bool(row[n + 3])) if row[n + 2] is not None else None,
+        )
+        costs_by_year = {
+            year: Decimal(row[n + 5 + i] or 0).quantize(Decimal("0.01"))
+            for i, year in enumerate(horizon)
+        }
+        rows.append(
+            RegisterRow(
+                measure=measure,  # type: ignore[arg-type]
+                costs=costs_by_year,
+                total=sum(costs_by_year.values(), Decimal("0.00")),
+                light=TrafficLight(row[n + 4]) if row[n + 4] else None,
+            )
+        )
+    return rows
 
 
 def search_register(user: User, params: RegisterParams, paginate: bool = True) -> RegisterResult:
     """The register selection for ``user``: one page (page view) or everything (export).
 
     Sorted by the chosen column (default: score descending, unscored last, then id).
-    Three queries: count, rows (department and owner joined), cost and light batch.
+    Three queries: count, ordered ids (narrow, with LIMIT), the rows' columns with cost per
+    year and latest traffic light (department and owner joined).
     """
     horizon = planning_horizon()
     conditions = filter_conditions(user, params)
     if params.errors:
         return RegisterResult(rows=[], total=0, params=params, horizon=horizon)
     total = db.session.scalar(select(func.count(Measure.id)).where(*conditions)) or 0
-    owner = aliased(User)
-    stmt = (
-        select(Measure)
-        .join(Measure.department)
-        .outerjoin(owner, Measure.owner_id == owner.id)
-        .options(contains_eager(Measure.department), contains_eager(Measure.owner.of_type(owner)))
-        .where(*conditions)
-        .order_by(*_sort_expression(params, owner, horizon))
-    )
+    stmt = _ordered_ids(conditions, params, horizon)
     if paginate:
         if total and params.page > -(-total // params.per_page):
             params.errors.append(f"Seite {params.page} gibt es nicht.")
             return RegisterResult(rows=[], total=total, params=params, horizon=horizon)
         stmt = stmt.limit(params.per_page).offset((params.page - 1) * params.per_page)
-    measures = list(db.session.scalars(stmt).unique())
-    if not measures:
+    ids = list(db.session.scalars(stmt))
+    if not ids:
         return RegisterResult(rows=[], total=total, params=params, horizon=horizon)
-    id_source: list[int] | Select[Any] = (
-        [m.id for m in measures] if paginate else select(Measure.id).where(*conditions)
-    )
-    extras = _page_extras(id_source, horizon)
-    rows = []
-    for measure in measures:
-        costs, light = extras.get(measure.id, ({y: Decimal("0") for y in horizon}, None))
-        total_cost = sum(costs.values(), Decimal("0"))
-        rows.append(RegisterRow(measure=measure, costs=costs, total=total_cost, light=light))
+    source: list[int] | Select[Any] = ids if paginate else select(Measure.id).where(*conditions)
+    by_id = {row.measure.id: row for row in _details(source, horizon, few=paginate)}
+    rows = [by_id[i] for i in ids if i in by_id]
     return RegisterResult(rows=rows, total=total, params=params, horizon=horizon)
 
 
