@@ -4,6 +4,7 @@ the department answers and resubmits. axe check on every page of the journey."""
 from __future__ import annotations
 
 from conftest import PASSWORD, Factory
+from playwright.sync_api import expect
 
 from e2e.conftest import browser_login
 from steuerung.models import BudgetKind, Measure, MeasureComment, MeasureStatus, Role
@@ -52,19 +53,19 @@ def test_submit_return_answer_resubmit(page, e2e_db, check_a11y):
     assert page.locator("#cost_plan-3-amount").count() == 1
     page.get_by_role("button", name="Als Entwurf speichern").click()
     page.wait_for_load_state()
-    assert page.get_by_text("Die Maßnahme wurde gespeichert.").is_visible()
-    assert page.get_by_text("Entwurf", exact=True).first.is_visible()
+    expect(page.get_by_text("Die Maßnahme wurde gespeichert.")).to_be_visible()
+    expect(page.get_by_text("Entwurf", exact=True).first).to_be_visible()
     check_a11y(page)
     page.get_by_role("link", name="Kostenplan").click()
     page.wait_for_load_state()
-    assert page.get_by_role("cell", name="12.500,00 €").is_visible()
-    assert page.get_by_role("cell", name="30.000,00 €").is_visible()
+    expect(page.get_by_role("cell", name="12.500,00 €")).to_be_visible()
+    expect(page.get_by_role("cell", name="30.000,00 €")).to_be_visible()
     check_a11y(page)
 
     # ... and submits it
     page.get_by_role("button", name="Einreichen").click()
     page.wait_for_load_state()
-    assert page.get_by_text("Status geändert: Eingereicht.").is_visible()
+    expect(page.get_by_text("Status geändert: Eingereicht.")).to_be_visible()
     check_a11y(page)
     measure_url = page.url.split("?")[0]
     _logout(page)
@@ -76,7 +77,7 @@ def test_submit_return_answer_resubmit(page, e2e_db, check_a11y):
     page.get_by_label("Ihre Frage an den Fachbereich").fill("Sind Lizenzkosten enthalten?")
     page.get_by_role("button", name="Rückfrage stellen").click()
     page.wait_for_load_state()
-    assert page.get_by_text("Status geändert: Rückfrage.").is_visible()
+    expect(page.get_by_text("Status geändert: Rückfrage.")).to_be_visible()
     check_a11y(page)
     _logout(page)
 
@@ -84,25 +85,25 @@ def test_submit_return_answer_resubmit(page, e2e_db, check_a11y):
     browser_login(page, "anna", PASSWORD)
     page.get_by_role("link", name="Maßnahmen", exact=True).click()
     page.wait_for_load_state()
-    assert page.get_by_text("1 offen").is_visible()
+    expect(page.get_by_text("1 offen")).to_be_visible()
     check_a11y(page)
     page.get_by_role("link", name="Online-Terminvergabe Bürgerbüro").click()
     page.wait_for_load_state()
-    assert page.get_by_role("heading", name="Rückfrage der Koordinationsstelle").is_visible()
-    assert page.get_by_text("Sind Lizenzkosten enthalten?").is_visible()
+    expect(page.get_by_role("heading", name="Rückfrage der Koordinationsstelle")).to_be_visible()
+    expect(page.get_by_text("Sind Lizenzkosten enthalten?")).to_be_visible()
     check_a11y(page)
     page.get_by_label("Ihre Antwort").fill("Ja, 12.000 € pro Jahr ab 2027.")
     page.get_by_role("button", name="Antwort speichern").click()
     page.wait_for_load_state()
-    assert page.get_by_text("Ihre Antwort wurde gespeichert.").is_visible()
+    expect(page.get_by_text("Ihre Antwort wurde gespeichert.")).to_be_visible()
     check_a11y(page)
     page.get_by_role("button", name="Erneut einreichen").click()
     page.wait_for_load_state()
-    assert page.get_by_text("Status geändert: Eingereicht.").is_visible()
+    expect(page.get_by_text("Status geändert: Eingereicht.")).to_be_visible()
     check_a11y(page)
     page.get_by_role("link", name="Verlauf").click()
     page.wait_for_load_state()
-    assert page.get_by_text("Status: Rückfrage → Eingereicht").is_visible()
+    expect(page.get_by_text("Status: Rückfrage → Eingereicht")).to_be_visible()
     check_a11y(page)
 
     assert page.console_errors == []
@@ -145,10 +146,10 @@ def test_report_change_request_and_errors_are_accessible(page, e2e_db, check_a11
 
     browser_login(page, "anna", PASSWORD)
     page.goto(detail)
-    assert page.get_by_text("überfällig").first.is_visible()
+    expect(page.get_by_text("überfällig").first).to_be_visible()
     page.get_by_role("button", name="Abhaken: Pilot").click()
     page.wait_for_load_state()
-    assert page.get_by_text("als erreicht markiert").is_visible()
+    expect(page.get_by_text("als erreicht markiert")).to_be_visible()
     check_a11y(page)
 
     # status report: first with an error, then correct
@@ -161,18 +162,18 @@ def test_report_change_request_and_errors_are_accessible(page, e2e_db, check_a11
     page.get_by_label("Fortschritt (%)").fill("150")
     page.get_by_role("button", name="Statusbericht speichern").click()
     page.wait_for_load_state()
-    assert page.get_by_text("zwischen 0 und 100").first.is_visible()
+    expect(page.get_by_text("zwischen 0 und 100").first).to_be_visible()
     check_a11y(page)
     page.get_by_label("Fortschritt (%)").fill("60")
     page.get_by_label("Sachstand").fill("Pilot abgeschlossen.")
     page.get_by_role("button", name="Statusbericht speichern").click()
     page.wait_for_load_state()
-    assert page.get_by_text("Der Statusbericht wurde gespeichert.").is_visible()
-    assert page.get_by_text("Pilot abgeschlossen.").is_visible()
+    expect(page.get_by_text("Der Statusbericht wurde gespeichert.")).to_be_visible()
+    expect(page.get_by_text("Pilot abgeschlossen.")).to_be_visible()
     page.get_by_label("Wert", exact=True).fill("37,5")
     page.get_by_role("button", name="Erfassen").click()
     page.wait_for_load_state()
-    assert page.get_by_text("Der Messwert wurde gespeichert.").is_visible()
+    expect(page.get_by_text("Der Messwert wurde gespeichert.")).to_be_visible()
     check_a11y(page)
 
     # edit form with a validation error
@@ -181,7 +182,7 @@ def test_report_change_request_and_errors_are_accessible(page, e2e_db, check_a11
     page.locator("#milestones-1-title").fill("Rollout")
     page.get_by_role("button", name="Als Entwurf speichern").click()
     page.wait_for_load_state()
-    assert page.get_by_text("Bitte geben Sie das Fälligkeitsdatum an.").first.is_visible()
+    expect(page.get_by_text("Bitte geben Sie das Fälligkeitsdatum an.").first).to_be_visible()
     check_a11y(page)
 
     # change request for the cost plan
@@ -193,20 +194,20 @@ def test_report_change_request_and_errors_are_accessible(page, e2e_db, check_a11
     page.locator("#cost_plan-0-amount").fill("25.000,00")
     page.get_by_role("button", name="Änderungsantrag stellen").click()
     page.wait_for_load_state()
-    assert page.get_by_text("Ihr Änderungsantrag wurde gestellt.").is_visible()
+    expect(page.get_by_text("Ihr Änderungsantrag wurde gestellt.")).to_be_visible()
     check_a11y(page)
     _logout(page)
 
     browser_login(page, "kurt", PASSWORD)
     page.goto(detail)
-    assert page.get_by_text("offener Änderungsantrag").is_visible()
+    expect(page.get_by_text("offener Änderungsantrag")).to_be_visible()
     page.get_by_role("link", name="Änderungsanträge ansehen").click()
     page.wait_for_load_state()
     check_a11y(page)
     page.get_by_role("button", name="Annehmen und übernehmen").click()
     page.wait_for_load_state()
-    assert page.get_by_text("Änderungsantrag angenommen").is_visible()
-    assert page.get_by_role("cell", name="25.000,00 €").first.is_visible()
+    expect(page.get_by_text("Änderungsantrag angenommen")).to_be_visible()
+    expect(page.get_by_role("cell", name="25.000,00 €").first).to_be_visible()
     page.get_by_role("link", name="Verlauf").click()
     page.wait_for_load_state()
     check_a11y(page)
