@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload
 
 from steuerung.extensions import db
@@ -31,7 +31,6 @@ from steuerung.models import (
     SCENARIO_STATUSES,
     ActionField,
     BudgetScenario,
-    CostPlanEntry,
     Department,
     Goal,
     Measure,
@@ -41,6 +40,7 @@ from steuerung.models import (
 )
 from steuerung.services.errors import ValidationFailed
 from steuerung.services.permissions import visible_measures_filter
+from steuerung.services.register import horizon_costs
 from steuerung.services.settings import planning_horizon
 
 ZERO = Decimal("0.00")
@@ -65,6 +65,8 @@ class PortfolioItem:
     rank_override_reason: str
     department: str
     legal_obligation: bool = False
+    #: Planned cost per year of the years asked for.
+    costs: dict[int, Decimal] = field(default_factory=dict)
 
     @property
     def reference(self) -> str:
@@ -72,8 +74,9 @@ class PortfolioItem:
         return f"M-{self.id:04d}"
 
 
-def _items(condition: Any) -> list[PortfolioItem]:
-    """One query: the ranking columns of the measures matching ``condition``."""
+def _items(condition: Any, years: list[int]) -> list[PortfolioItem]:
+    """One query: ranking columns and cost per year (of ``years``) of the measures."""
+    costs = horizon_costs(years)
     stmt = (
         select(
             Measure.id,
@@ -85,11 +88,19 @@ def _items(condition: Any) -> list[PortfolioItem]:
             Measure.rank_override_reason,
             Department.code,
             Measure.legal_obligation,
+            *[costs.c[f"y{year}"] for year in years],
         )
         .join(Department, Department.id == Measure.department_id)
+        .outerjoin(costs, costs.c.measure_id == Measure.id)
         .where(condition)
     )
-    return [PortfolioItem(*row) for row in db.session.execute(stmt)]
+    items = []
+    cent = Decimal("0.01")
+    for row in db.session.connection().execute(stmt):
+        item = PortfolioItem(*row[:9])
+        item.costs = {year: (row[9 + i] or ZERO).quantize(cent) for i, year in enumerate(years)}
+        items.append(item)
+    return items
 
 
 @dataclass
@@ -111,12 +122,16 @@ class RankedMeasure:
         return self.measure.rank_override is not None
 
 
-def natural_key(measure: Any) -> tuple[int, int, Decimal, int]:
-    """Sort key of the natural order: class, scored first, score descending, id."""
+def natural_key(measure: Any) -> tuple[int, int, float, int]:
+    """Sort key of the natural order: class, scored first, score descending, id.
+
+    Scores have two decimals, so a float orders them exactly and sorts much faster.
+    """
+    score = measure.score
     return (
         CLASS_ORDER.get(measure.priority_class or "", 3),
-        0 if measure.score is not None else 1,
-        -(measure.score or ZERO),
+        0 if score is not None else 1,
+        -float(score) if score is not None else 0.0,
         measure.id,
     )
 
@@ -147,20 +162,6 @@ def rank_measures(measures: list[Any]) -> list[Any]:
     return ordered
 
 
-def _costs_by_measure(condition: Any, years: list[int]) -> dict[int, dict[int, Decimal]]:
-    """One aggregate query: {measure_id: {year: amount}} for the measures matching ``condition``."""
-    costs: dict[int, dict[int, Decimal]] = {}
-    stmt = (
-        select(CostPlanEntry.measure_id, CostPlanEntry.year, func.sum(CostPlanEntry.amount))
-        .join(Measure, Measure.id == CostPlanEntry.measure_id)
-        .where(condition, CostPlanEntry.year.in_(years))
-        .group_by(CostPlanEntry.measure_id, CostPlanEntry.year)
-    )
-    for measure_id, year, amount in db.session.execute(stmt):
-        costs.setdefault(measure_id, {})[year] = Decimal(amount or 0).quantize(Decimal("0.01"))
-    return costs
-
-
 def _first_fields(condition: Any) -> dict[int, tuple[str, str, str]]:
     """One query: the action field (code, name, colour) of each measure's first goal."""
     fields: dict[int, tuple[str, str, str]] = {}
@@ -189,33 +190,33 @@ def ranked_portfolio(
 ) -> tuple[list[RankedMeasure], list[int]]:
     """The ranked portfolio visible to ``user`` and the horizon years.
 
-    Three queries: ranking columns (department joined), costs per year, first action field.
+    One query (ranking columns with cost per year); the field of action is added for the
+    shown slice only (``attach_fields``).
     """
     years = planning_horizon()
     condition = and_(visible_measures_filter(user), Measure.status.in_(statuses))
-    measures = _items(condition)
-    costs = _costs_by_measure(condition, years)
-    fields = _first_fields(condition)
     ranked: list[RankedMeasure] = []
     cumulated = ZERO
-    for rank, measure in enumerate(rank_measures(measures), start=1):
-        per_year = {y: costs.get(measure.id, {}).get(y, ZERO) for y in years}
-        total = sum(per_year.values(), ZERO)
+    for rank, measure in enumerate(rank_measures(_items(condition, years)), start=1):
+        total = sum(measure.costs.values(), ZERO)
         cumulated += total
-        code, name, color = fields.get(measure.id, NO_FIELD)
         ranked.append(
             RankedMeasure(
                 rank=rank,
                 measure=measure,
-                costs=per_year,
+                costs=measure.costs,
                 total=total,
                 cumulated=cumulated,
-                field_code=code,
-                field_name=name,
-                field_color=color,
             )
         )
     return ranked, years
+
+
+def attach_fields(ranked: list[RankedMeasure]) -> None:
+    """Fill in the field of action (of the first goal) for ``ranked``; one query."""
+    fields = _first_fields(Measure.id.in_([item.measure.id for item in ranked]))
+    for item in ranked:
+        item.field_code, item.field_name, item.field_color = fields.get(item.measure.id, NO_FIELD)
 
 
 def class_counts(ranked: list[RankedMeasure]) -> dict[str, dict[str, Any]]:
@@ -382,14 +383,13 @@ def cutoff_scenario(
     available = available.quantize(Decimal("0.01"))
     statuses = portfolio_statuses(include_submitted)
     condition = and_(visible_measures_filter(user), Measure.status.in_(statuses))
-    measures = _items(condition)
-    costs = _costs_by_measure(condition, [year])
+    measures = _items(condition, [year])
     result = ScenarioResult(year=year, available=available, include_submitted=include_submitted)
     cumulated = ZERO
     line_drawn = False
     rank = 0
     for measure in rank_measures(measures):
-        amount = costs.get(measure.id, {}).get(year, ZERO)
+        amount = measure.costs[year]
         if amount <= 0:
             continue
         rank += 1

@@ -433,6 +433,7 @@ def index() -> str:
     else:
         page = int(page_arg)
     shown = ranked[(page - 1) * PORTFOLIO_PAGE_SIZE : page * PORTFOLIO_PAGE_SIZE]
+    portfolio_service.attach_fields(shown)
     figure = charts.portfolio_bubble(portfolio_service.bubble_points(shown))
     return render_template(
         "portfolio/index.html",
