@@ -24,7 +24,6 @@ from steuerung.models import (
     ActionField,
     Agenda,
     AgendaStatus,
-    CostPlanEntry,
     Goal,
     Measure,
     MeasureStatus,
@@ -33,6 +32,7 @@ from steuerung.models import (
 )
 from steuerung.services.errors import ValidationFailed
 from steuerung.services.permissions import visible_measures_filter
+from steuerung.services.register import horizon_costs
 from steuerung.services.settings import planning_horizon
 
 ZERO = Decimal("0.00")
@@ -75,11 +75,29 @@ def _chain_ids(agenda: Agenda) -> list[int]:
     return ids
 
 
+#: Measures listed per goal on the page; the rest is reachable through the register filter.
+MEASURES_SHOWN_PER_GOAL = 10
+
+
+@dataclass(frozen=True)
+class MeasureRef:
+    """The few columns of a measure the coverage shows."""
+
+    id: int
+    title: str
+    status: MeasureStatus
+
+    @property
+    def reference(self) -> str:
+        """Human-readable id, e.g. ``M-0042``."""
+        return f"M-{self.id:04d}"
+
+
 @dataclass
 class CoveredMeasure:
     """A measure serving a goal, with its cost over the planning horizon."""
 
-    measure: Measure
+    measure: MeasureRef
     total: Decimal
     #: Version number of the goal the measure is linked to (may be an earlier version).
     via_version: int
@@ -87,25 +105,33 @@ class CoveredMeasure:
 
 @dataclass
 class GoalCoverage:
-    """One goal and the measures that serve it."""
+    """One goal and the measures that serve it (the first few listed, all counted)."""
 
     goal: Goal
     measures: list[CoveredMeasure] = field(default_factory=list)
+    count: int = 0
+    total: Decimal = ZERO
+    #: Goal ids (of this and earlier versions, same code) for the register's goal filter.
+    goal_ids: set[int] = field(default_factory=set)
 
     @property
     def covered(self) -> bool:
         """True if at least one measure serves the goal."""
-        return bool(self.measures)
+        return self.count > 0
 
     @property
-    def total(self) -> Decimal:
-        """Cost of the serving measures over the horizon."""
-        return sum((m.total for m in self.measures), ZERO)
+    def more(self) -> int:
+        """Serving measures not listed on the page."""
+        return self.count - len(self.measures)
 
 
 def goal_coverage(agenda: Agenda, user: User) -> list[tuple[ActionField, list[GoalCoverage]]]:
     """For each field of action and goal of ``agenda``: the measures visible to ``user``
-    that serve it (rejected and cancelled ones do not count). Four queries."""
+    that serve it (rejected and cancelled ones do not count), their number and cost.
+
+    Four queries, independent of the number of measures: versions, fields and goals (2),
+    and one for all links with the measures' columns and horizon cost.
+    """
     chain = _chain_ids(agenda)
     versions = dict(db.session.execute(select(Agenda.id, Agenda.version_no)).all())
     fields = list(
@@ -116,44 +142,52 @@ def goal_coverage(agenda: Agenda, user: User) -> list[tuple[ActionField, list[Go
             .order_by(ActionField.position, ActionField.id)
         )
     )
-    years = planning_horizon()
+    costs = horizon_costs(planning_horizon())
     condition = and_(visible_measures_filter(user), Measure.status.not_in(NOT_SERVING))
-    links = db.session.execute(
-        select(Goal.code, ActionField.agenda_id, Measure)
+    links = db.session.connection().execute(
+        select(
+            Goal.code,
+            Goal.id,
+            ActionField.agenda_id,
+            Measure.id,
+            Measure.title,
+            Measure.status,
+            costs.c.total,
+        )
         .select_from(measure_goals)
         .join(Goal, Goal.id == measure_goals.c.goal_id)
         .join(ActionField, ActionField.id == Goal.action_field_id)
         .join(Measure, Measure.id == measure_goals.c.measure_id)
+        .outerjoin(costs, costs.c.measure_id == Measure.id)
         .where(ActionField.agenda_id.in_(chain), condition)
         .order_by(Measure.id)
-    ).all()
-    measure_ids = {row[2].id for row in links}
-    totals: dict[int, Decimal] = {}
-    if measure_ids:
-        for measure_id, amount in db.session.execute(
-            select(CostPlanEntry.measure_id, func.sum(CostPlanEntry.amount))
-            .where(CostPlanEntry.measure_id.in_(measure_ids), CostPlanEntry.year.in_(years))
-            .group_by(CostPlanEntry.measure_id)
-        ):
-            totals[measure_id] = Decimal(amount or 0).quantize(Decimal("0.01"))
-    # per code: the link from the newest version wins for each measure
+    )
+    # per code: each measure once; the link from the newest version in the chain wins
     rank = {agenda_id: i for i, agenda_id in enumerate(chain)}
-    by_code: dict[str, dict[int, tuple[int, Measure]]] = {}
-    for code, agenda_id, measure in links:
+    by_code: dict[str, dict[int, tuple[int, MeasureRef, Decimal]]] = {}
+    goal_ids: dict[str, set[int]] = {}
+    for code, goal_id, agenda_id, measure_id, title, status, total in links:
+        goal_ids.setdefault(code, set()).add(goal_id)
         current = by_code.setdefault(code, {})
-        known = current.get(measure.id)
+        known = current.get(measure_id)
         if known is None or rank[agenda_id] < rank[known[0]]:
-            current[measure.id] = (agenda_id, measure)
+            current[measure_id] = (agenda_id, MeasureRef(measure_id, title, status), total or ZERO)
     result = []
     for action_field in fields:
         goals = []
         for goal in action_field.goals:
-            coverage = GoalCoverage(goal=goal)
-            for agenda_id, measure in by_code.get(goal.code, {}).values():
+            entries = list(by_code.get(goal.code, {}).values())
+            coverage = GoalCoverage(
+                goal=goal,
+                count=len(entries),
+                total=sum((e[2] for e in entries), ZERO).quantize(Decimal("0.01")),
+                goal_ids=goal_ids.get(goal.code, set()) | {goal.id},
+            )
+            for agenda_id, measure, total in entries[:MEASURES_SHOWN_PER_GOAL]:
                 coverage.measures.append(
                     CoveredMeasure(
                         measure=measure,
-                        total=totals.get(measure.id, ZERO),
+                        total=Decimal(total).quantize(Decimal("0.01")),
                         via_version=versions.get(agenda_id, 0),
                     )
                 )
