@@ -1,0 +1,118 @@
+"""Journey: the coordinating office filters the register, scores two measures, sees the
+ranking change and runs a budget cut-off scenario; axe check on each page."""
+
+from __future__ import annotations
+
+from conftest import PASSWORD, Factory
+
+from e2e.conftest import browser_login
+from steuerung.models import MeasureCategory, MeasureStatus, Role
+
+
+def _score_all(page, measure_id: int, value: str) -> None:
+    page.goto(f"/portfolio/measures/{measure_id}/score")
+    selects = page.locator("select[name^='c_']")
+    for index in range(selects.count()):
+        selects.nth(index).select_option(value)
+    page.get_by_role("button", name="Bewertung speichern").click()
+    page.wait_for_load_state()
+
+
+def _ranking(page) -> list[str]:
+    page.goto("/portfolio/")
+    return page.locator("#rangliste tbody th[scope=row]").all_inner_texts()
+
+
+def test_coordinator_journey(page, e2e_db, check_a11y):
+    factory = Factory(e2e_db.session)
+    dept = factory.department("FB 3", "Bürgerservice")
+    factory.user(Role.COORDINATOR, dept, username="koord")
+    agenda = factory.agenda()
+    goal = agenda.action_fields[0].goals[0]
+    line = factory.budget_line(dept, amounts={2026: "500000.00"})
+    portal = factory.measure(
+        dept,
+        MeasureStatus.APPROVED,
+        "Bürgerportal",
+        goals=[goal],
+        costs=[(line, 2026, "100000.00")],
+    )
+    akte = factory.measure(
+        dept, MeasureStatus.APPROVED, "E-Akte", goals=[goal], costs=[(line, 2026, "200000.00")]
+    )
+    factory.measure(
+        dept,
+        MeasureStatus.IN_PROGRESS,
+        "Schul-WLAN",
+        category=MeasureCategory.SCHOOL,
+        costs=[(line, 2026, "50000.00")],
+    )
+    factory.measure(dept, MeasureStatus.DRAFT, "Idee im Entwurf")
+    e2e_db.session.commit()
+
+    browser_login(page, "koord", PASSWORD)
+
+    # 1. filter the register
+    page.get_by_role("link", name="Register", exact=True).first.click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text() == "Maßnahmenregister"
+    check_a11y(page)
+    page.get_by_label("Status").select_option(["approved"])
+    page.get_by_role("button", name="Filtern").click()
+    page.wait_for_load_state()
+    assert "status=approved" in page.url
+    assert page.locator("#trefferzahl").inner_text().startswith("2 Maßnahmen")
+    page.get_by_label("Suche in Titel und Beschreibung").fill("portal")
+    page.get_by_role("button", name="Filtern").click()
+    page.wait_for_load_state()
+    assert page.locator("#trefferzahl").inner_text().startswith("1 Maßnahmen")
+    assert page.get_by_role("rowheader", name="Bürgerportal").is_visible()
+    page.goto("/portfolio/register?status=kaputt")
+    assert page.get_by_text("Die Auswahl konnte nicht ausgeführt werden").is_visible()
+
+    # 2. score two measures; the ranking follows
+    _score_all(page, portal.id, "3")
+    assert page.get_by_text("Score 60,00, Klasse B, Rang 1").is_visible()
+    check_a11y(page)
+    first = _ranking(page)
+    assert first[0].startswith("Bürgerportal")
+    check_a11y(page)
+    _score_all(page, akte.id, "5")
+    assert page.get_by_text("Score 100,00, Klasse A, Rang 1").is_visible()
+    second = _ranking(page)
+    assert second[0].startswith("E-Akte") and second[1].startswith("Bürgerportal")
+    assert page.locator("#portfolio-blasen .main-svg").first.is_visible()
+
+    # 3. cut-off scenario: 250.000 € in 2026
+    page.goto("/portfolio/scenario")
+    check_a11y(page)
+    page.get_by_label("Haushaltsjahr").select_option("2026")
+    page.get_by_label("Verfügbarer Betrag in Euro").fill("250.000,00")
+    page.get_by_role("button", name="Szenario berechnen").click()
+    page.wait_for_load_state()
+    summary = page.locator("#szenario-summen").inner_text()
+    assert "1 Maßnahmen, 200.000,00" in summary
+    assert "100.000,00" in summary  # Deckungslücke 350.000 - 250.000
+    rows = page.locator("#szenario-tabelle tbody").inner_text()
+    assert rows.index("E-Akte") < rows.index("Budgetlinie") < rows.index("Bürgerportal")
+    check_a11y(page)
+    page.get_by_label("Name des Szenarios").fill("Ansatz 2026 knapp")
+    page.get_by_role("button", name="Szenario speichern").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Szenario „Ansatz 2026 knapp“ gespeichert.").is_visible()
+    check_a11y(page)
+
+    # 4. the other pages of the office pass the axe check as well
+    for url in (
+        "/portfolio/inbox",
+        "/portfolio/criteria",
+        "/portfolio/hygiene",
+        "/agenda/",
+        f"/agenda/versionen/{agenda.id}",
+    ):
+        page.goto(url)
+        assert page.get_by_role("heading", level=1).is_visible()
+        check_a11y(page)
+
+    assert page.console_errors == []
+    assert page.foreign_requests == []
