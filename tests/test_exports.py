@@ -98,6 +98,27 @@ def test_write_xlsx_layout_formulas_and_numbers() -> None:
     ]
 
 
+def test_write_xlsx_parts_are_well_formed_xml() -> None:
+    import zipfile
+    from xml.etree import ElementTree
+
+    data = write_xlsx(
+        [Sheet("A & B <Test>", ['Spalte "1"', "x"], [["a\x01b & <c>", float("nan")]], {1})],
+        [("Wer", "O'Brien & Co")],
+    )
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.testzip() is None
+        for name in archive.namelist():
+            if name.endswith((".xml", ".rels")):
+                ElementTree.fromstring(archive.read(name))  # raises if malformed
+    wb = load_workbook(io.BytesIO(data))
+    ws = wb.worksheets[0]
+    assert ws.title == "A & B <Test>"
+    assert ws["A2"].value == "ab & <c>"  # control character dropped
+    assert ws["B2"].value is None
+    assert wb.defined_names is not None
+
+
 def test_write_xlsx_empty_sheet_and_long_titles() -> None:
     data = write_xlsx(
         [

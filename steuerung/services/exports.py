@@ -11,14 +11,15 @@ from __future__ import annotations
 import csv
 import enum
 import io
+import math
+import re
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from xml.sax.saxutils import escape
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 #: First characters that make a spreadsheet treat text as a formula (or DDE payload).
@@ -126,97 +127,246 @@ def _guess_widths(sheet: Sheet, rows: list[Sequence[object]]) -> dict[int, float
     return widths
 
 
-def _write_sheet(workbook: Workbook, sheet: Sheet, title: str) -> None:
-    """Stream one sheet: header, data rows, sum row, autofilter and layout."""
-    ws = workbook.create_sheet(title)
+# --- XLSX writer -----------------------------------------------------------------------------
+#
+# openpyxl without lxml (not a dependency here) serialises about 60 µs per cell: 23,000
+# measure rows x 17 columns took 24 s, far above the 3 s goal. This writer produces the same
+# SpreadsheetML subset directly (workbook, styles, worksheets with inline strings, frozen
+# header, autofilter, column widths, SUM formulas) and streams each sheet into the zip, about
+# twenty times faster. The files are read back with openpyxl in the tests.
+
+_NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_CT_SHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+_CT_BOOK = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+_CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
+_REL_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+_REL_SHEET = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+_REL_STYLES = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
+
+#: Cell style indexes of ``_STYLES`` (cellXfs).
+_S_HEADER, _S_MONEY, _S_MONEY_BOLD, _S_DATE, _S_DATETIME, _S_BOLD = 1, 2, 3, 4, 5, 6
+_STYLES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<styleSheet xmlns="{_NS_MAIN}">
+<numFmts count="3"><numFmt numFmtId="164" formatCode="{escape(MONEY_FORMAT, {'"': "&quot;"})}"/>
+<numFmt numFmtId="165" formatCode="{DATE_FORMAT}"/>
+<numFmt numFmtId="166" formatCode="{DATETIME_FORMAT}"/></numFmts>
+<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>
+<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>
+<fills count="2"><fill><patternFill patternType="none"/></fill>
+<fill><patternFill patternType="gray125"/></fill></fills>
+<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>
+<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>
+<cellXfs count="7">
+<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>
+<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" applyAlignment="1">
+<alignment vertical="top" wrapText="1"/></xf>
+<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>
+<xf numFmtId="164" fontId="1" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" applyFont="1"/>
+<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>
+<xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>
+<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>
+</cellXfs>
+<cellStyles count="1"><cellStyle name="Standard" xfId="0" builtinId="0"/></cellStyles>
+</styleSheet>"""
+#: Characters XML 1.0 does not allow (control characters except tab, LF, CR).
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_EPOCH = date(1899, 12, 30)
+
+
+def _xml_text(text: str) -> str:
+    return escape(_ILLEGAL_XML.sub("", text))
+
+
+def _excel_serial(value: date) -> str:
+    """Excel's day number of a date (with time as a fraction for datetimes)."""
+    if isinstance(value, datetime):
+        day = (value.date() - _EPOCH).days
+        seconds = value.hour * 3600 + value.minute * 60 + value.second
+        return repr(day + seconds / 86400)
+    return str((value - _EPOCH).days)
+
+
+def _cell_xml(ref: str, value: object, money: bool) -> str:
+    """One ``<c>`` element; '' for empty cells."""
+    value = neutralise(value)
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, float) and not math.isfinite(value):
+        return ""
+    if isinstance(value, Decimal) and not value.is_finite():
+        return ""
+    if isinstance(value, Decimal | int | float):
+        number = format(value, "f") if isinstance(value, Decimal) else repr(value)
+        style = f' s="{_S_MONEY}"' if money else ""
+        return f'<c r="{ref}"{style}><v>{number}</v></c>'
+    if isinstance(value, datetime):
+        return f'<c r="{ref}" s="{_S_DATETIME}"><v>{_excel_serial(value)}</v></c>'
+    if isinstance(value, date):
+        return f'<c r="{ref}" s="{_S_DATE}"><v>{_excel_serial(value)}</v></c>'
+    text = _xml_text(str(value))
+    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+
+
+def _write_sheet(archive: zipfile.ZipFile, index: int, sheet: Sheet) -> str | None:
+    """Stream one worksheet into the archive; returns the autofilter range (or None)."""
     rows = list(sheet.rows)
     widths = sheet.widths or _guess_widths(sheet, rows)
-    for index, width in widths.items():
-        ws.column_dimensions[get_column_letter(index + 1)].width = width
-    ws.freeze_panes = "A2"
-
-    bold = Font(bold=True)
-    header = []
-    for name in sheet.columns:
-        cell = WriteOnlyCell(ws, value=neutralise(name))
-        cell.font = bold
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        header.append(cell)
-    ws.append(header)
-
     n_cols = len(sheet.columns)
+    letters = [get_column_letter(i + 1) for i in range(max(n_cols, 1))]
     money = sheet.money_columns
-    for row in rows:
-        out: list[object] = []
-        for index, value in enumerate(row):
-            value = neutralise(value)
-            if index in money and isinstance(value, int | float | Decimal):
-                cell = WriteOnlyCell(ws, value=value)
-                cell.number_format = MONEY_FORMAT
-                out.append(cell)
-            elif isinstance(value, datetime):
-                cell = WriteOnlyCell(ws, value=value.replace(tzinfo=None))
-                cell.number_format = DATETIME_FORMAT
-                out.append(cell)
-            elif isinstance(value, date):
-                cell = WriteOnlyCell(ws, value=value)
-                cell.number_format = DATE_FORMAT
-                out.append(cell)
-            else:
-                out.append(value)
-        ws.append(out)
-
-    last_data_row = len(rows) + 1
-    if n_cols:
-        ws.auto_filter.ref = f"A1:{get_column_letter(n_cols)}{last_data_row}"
-    if sheet.sum_row and money:
-        label_index = next((i for i in range(n_cols) if i not in money), None)
-        sums: list[object] = []
-        for index in range(n_cols):
-            letter = get_column_letter(index + 1)
-            if index in money:
-                formula = f"=SUM({letter}2:{letter}{last_data_row})" if rows else 0
-                cell = WriteOnlyCell(ws, value=formula)
-                cell.number_format = MONEY_FORMAT
-                cell.font = bold
-                sums.append(cell)
-            elif index == label_index:
-                cell = WriteOnlyCell(ws, value="Summe")
-                cell.font = bold
-                sums.append(cell)
-            else:
-                sums.append(None)
-        ws.append(sums)
+    with archive.open(f"xl/worksheets/sheet{index}.xml", "w") as raw:
+        out = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        out.write(
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<worksheet xmlns="{_NS_MAIN}" xmlns:r="{_NS_REL}">'
+            '<sheetViews><sheetView workbookViewId="0">'
+            '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+            '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
+            "</sheetView></sheetViews>"
+            '<sheetFormatPr defaultRowHeight="15"/>'
+        )
+        if widths:
+            out.write("<cols>")
+            for col, width in sorted(widths.items()):
+                out.write(f'<col min="{col + 1}" max="{col + 1}" width="{width}" customWidth="1"/>')
+            out.write("</cols>")
+        out.write('<sheetData><row r="1">')
+        for col, name in enumerate(sheet.columns):
+            text = _xml_text(str(neutralise(name)))
+            out.write(
+                f'<c r="{letters[col]}1" s="{_S_HEADER}" t="inlineStr">'
+                f'<is><t xml:space="preserve">{text}</t></is></c>'
+            )
+        out.write("</row>")
+        row_no = 1
+        for row in rows:
+            row_no += 1
+            cells = "".join(
+                _cell_xml(f"{letters[col]}{row_no}", value, col in money)
+                for col, value in enumerate(row)
+            )
+            out.write(f'<row r="{row_no}">{cells}</row>')
+        last_data_row = row_no
+        if sheet.sum_row and money:
+            row_no += 1
+            label_index = next((i for i in range(n_cols) if i not in money), None)
+            cells = []
+            for col in range(n_cols):
+                ref = f"{letters[col]}{row_no}"
+                if col in money:
+                    if last_data_row > 1:
+                        formula = f"SUM({letters[col]}2:{letters[col]}{last_data_row})"
+                        cells.append(f'<c r="{ref}" s="{_S_MONEY_BOLD}"><f>{formula}</f></c>')
+                    else:
+                        cells.append(f'<c r="{ref}" s="{_S_MONEY_BOLD}"><v>0</v></c>')
+                elif col == label_index:
+                    cells.append(
+                        f'<c r="{ref}" s="{_S_BOLD}" t="inlineStr"><is><t>Summe</t></is></c>'
+                    )
+            out.write(f'<row r="{row_no}">{"".join(cells)}</row>')
+        out.write("</sheetData>")
+        filter_ref = f"A1:{letters[n_cols - 1]}{last_data_row}" if n_cols else None
+        if filter_ref:
+            out.write(f'<autoFilter ref="{filter_ref}"/>')
+        out.write(
+            '<pageMargins left="0.7" right="0.7" top="0.78" bottom="0.78" header="0.3" '
+            'footer="0.3"/></worksheet>'
+        )
+        out.flush()
+        out.detach()
+    return filter_ref
 
 
 def write_xlsx(sheets: list[Sheet], parameters: list[tuple[str, object]]) -> bytes:
     """An XLSX workbook with one sheet per view and a final sheet "Parameter".
 
-    Real numbers (``Decimal`` kept as numbers) with a euro format, bold and frozen header,
-    autofilter over the data rows, column widths and a sum row with ``SUM`` formulas.
-    The workbook is written in openpyxl's streaming (write-only) mode to keep memory low.
+    Real numbers (``Decimal`` written as exact numbers) with a euro format, bold and frozen
+    header, autofilter over the data rows, column widths and a sum row with ``SUM`` formulas.
     ``parameters`` are (name, value) pairs describing the export (date, budget year,
     scenario, who).
     """
-    workbook = Workbook(write_only=True)
     used: set[str] = set()
-    for sheet in sheets:
-        _write_sheet(workbook, sheet, _sheet_title(sheet.title, used))
-    _write_sheet(
-        workbook,
+    all_sheets = [
+        *sheets,
         Sheet(
             title="Parameter",
             columns=["Parameter", "Wert"],
             rows=[(name, value) for name, value in parameters],
             money_columns=set(),
             sum_row=False,
-            widths={0: 28, 1: 48},
+            widths={0: 28, 1: 60},
         ),
-        _sheet_title("Parameter", used),
-    )
+    ]
+    titles = [_sheet_title(sheet.title, used) for sheet in all_sheets]
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=5) as archive:
+        filters = [_write_sheet(archive, index, sheet) for index, sheet in enumerate(all_sheets, 1)]
+        overrides = "".join(
+            f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{_CT_SHEET}"/>'
+            for i in range(1, len(all_sheets) + 1)
+        )
+        archive.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{_CT_BOOK}"/>'
+            f'<Override PartName="/xl/styles.xml" ContentType="{_CT_STYLES}"/>'
+            f"{overrides}</Types>",
+        )
+        archive.writestr(
+            "_rels/.rels",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<Relationships xmlns="{_NS_PKG_REL}">'
+            f'<Relationship Id="rId1" Type="{_REL_DOC}" Target="xl/workbook.xml"/>'
+            "</Relationships>",
+        )
+        sheet_rels = "".join(
+            f'<Relationship Id="rId{i}" Type="{_REL_SHEET}" Target="worksheets/sheet{i}.xml"/>'
+            for i in range(1, len(all_sheets) + 1)
+        )
+        styles_id = len(all_sheets) + 1
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<Relationships xmlns="{_NS_PKG_REL}">{sheet_rels}'
+            f'<Relationship Id="rId{styles_id}" Type="{_REL_STYLES}" Target="styles.xml"/>'
+            "</Relationships>",
+        )
+        sheet_entries = "".join(
+            f'<sheet name="{escape(title, {chr(34): "&quot;"})}" sheetId="{i}" r:id="rId{i}"/>'
+            for i, title in enumerate(titles, 1)
+        )
+        names = "".join(
+            f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
+            f"{escape(_quoted_range(titles[i], ref))}</definedName>"
+            for i, ref in enumerate(filters)
+            if ref
+        )
+        archive.writestr(
+            "xl/workbook.xml",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<workbook xmlns="{_NS_MAIN}" xmlns:r="{_NS_REL}">'
+            '<bookViews><workbookView activeTab="0"/></bookViews>'
+            f"<sheets>{sheet_entries}</sheets>"
+            + (f"<definedNames>{names}</definedNames>" if names else "")
+            + "</workbook>",
+        )
+        archive.writestr("xl/styles.xml", _STYLES)
     return buffer.getvalue()
+
+
+def _quoted_range(title: str, ref: str) -> str:
+    """``'Sheet name'!$A$1:$Q$100`` for a defined name."""
+    start, end = ref.split(":")
+    absolute = ":".join(re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", part) for part in (start, end))
+    return "'" + title.replace("'", "''") + "'!" + absolute
 
 
 # --- Budget exports (coverage tables and the measures' budget rows) -------------------------
