@@ -255,3 +255,10 @@ def test_measures_by_line_filters(db: Any, portfolio: dict[str, Any]) -> None:
     assert [m.status for m in result[line_c.id]] == [MeasureStatus.SUBMITTED]
     grant = result[portfolio["lines"][1].id][0]
     assert grant.funding == "Fördermittel (Förderprogramm Digital)"
+
+
+def test_measures_limit_per_line_keeps_the_count(db: Any, portfolio: dict[str, Any]) -> None:
+    table = coverage_table(YEARS, Grouping.BUDGET_LINE, with_measures=True, measures_limit=1)
+    row_a = next(r for r in table.rows if r.key == portfolio["lines"][0].id)
+    assert row_a.measure_count == 2
+    assert [m.reference for m in row_a.measures] == [portfolio["measures"][0].reference]

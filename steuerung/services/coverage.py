@@ -212,6 +212,8 @@ class CoverageRow:
     #: Extra description (e.g. the budget line's name and department).
     detail: str = ""
     measures: list[MeasureDemand] = field(default_factory=list)
+    #: Number of measures on the line (``measures`` may hold only the first ones).
+    measure_count: int = 0
 
     @property
     def own(self) -> Decimal:
@@ -293,12 +295,14 @@ def coverage_table(
     action_field_id: int | None = None,
     category: MeasureCategory | None = None,
     with_measures: bool = False,
+    measures_limit: int | None = None,
 ) -> CoverageTable:
     """Coverage rolled up by ``grouping`` for ``years`` (see the module docstring).
 
     ``department_id`` restricts to the budget lines of that department (Teilhaushalt);
     ``action_field_id`` and ``category`` restrict the measures (approved then allocated).
-    ``with_measures`` (budget-line grouping) adds each line's measures with their amounts.
+    ``with_measures`` (budget-line grouping) adds each line's measures with their amounts
+    (the first ``measures_limit`` per line if given; ``measure_count`` has the full number).
     Rows without demand and without approved amounts are left out.
     """
     years = sorted(years)
@@ -485,15 +489,17 @@ def coverage_table(
     rows.sort(key=lambda r: (r.label == "ohne Handlungsfeld", r.label))
 
     if with_measures and grouping == Grouping.BUDGET_LINE:
-        by_line = measures_by_line(
+        by_line, counts = _measures_by_line(
             years,
             include_submitted=include_submitted,
             department_id=department_id,
             action_field_id=action_field_id,
             category=category,
+            limit_per_line=measures_limit,
         )
         for row in rows:
             row.measures = by_line.get(row.key, [])  # type: ignore[call-overload]
+            row.measure_count = counts.get(row.key, 0)  # type: ignore[call-overload]
 
     # The total row: the selected lines and measures, each (line, year) counted once.
     total_demand: dict[int, Decimal] = defaultdict(lambda: ZERO)
@@ -566,25 +572,55 @@ def measures_by_line(
 
     Filters as in :func:`coverage_table`. Measures within a line are ordered by reference.
     """
+    measures, _ = _measures_by_line(
+        years,
+        include_submitted=include_submitted,
+        department_id=department_id,
+        action_field_id=action_field_id,
+        category=category,
+        line_ids=line_ids,
+    )
+    return measures
+
+
+def _measures_by_line(
+    years: list[int],
+    *,
+    include_submitted: bool = False,
+    department_id: int | None = None,
+    action_field_id: int | None = None,
+    category: MeasureCategory | None = None,
+    line_ids: Iterable[int] | None = None,
+    limit_per_line: int | None = None,
+) -> tuple[dict[int, list[MeasureDemand]], dict[int, int]]:
+    """Measures per line (the first ``limit_per_line`` of each) and the count per line.
+
+    The limit is applied in SQL with ``ROW_NUMBER() OVER (PARTITION BY line)``, so a page
+    that shows a few measures per line does not load every measure.
+    """
     years = sorted(years)
     year_sums = [
         type_coerce(
             func.sum(case((CostPlanEntry.year == y, CostPlanEntry.amount), else_=0)), _MONEY
-        )
-        for y in years
+        ).label(f"y{i}")
+        for i, y in enumerate(years)
     ]
     query = (
         select(
-            CostPlanEntry.budget_line_id,
-            Measure.id,
-            Measure.title,
-            Measure.status,
-            Department.code,
-            type_coerce(func.sum(_external_expr()), _MONEY),
-            func.min(CostPlanEntry.funding_source),
-            func.max(CostPlanEntry.funding_source),
-            func.max(CostPlanEntry.funding_programme),
+            CostPlanEntry.budget_line_id.label("line_id"),
+            Measure.id.label("measure_id"),
+            Measure.title.label("title"),
+            Measure.status.label("status"),
+            Department.code.label("dept_code"),
+            type_coerce(func.sum(_external_expr()), _MONEY).label("external"),
+            func.min(CostPlanEntry.funding_source).label("min_source"),
+            func.max(CostPlanEntry.funding_source).label("max_source"),
+            func.max(CostPlanEntry.funding_programme).label("programme"),
             *year_sums,
+            func.count().over(partition_by=CostPlanEntry.budget_line_id).label("line_count"),
+            func.row_number()
+            .over(partition_by=CostPlanEntry.budget_line_id, order_by=Measure.id)
+            .label("position"),
         )
         .join(Measure, Measure.id == CostPlanEntry.measure_id)
         .join(Department, Department.id == Measure.department_id)
@@ -594,25 +630,30 @@ def measures_by_line(
         .group_by(
             CostPlanEntry.budget_line_id, Measure.id, Measure.title, Measure.status, Department.code
         )
-        .order_by(CostPlanEntry.budget_line_id, Measure.id)
     )
     if department_id is not None:
         query = query.where(BudgetLine.department_id == department_id)
     if line_ids is not None:
         query = query.where(CostPlanEntry.budget_line_id.in_(list(line_ids)))
+    sub = query.subquery()
+    outer = select(sub).order_by(sub.c.line_id, sub.c.measure_id)
+    if limit_per_line is not None:
+        outer = outer.where(sub.c.position <= limit_per_line)
     result: dict[int, list[MeasureDemand]] = defaultdict(list)
-    for row in db.session.execute(query):
-        line_id, measure_id, title, status, dept_code, ext, min_src, max_src, programme = row[:9]
+    counts: dict[int, int] = {}
+    for row in db.session.execute(outer):
+        line_id = row.line_id
+        counts[line_id] = row.line_count
         result[line_id].append(
             MeasureDemand(
-                measure_id=measure_id,
-                title=title,
-                department_code=dept_code,
-                status=MeasureStatus(status),
+                measure_id=row.measure_id,
+                title=row.title,
+                department_code=row.dept_code,
+                status=MeasureStatus(row.status),
                 budget_line_id=line_id,
-                amounts={y: _money(v) for y, v in zip(years, row[9:], strict=True)},
-                external=_money(ext),
-                funding=_funding_text(str(min_src), str(max_src), programme),
+                amounts={y: _money(getattr(row, f"y{i}")) for i, y in enumerate(years)},
+                external=_money(row.external),
+                funding=_funding_text(str(row.min_source), str(row.max_source), row.programme),
             )
         )
-    return dict(result)
+    return dict(result), counts

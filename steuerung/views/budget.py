@@ -129,6 +129,7 @@ def index() -> str:
         grouping,
         include_submitted=params["scenario"],
         with_measures=grouping == Grouping.BUDGET_LINE,
+        measures_limit=MEASURES_PER_LINE,
     )
     return render_template(
         "budget/index.html",
