@@ -305,3 +305,22 @@ def test_hygiene_lists_orphans_and_overdue(db, factory, users, login_as):
     assert "Ohne Person" in orphan_part and "Person inaktiv" in orphan_part
     assert "Abgeschlossen ohne Person" not in html
     assert "Bericht überfällig" in overdue_part and "Bericht aktuell" not in html
+
+
+def test_scenario_page_lists_a_window_around_the_line(db, factory, users, login_as):
+    dept = users["submitter"].department
+    line = factory.budget_line(dept)
+    for i in range(120):
+        factory.measure(
+            dept, S.APPROVED, f"Posten {i:03d}", costs=[(line, 2026, "10.00")], score=Decimal(50)
+        )
+    db.session.commit()
+    html = (
+        login_as("coordinator")
+        .get("/portfolio/scenario?year=2026&available=600,00")
+        .get_data(as_text=True)
+    )
+    assert "60 Maßnahmen, 600,00" in html
+    assert "10 weitere Maßnahmen über der Linie" in html
+    assert "10 weitere Maßnahmen unter der Linie" in html
+    assert "Posten 009" not in html and "Posten 010" in html and "Posten 110" not in html

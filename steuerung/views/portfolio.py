@@ -80,6 +80,8 @@ PORTFOLIO_ROLES = (Role.COORDINATOR, Role.LEADERSHIP)
 OFFICE = (Role.COORDINATOR,)
 PORTFOLIO_PAGE_SIZE = 100
 HYGIENE_LIMIT = 200
+#: Scenario table: this many measures are listed on each side of the budget line.
+SCENARIO_WINDOW = 50
 CLOSED = (MeasureStatus.COMPLETED, MeasureStatus.REJECTED, MeasureStatus.CANCELLED)
 
 add_nav_item("portfolio.inbox", "Prüfung", OFFICE, order=15)
@@ -480,7 +482,16 @@ def scenario() -> str:
     elif request.args:
         status = 400
     save_form = SaveScenarioForm()
+    shown, hidden_before, hidden_after = [], 0, 0
     if result is not None:
+        cut = len(result.above)
+        start = max(0, cut - SCENARIO_WINDOW)
+        end = min(len(result.lines), cut + SCENARIO_WINDOW)
+        shown, hidden_before, hidden_after = (
+            result.lines[start:end],
+            start,
+            len(result.lines) - end,
+        )
         save_form.year.data = str(result.year)
         save_form.available.data = str(result.available)
         save_form.include_submitted.data = "1" if result.include_submitted else ""
@@ -488,6 +499,9 @@ def scenario() -> str:
         "portfolio/scenario.html",
         form=form,
         result=result,
+        shown=shown,
+        hidden_before=hidden_before,
+        hidden_after=hidden_after,
         save_form=save_form,
         saved=portfolio_service.saved_scenarios(),
     ), status
