@@ -560,3 +560,20 @@ def test_garbage_never_causes_a_server_error(login_as, world, factory, db, paylo
         assert response.status_code < 500, (url, response.get_data(as_text=True)[:2000])
         body = response.get_data(as_text=True)
         assert "Not a valid" not in body and "This field" not in body, (url, body[:3000])
+
+
+def test_list_filters_open_questions_and_change_requests(login_as, world, factory, db):
+    from steuerung.models import MeasureComment
+
+    asked = make_measure(factory, world, MeasureStatus.RETURNED, title="Mit Rückfrage")
+    asked.comments.append(MeasureComment(kind="question", body="?"))
+    requested = make_measure(factory, world, MeasureStatus.APPROVED, title="Mit Antrag")
+    make_measure(factory, world, MeasureStatus.APPROVED, title="Ohne alles")
+    db.session.flush()
+    db.session.add(ChangeRequest(measure_id=requested.id, reason="r", payload={}))
+    db.session.commit()
+    client = login_as("coordinator")
+    html = client.get("/massnahmen/?offen=1").get_data(as_text=True)
+    assert "Mit Rückfrage" in html and "Mit Antrag" in html
+    assert "Ohne alles" not in html
+    assert "Änderungsantrag</span>" in html

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from steuerung.extensions import db
@@ -746,6 +746,8 @@ class ListFilter:
     department_id: int | None = None
     own_only: bool = False
     query: str = ""
+    #: Only measures with an open question or an open change request.
+    open_items: bool = False
     page: int = 1
     per_page: int = 50
 
@@ -753,7 +755,22 @@ class ListFilter:
 def list_measures(
     user: User, flt: ListFilter, visible: ColumnElement[bool]
 ) -> tuple[list[Any], int]:
-    """Rows for the list page: measure, open questions; and the total count (3 queries)."""
+    """Rows for the list page and the total count (two queries, whatever the page size).
+
+    Each row is (measure, open questions, open change requests).
+    """
+    open_questions = (
+        select(MeasureComment.measure_id, func.count(MeasureComment.id).label("n"))
+        .where(MeasureComment.kind == "question", MeasureComment.resolved_at.is_(None))
+        .group_by(MeasureComment.measure_id)
+        .subquery()
+    )
+    open_requests = (
+        select(ChangeRequest.measure_id, func.count(ChangeRequest.id).label("n"))
+        .where(ChangeRequest.status == ChangeRequestStatus.OPEN)
+        .group_by(ChangeRequest.measure_id)
+        .subquery()
+    )
     conditions = [visible]
     if flt.own_only:
         conditions.append(Measure.department_id == user.department_id)
@@ -763,16 +780,18 @@ def list_measures(
         conditions.append(Measure.department_id == flt.department_id)
     if flt.query:
         conditions.append(Measure.title.ilike(f"%{flt.query}%"))
+    if flt.open_items:
+        conditions.append(
+            or_(
+                Measure.id.in_(select(open_questions.c.measure_id)),
+                Measure.id.in_(select(open_requests.c.measure_id)),
+            )
+        )
     total = db.session.scalar(select(func.count(Measure.id)).where(*conditions)) or 0
-    open_questions = (
-        select(MeasureComment.measure_id, func.count(MeasureComment.id).label("n"))
-        .where(MeasureComment.kind == "question", MeasureComment.resolved_at.is_(None))
-        .group_by(MeasureComment.measure_id)
-        .subquery()
-    )
     rows = db.session.execute(
-        select(Measure, func.coalesce(open_questions.c.n, 0))
+        select(Measure, func.coalesce(open_questions.c.n, 0), func.coalesce(open_requests.c.n, 0))
         .outerjoin(open_questions, open_questions.c.measure_id == Measure.id)
+        .outerjoin(open_requests, open_requests.c.measure_id == Measure.id)
         .options(joinedload(Measure.owner))
         .where(*conditions)
         .order_by(Measure.updated_at.desc(), Measure.id.desc())

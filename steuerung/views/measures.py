@@ -117,6 +117,7 @@ def index() -> str:
         department_id=department_id,
         own_only=own_only,
         query=(request.args.get("suche") or "").strip()[:100],
+        open_items=request.args.get("offen") == "1",
         page=page,
     )
     settings = get_settings()
@@ -125,11 +126,12 @@ def index() -> str:
     items = [
         {
             "measure": m,
-            "open_questions": n,
+            "open_questions": questions,
+            "open_requests": requests,
             "next_due": reports.next_report_due(m, settings),
             "overdue": reports.is_overdue(m, settings, today),
         }
-        for m, n in rows
+        for m, questions, requests in rows
     ]
     departments = (
         db.session.execute(select(Department.id, Department.code).order_by(Department.code)).all()
