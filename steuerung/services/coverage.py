@@ -570,7 +570,8 @@ def measures_by_line(
 ) -> dict[int, list[MeasureDemand]]:
     """Each budget line's measures with their amounts per year, in one query.
 
-    Filters as in :func:`coverage_table`. Measures within a line are ordered by reference.
+    Filters as in :func:`coverage_table`. Within a line, the measures with the largest
+    demand come first (then by reference).
     """
     measures, _ = _measures_by_line(
         years,
@@ -593,7 +594,7 @@ def _measures_by_line(
     line_ids: Iterable[int] | None = None,
     limit_per_line: int | None = None,
 ) -> tuple[dict[int, list[MeasureDemand]], dict[int, int]]:
-    """Measures per line (the first ``limit_per_line`` of each) and the count per line.
+    """Measures per line (the ``limit_per_line`` largest of each) and the count per line.
 
     The limit is applied in SQL with ``ROW_NUMBER() OVER (PARTITION BY line)``, so a page
     that shows a few measures per line does not load every measure.
@@ -619,7 +620,10 @@ def _measures_by_line(
             *year_sums,
             func.count().over(partition_by=CostPlanEntry.budget_line_id).label("line_count"),
             func.row_number()
-            .over(partition_by=CostPlanEntry.budget_line_id, order_by=Measure.id)
+            .over(
+                partition_by=CostPlanEntry.budget_line_id,
+                order_by=(func.sum(CostPlanEntry.amount).desc(), Measure.id),
+            )
             .label("position"),
         )
         .join(Measure, Measure.id == CostPlanEntry.measure_id)
@@ -636,7 +640,7 @@ def _measures_by_line(
     if line_ids is not None:
         query = query.where(CostPlanEntry.budget_line_id.in_(list(line_ids)))
     sub = query.subquery()
-    outer = select(sub).order_by(sub.c.line_id, sub.c.measure_id)
+    outer = select(sub).order_by(sub.c.line_id, sub.c.position)
     if limit_per_line is not None:
         outer = outer.where(sub.c.position <= limit_per_line)
     result: dict[int, list[MeasureDemand]] = defaultdict(list)

@@ -75,8 +75,9 @@ VIEW_TITLES = {
     "finanzierung": "nach Finanzierung",
 }
 CSV_TABLES = {"massnahmen": "measures", **{k: v.value for k, v in VIEWS.items()}}
-#: Measures shown inside a budget line's details on the overview page.
-MEASURES_PER_LINE = 50
+#: Measures shown inside a budget line's details on the overview page (the largest ones;
+#: the line's own page lists all). Keeps the page fast at 10,000 measures.
+MEASURES_PER_LINE = 10
 
 
 def _import_dir() -> Path:
