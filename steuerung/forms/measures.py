@@ -100,12 +100,15 @@ class GermanDecimalField(StringField):
         return self.data or ""
 
     def process_data(self, value: Any) -> None:
+        """Keep a saved Decimal as it is (shown with a decimal comma)."""
         self.data = value
 
     def process_formdata(self, valuelist: list[Any]) -> None:
+        """Keep the typed text; it is parsed in ``pre_validate``."""
         self.data = valuelist[0].strip() if valuelist else ""
 
     def pre_validate(self, form: Any) -> None:
+        """Parse German input into ``self.decimal`` or raise a German message."""
         self.decimal = None
         if self.data is None or (isinstance(self.data, str) and not self.data):
             return
@@ -136,12 +139,14 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
     def pre_validate(self, form: Any) -> None:
+        """Refuse ids that are not among the choices (posted by hand)."""
         valid = {value for value, _ in self.choices or []}
         unknown = [v for v in self.data or [] if v not in valid]
         if unknown:
             raise ValidationError("Bitte wählen Sie nur Ziele der beschlossenen Digitalen Agenda.")
 
     def process_formdata(self, valuelist: list[Any]) -> None:
+        """Coerce the posted ids; non-numbers get the German message."""
         try:
             self.data = [self.coerce(v) for v in valuelist]
         except (TypeError, ValueError):
@@ -176,6 +181,7 @@ class ChoiceField(SelectField):
         self.type = "SelectField"
 
     def pre_validate(self, form: Any) -> None:
+        """Refuse values that are not among the choices, with the field's message."""
         valid = {value for value, *_ in self.choices or []}
         if self.data not in valid and not (self.data in (None, "") and None in valid | {""}):
             raise ValidationError(self.unknown_message)
