@@ -577,3 +577,34 @@ def test_list_filters_open_questions_and_change_requests(login_as, world, factor
     assert "Mit Rückfrage" in html and "Mit Antrag" in html
     assert "Ohne alles" not in html
     assert "Änderungsantrag</span>" in html
+
+
+def test_race_between_check_and_save_is_a_conflict_not_an_error(
+    login_as, world, factory, db, monkeypatch
+):
+    """Two saves that pass the version check at the same moment: the database refuses the
+    second (SQLAlchemy version counter) and the user sees the conflict page."""
+    from sqlalchemy import update
+
+    from steuerung.services import measures as service
+
+    measure = make_measure(factory, world, MeasureStatus.DRAFT, title="Original")
+    db.session.commit()
+    original_check = service.check_version
+
+    def check_then_someone_saves(obj, expected):
+        original_check(obj, expected)
+        db.session.execute(
+            update(Measure.__table__)
+            .where(Measure.__table__.c.id == obj.id)
+            .values(title="Parallel gespeichert", version_id=obj.version_id + 1)
+        )
+
+    monkeypatch.setattr(service, "check_version", check_then_someone_saves)
+    client = login_as("submitter")
+    url = f"/massnahmen/{measure.id}/bearbeiten"
+    response = post_form(client, url, _edit_payload(world, measure, title="Meine Fassung"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "inzwischen von einer anderen Person gespeichert" in html
+    assert 'value="Meine Fassung"' in html
