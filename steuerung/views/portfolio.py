@@ -277,7 +277,10 @@ def _score_history(measure: Measure) -> list[AuditEntry]:
 def score(measure_id: int) -> str | Response:
     """Scoring form of one measure, gates, manual rank and the scoring history."""
     measure = _measure_or_abort(measure_id)
-    criteria = active_and_inactive_criteria() or ensure_default_criteria()
+    criteria = active_and_inactive_criteria()
+    if not criteria:
+        criteria = ensure_default_criteria()
+        db.session.commit()
     active = [c for c in criteria if c.is_active]
     weighted = [c for c in active if c.kind == CriterionKind.WEIGHTED]
     form_class = score_form_class(active)
