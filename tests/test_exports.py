@@ -103,7 +103,14 @@ def test_write_xlsx_parts_are_well_formed_xml() -> None:
     from xml.etree import ElementTree
 
     data = write_xlsx(
-        [Sheet("A & B <Test>", ['Spalte "1"', "x"], [["a\x01b & <c>", float("nan")]], {1})],
+        [
+            Sheet(
+                "A & B <Test>",
+                ['Spalte "1"', "x"],
+                [["a\x01b & <c>", float("nan")], ["investive", 1], [BudgetKind.INVESTIVE, 2]],
+                {1},
+            )
+        ],
         [("Wer", "O'Brien & Co")],
     )
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -116,6 +123,7 @@ def test_write_xlsx_parts_are_well_formed_xml() -> None:
     assert ws.title == "A & B <Test>"
     assert ws["A2"].value == "ab & <c>"  # control character dropped
     assert ws["B2"].value is None
+    assert [ws["A3"].value, ws["A4"].value] == ["investive", "investiv"]
     assert wb.defined_names is not None
 
 

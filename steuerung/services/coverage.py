@@ -570,8 +570,7 @@ def measures_by_line(
 ) -> dict[int, list[MeasureDemand]]:
     """Each budget line's measures with their amounts per year, in one query.
 
-    Filters as in :func:`coverage_table`. Within a line, the measures with the largest
-    demand come first (then by reference).
+    Filters as in :func:`coverage_table`. Measures within a line are ordered by reference.
     """
     measures, _ = _measures_by_line(
         years,
@@ -618,13 +617,6 @@ def _measures_by_line(
             func.max(CostPlanEntry.funding_source).label("max_source"),
             func.max(CostPlanEntry.funding_programme).label("programme"),
             *year_sums,
-            func.count().over(partition_by=CostPlanEntry.budget_line_id).label("line_count"),
-            func.row_number()
-            .over(
-                partition_by=CostPlanEntry.budget_line_id,
-                order_by=(func.sum(CostPlanEntry.amount).desc(), Measure.id),
-            )
-            .label("position"),
         )
         .join(Measure, Measure.id == CostPlanEntry.measure_id)
         .join(Department, Department.id == Measure.department_id)
@@ -639,15 +631,33 @@ def _measures_by_line(
         query = query.where(BudgetLine.department_id == department_id)
     if line_ids is not None:
         query = query.where(CostPlanEntry.budget_line_id.in_(list(line_ids)))
-    sub = query.subquery()
-    outer = select(sub).order_by(sub.c.line_id, sub.c.position)
-    if limit_per_line is not None:
-        outer = outer.where(sub.c.position <= limit_per_line)
+    if limit_per_line is None:
+        outer = query.order_by(CostPlanEntry.budget_line_id, Measure.id)
+    else:
+        # Window functions run after GROUP BY: rank the measures per line by demand.
+        query = query.add_columns(
+            func.count().over(partition_by=CostPlanEntry.budget_line_id).label("line_count"),
+            func.row_number()
+            .over(
+                partition_by=CostPlanEntry.budget_line_id,
+                order_by=(func.sum(CostPlanEntry.amount).desc(), Measure.id),
+            )
+            .label("position"),
+        )
+        sub = query.subquery()
+        outer = (
+            select(sub)
+            .where(sub.c.position <= limit_per_line)
+            .order_by(sub.c.line_id, sub.c.position)
+        )
     result: dict[int, list[MeasureDemand]] = defaultdict(list)
-    counts: dict[int, int] = {}
+    counts: dict[int, int] = defaultdict(int)
     for row in db.session.execute(outer):
         line_id = row.line_id
-        counts[line_id] = row.line_count
+        if limit_per_line is None:
+            counts[line_id] += 1
+        else:
+            counts[line_id] = row.line_count
         result[line_id].append(
             MeasureDemand(
                 measure_id=row.measure_id,
@@ -660,4 +670,4 @@ def _measures_by_line(
                 funding=_funding_text(str(row.min_source), str(row.max_source), row.programme),
             )
         )
-    return dict(result), counts
+    return dict(result), dict(counts)

@@ -188,27 +188,40 @@ def _excel_serial(value: date) -> str:
     return str((value - _EPOCH).days)
 
 
-def _cell_xml(ref: str, value: object, money: bool) -> str:
-    """One ``<c>`` element; '' for empty cells."""
-    value = neutralise(value)
-    if value is None or value == "":
+def _cell_xml(ref: str, value: object, money: bool, texts: dict[str, str]) -> str:
+    """One ``<c>`` element; '' for empty cells. ``texts`` caches escaped strings."""
+    if isinstance(value, str):
+        if type(value) is not str:  # enums: their German label
+            value = str(neutralise(value))
+        if not value:
+            return ""
+        escaped = texts.get(value)
+        if escaped is None:
+            escaped = texts[value] = _xml_text(str(neutralise(value)))
+        return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escaped}</t></is></c>'
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            return ""
+        if money:
+            return f'<c r="{ref}" s="{_S_MONEY}"><v>{value:f}</v></c>'
+        return f'<c r="{ref}"><v>{value:f}</v></c>'
+    if value is None:
         return ""
     if isinstance(value, bool):
         return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, float) and not math.isfinite(value):
-        return ""
-    if isinstance(value, Decimal) and not value.is_finite():
-        return ""
-    if isinstance(value, Decimal | int | float):
-        number = format(value, "f") if isinstance(value, Decimal) else repr(value)
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not math.isfinite(value):
+            return ""
         style = f' s="{_S_MONEY}"' if money else ""
-        return f'<c r="{ref}"{style}><v>{number}</v></c>'
+        return f'<c r="{ref}"{style}><v>{value!r}</v></c>'
     if isinstance(value, datetime):
         return f'<c r="{ref}" s="{_S_DATETIME}"><v>{_excel_serial(value)}</v></c>'
     if isinstance(value, date):
         return f'<c r="{ref}" s="{_S_DATE}"><v>{_excel_serial(value)}</v></c>'
-    text = _xml_text(str(value))
-    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    text = neutralise(value)
+    if text is None or text == "":
+        return ""
+    return _cell_xml(ref, str(text), money, texts)
 
 
 def _write_sheet(archive: zipfile.ZipFile, index: int, sheet: Sheet) -> str | None:
@@ -243,11 +256,15 @@ def _write_sheet(archive: zipfile.ZipFile, index: int, sheet: Sheet) -> str | No
             )
         out.write("</row>")
         row_no = 1
+        texts: dict[str, str] = {}
+        is_money = [col in money for col in range(max(n_cols, 1))]
         for row in rows:
             row_no += 1
             cells = "".join(
-                _cell_xml(f"{letters[col]}{row_no}", value, col in money)
-                for col, value in enumerate(row)
+                [
+                    _cell_xml(f"{letters[col]}{row_no}", value, is_money[col], texts)
+                    for col, value in enumerate(row)
+                ]
             )
             out.write(f'<row r="{row_no}">{cells}</row>')
         last_data_row = row_no
@@ -445,7 +462,13 @@ MEASURE_COLUMNS_FIXED = [
 ]
 
 
-def measures_sheet(years: list[int], budget_year: int, *, include_submitted: bool) -> Sheet:
+def measures_sheet(
+    years: list[int],
+    budget_year: int,
+    *,
+    include_submitted: bool,
+    line_table: object | None = None,
+) -> Sheet:
     """All counting measures, one row per measure x budget line (DOMAIN.md columns).
 
     Coverage status is the budget line's status over the horizon (gaps summed per year).
@@ -454,7 +477,9 @@ def measures_sheet(years: list[int], budget_year: int, *, include_submitted: boo
     from steuerung.services.budget import budget_line_keys
     from steuerung.services.coverage import Grouping, coverage_table, measures_by_line
 
-    table = coverage_table(years, Grouping.BUDGET_LINE, include_submitted=include_submitted)
+    table = line_table or coverage_table(
+        years, Grouping.BUDGET_LINE, include_submitted=include_submitted
+    )
     line_status = {row.key: row.total.status.label for row in table.rows}
     lines = budget_line_keys()
     by_line = measures_by_line(years, include_submitted=include_submitted)
@@ -531,15 +556,19 @@ def budget_workbook(
     """The full budget export: one sheet per coverage view, the measures, the parameters."""
     from steuerung.services.coverage import Grouping, coverage_table
 
-    sheets = [
-        coverage_sheet(
-            coverage_table(years, Grouping(key), include_submitted=include_submitted),
-            title,
+    tables = {
+        key: coverage_table(years, Grouping(key), include_submitted=include_submitted)
+        for key, _ in COVERAGE_SHEETS
+    }
+    sheets = [coverage_sheet(tables[key], title, budget_year) for key, title in COVERAGE_SHEETS]
+    sheets.append(
+        measures_sheet(
+            years,
             budget_year,
+            include_submitted=include_submitted,
+            line_table=tables["budget_line"],
         )
-        for key, title in COVERAGE_SHEETS
-    ]
-    sheets.append(measures_sheet(years, budget_year, include_submitted=include_submitted))
+    )
     return write_xlsx(sheets, budget_parameters(budget_year, include_submitted, who, exported_at))
 
 
