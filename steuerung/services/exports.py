@@ -51,13 +51,15 @@ def neutralise(value: object) -> object:
 
 def _csv_text(value: object) -> str:
     """Format one value for the German CSV dialect."""
+    if type(value) is str:
+        return "'" + value if value.startswith(DANGEROUS_PREFIXES) else value
+    if isinstance(value, Decimal):
+        return f"{value:f}".replace(".", ",")
     value = neutralise(value)
     if value is None:
         return ""
     if isinstance(value, bool):
         return "ja" if value else "nein"
-    if isinstance(value, Decimal):
-        return format(value, "f").replace(".", ",")
     if isinstance(value, float):
         return format(Decimal(repr(value)), "f").replace(".", ",")
     if isinstance(value, datetime):
@@ -76,8 +78,7 @@ def write_csv(columns: list[str], rows: Iterable[Sequence[object]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", quotechar='"', lineterminator="\r\n")
     writer.writerow([_csv_text(c) for c in columns])
-    for row in rows:
-        writer.writerow([_csv_text(v) for v in row])
+    writer.writerows([_csv_text(v) for v in row] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
