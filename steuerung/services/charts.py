@@ -332,37 +332,43 @@ def portfolio_bubble(points: list[dict[str, Any]]) -> str:
 
     ``points``: dicts with reference, title, score, total (euros), field, color, rank
     (``services.portfolio.bubble_points``). Bubble area follows the total cost, the colour
-    the field of action (one trace per field, so the legend names them).
+    the field of action (one trace per field, so the legend names them). Built as plain
+    dicts like the dashboard's figures (no graph_objects validation).
     """
-    figure = go.Figure()
     largest = max((p["total"] for p in points), default=0.0) or 1.0
     by_field: dict[str, list[dict[str, Any]]] = {}
     for point in points:
         by_field.setdefault(point["field"], []).append(point)
-    for name, group in by_field.items():
-        figure.add_scatter(
-            name=name,
-            x=[p["total"] for p in group],
-            y=[p["score"] for p in group],
-            mode="markers",
-            marker={
+    traces = [
+        {
+            "type": "scatter",
+            "name": name,
+            "x": [p["total"] for p in group],
+            "y": [p["score"] for p in group],
+            "mode": "markers",
+            "marker": {
                 "size": [12 + 38 * (p["total"] / largest) ** 0.5 for p in group],
                 "color": group[0]["color"],
                 "opacity": 0.7,
                 "line": {"color": "#212529", "width": 1},
             },
-            text=[f"Rang {p['rank']}: {p['reference']} {p['title']}" for p in group],
-            hovertemplate="%{text}<br>Score: %{y:,.1f}<br>Kosten: %{x:,.2f} €<extra></extra>",
-        )
-    figure.update_layout(
-        height=440,
-        xaxis={"title": "Aufwand: Kosten im Planungszeitraum (Euro)", "tickformat": ",.0f"},
-        yaxis={"title": "Nutzen: Score (0–100)", "range": [-5, 105]},
-        legend={"orientation": "h", "y": -0.2, "title": {"text": "Handlungsfeld"}},
+            "text": [f"Rang {p['rank']}: {p['reference']} {p['title']}" for p in group],
+            "hovertemplate": "%{text}<br>Score: %{y:,.1f}<br>Kosten: %{x:,.2f} €<extra></extra>",
+        }
+        for name, group in by_field.items()
+    ]
+    layout: dict[str, Any] = {
+        "height": 440,
+        "xaxis": {
+            "title": _title("Aufwand: Kosten im Planungszeitraum (Euro)"),
+            "tickformat": ",.0f",
+        },
+        "yaxis": {"title": _title("Nutzen: Score (0–100)"), "range": [-5, 105]},
+        "legend": {"orientation": "h", "y": -0.2, "title": _title("Handlungsfeld")},
+    }
+    return _dashboard_json(
+        traces, layout if points else _empty(layout, "Noch keine bewerteten Maßnahmen")
     )
-    if not points:
-        _empty_annotation(figure, "Noch keine bewerteten Maßnahmen")
-    return figure_json(figure)
 
 
 def maturity_by_topic(

@@ -20,9 +20,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload
 
 from steuerung.extensions import db
@@ -31,6 +31,7 @@ from steuerung.models import (
     SCENARIO_STATUSES,
     ActionField,
     BudgetScenario,
+    CostPlanEntry,
     Department,
     Goal,
     Measure,
@@ -40,7 +41,7 @@ from steuerung.models import (
 )
 from steuerung.services.errors import ValidationFailed
 from steuerung.services.permissions import visible_measures_filter
-from steuerung.services.register import horizon_costs
+from steuerung.services.register import horizon_costs, register_rows
 from steuerung.services.settings import planning_horizon
 
 ZERO = Decimal("0.00")
@@ -103,12 +104,24 @@ def _items(condition: Any, years: list[int]) -> list[PortfolioItem]:
     return items
 
 
+class RankKey(NamedTuple):
+    """What the ranking needs of a measure, plus its cost over the planning horizon."""
+
+    id: int
+    priority_class: str | None
+    score: Decimal | None
+    rank_override: int | None
+    total: Decimal
+
+
 @dataclass
 class RankedMeasure:
     """A measure at its place in the ranking, with cost per year of the horizon."""
 
     rank: int
-    measure: PortfolioItem
+    #: Ranking key (id, class, score, override) or, after ``load_details``, the register's
+    #: view of the measure (title, status, department, ...).
+    measure: Any
     costs: dict[int, Decimal]
     total: Decimal
     cumulated: Decimal = ZERO
@@ -186,30 +199,67 @@ def portfolio_statuses(include_submitted: bool = True) -> tuple[MeasureStatus, .
 
 
 def ranked_portfolio(
-    user: User, statuses: tuple[MeasureStatus, ...] = PORTFOLIO_STATUSES
+    user: User,
+    statuses: tuple[MeasureStatus, ...] = PORTFOLIO_STATUSES,
+    details: bool = True,
 ) -> tuple[list[RankedMeasure], list[int]]:
-    """The ranked portfolio visible to ``user`` and the horizon years.
+    """The ranked portfolio visible to ``user`` with cumulated cost, and the horizon years.
 
-    One query (ranking columns with cost per year); the field of action is added for the
-    shown slice only (``attach_fields``).
+    One narrow query (ranking columns and the cost over the horizon) ranks everything.
+    With ``details`` every entry also gets its columns and cost per year (one more query);
+    pages pass ``details=False`` and call ``load_details`` for the shown slice only.
     """
     years = planning_horizon()
     condition = and_(visible_measures_filter(user), Measure.status.in_(statuses))
+    totals = (
+        select(
+            CostPlanEntry.measure_id.label("measure_id"),
+            func.sum(CostPlanEntry.amount).label("total"),
+        )
+        .where(CostPlanEntry.year.in_(years))
+        .group_by(CostPlanEntry.measure_id)
+        .subquery("horizon_total")
+    )
+    keys = [
+        RankKey(*row)
+        for row in db.session.connection().execute(
+            select(
+                Measure.id,
+                Measure.priority_class,
+                Measure.score,
+                Measure.rank_override,
+                func.coalesce(totals.c.total, 0),
+            )
+            .outerjoin(totals, totals.c.measure_id == Measure.id)
+            .where(condition)
+        )
+    ]
     ranked: list[RankedMeasure] = []
     cumulated = ZERO
-    for rank, measure in enumerate(rank_measures(_items(condition, years)), start=1):
-        total = sum(measure.costs.values(), ZERO)
+    for rank, key in enumerate(rank_measures(keys), start=1):
+        total = Decimal(key.total)
         cumulated += total
         ranked.append(
-            RankedMeasure(
-                rank=rank,
-                measure=measure,
-                costs=measure.costs,
-                total=total,
-                cumulated=cumulated,
-            )
+            RankedMeasure(rank=rank, measure=key, costs={}, total=total, cumulated=cumulated)
         )
+    if details:
+        load_details(ranked, years)
     return ranked, years
+
+
+def load_details(ranked: list[RankedMeasure], years: list[int]) -> None:
+    """Replace the ranking keys of ``ranked`` by the measures' columns and cost per year."""
+    if not ranked:
+        return
+    rows = {
+        row.measure.id: row
+        for row in register_rows([item.measure.id for item in ranked], years, few=True)
+    }
+    for item in ranked:
+        row = rows.get(item.measure.id)
+        if row is not None:
+            item.measure = row.measure
+            item.costs = row.costs
 
 
 def attach_fields(ranked: list[RankedMeasure]) -> None:

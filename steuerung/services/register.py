@@ -508,7 +508,7 @@ _MEASURE_COLUMNS = (
 )
 
 
-def _details(ids: list[int] | Select[Any], horizon: list[int], few: bool) -> list[RegisterRow]:
+def register_rows(ids: list[int] | Select[Any], horizon: list[int], few: bool) -> list[RegisterRow]:
     """One query: the shown columns, cost per horizon year and latest light of measures.
 
     ``few`` (a page): per-row correlated subqueries (index lookups for 50-100 rows);
@@ -599,7 +599,7 @@ def search_register(user: User, params: RegisterParams, paginate: bool = True) -
     if not ids:
         return RegisterResult(rows=[], total=total, params=params, horizon=horizon)
     source: list[int] | Select[Any] = ids if paginate else select(Measure.id).where(*conditions)
-    by_id = {row.measure.id: row for row in _details(source, horizon, few=paginate)}
+    by_id = {row.measure.id: row for row in register_rows(source, horizon, few=paginate)}
     rows = [by_id[i] for i in ids if i in by_id]
     return RegisterResult(rows=rows, total=total, params=params, horizon=horizon)
 

@@ -78,7 +78,7 @@ bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
 REGISTER_ROLES = (Role.COORDINATOR, Role.LEADERSHIP, Role.TREASURY)
 PORTFOLIO_ROLES = (Role.COORDINATOR, Role.LEADERSHIP)
 OFFICE = (Role.COORDINATOR,)
-PORTFOLIO_PAGE_SIZE = 100
+PORTFOLIO_PAGE_SIZE = 50
 HYGIENE_LIMIT = 200
 #: Scenario table: this many measures are listed on each side of the budget line.
 SCENARIO_WINDOW = 50
@@ -427,7 +427,7 @@ def index() -> str:
     """Ranked portfolio with cost and cumulated cost, A/B/C classes and the bubble chart."""
     include_submitted = request.args.get("nur_freigegeben") != "1"
     ranked, years = portfolio_service.ranked_portfolio(
-        current_user, portfolio_service.portfolio_statuses(include_submitted)
+        current_user, portfolio_service.portfolio_statuses(include_submitted), details=False
     )
     page_arg = request.args.get("page", "1")
     pages = max(1, -(-len(ranked) // PORTFOLIO_PAGE_SIZE))
@@ -438,6 +438,7 @@ def index() -> str:
     else:
         page = int(page_arg)
     shown = ranked[(page - 1) * PORTFOLIO_PAGE_SIZE : page * PORTFOLIO_PAGE_SIZE]
+    portfolio_service.load_details(shown, years)
     portfolio_service.attach_fields(shown)
     figure = charts.portfolio_bubble(portfolio_service.bubble_points(shown))
     return render_template(
