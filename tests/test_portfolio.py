@@ -324,3 +324,29 @@ def test_scenario_page_lists_a_window_around_the_line(db, factory, users, login_
     assert "10 weitere Maßnahmen über der Linie" in html
     assert "10 weitere Maßnahmen unter der Linie" in html
     assert "Posten 009" not in html and "Posten 010" in html and "Posten 110" not in html
+
+
+def test_portfolio_and_scenario_queries_are_constant(db, factory, users, login_as):
+    dept = users["submitter"].department
+    line = factory.budget_line(dept)
+    goal = factory.agenda().action_fields[0].goals[0]
+
+    def add(n):
+        for i in range(n):
+            factory.measure(
+                dept,
+                S.APPROVED,
+                goals=[goal],
+                costs=[(line, 2026, "10.00")],
+                score=Decimal(i % 90),
+                priority_class="B",
+            )
+        db.session.commit()
+
+    client = login_as("coordinator")
+    urls = ["/portfolio/", "/portfolio/scenario?year=2026&available=100,00", "/agenda/"]
+    add(5)
+    few = [client.get(url).headers["X-Query-Count"] for url in urls]
+    add(60)
+    many = [client.get(url).headers["X-Query-Count"] for url in urls]
+    assert few == many
