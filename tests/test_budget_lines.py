@@ -267,3 +267,44 @@ def test_table_query_count_does_not_grow(
         )
     db.session.commit()
     assert counts() == before
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1.234,56", D("1234.56")),
+        ("1234,5", D("1234.50")),
+        ("1234.56", D("1234.56")),
+        ("1.234", D("1234.00")),
+        ("12.345.678", D("12345678.00")),
+        ("12 500,00 €", D("12500.00")),
+        (1500, D("1500.00")),
+        (700.25, D("700.25")),
+        (D("3.10"), D("3.10")),
+    ],
+)
+def test_parse_amount_german_and_plain(text: object, expected: Decimal) -> None:
+    from steuerung.services.budget import parse_amount
+
+    assert parse_amount(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "abc", "1,2,3", "1,234", "NaN", "Infinity", True, None])
+def test_parse_amount_refuses(text: object) -> None:
+    from steuerung.services.budget import parse_amount
+
+    with pytest.raises(ValueError):
+        parse_amount(text)
+
+
+def test_services_refuse_non_treasury(users: dict[str, Any], db: Any, factory: Any) -> None:
+    from steuerung.services.budget import roll_budget_year, set_approved_amounts
+    from steuerung.services.errors import PermissionDenied
+
+    line = factory.budget_line(users["treasury"].department)
+    with pytest.raises(PermissionDenied):
+        set_approved_amounts(line, {2026: D("1")}, by=users["coordinator"])
+    with pytest.raises(PermissionDenied):
+        roll_budget_year(by=users["leadership"], new_year=2027)
+    assert set_approved_amounts(line, {2026: D("5")}, by=users["treasury"]) == 1
+    assert set_approved_amounts(line, {2026: D("5.00")}, by=users["treasury"]) == 0
