@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from flask import (
@@ -96,7 +96,19 @@ def _helpers() -> dict[str, Any]:
             return url_for("measures.detail", measure_id=measure_id)
         return None
 
-    return {"measure_url": measure_url, "Role": Role}
+    return {"measure_url": measure_url, "Role": Role, "eur": eur}
+
+
+def eur(value: Decimal | float | int | None) -> str:
+    """Euro amount as the ``money`` filter writes it (``1.234,50 €``), without Babel's cost.
+
+    Long tables call this hundreds of times per page; Babel needs ~50 µs per call.
+    """
+    if value is None:
+        return ""
+    amount = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    text = f"{abs(amount):,.2f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return ("-" if amount < 0 else "") + text + "\u00a0€"
 
 
 def _measure_or_abort(measure_id: int) -> Measure:
