@@ -274,22 +274,7 @@ def overall_light_expression(report: Any) -> Any:
     )
 
 
-def _latest_light_of_measure() -> Any:
-    """Correlated scalar subquery: overall light of the measure's latest report (None if none).
-
-    Cheap for a page of measures (one index lookup each); lists use ``latest_lights()``.
-    """
-    report = aliased(StatusReport)
-    return (
-        select(overall_light_expression(report))
-        .where(report.measure_id == Measure.id)
-        .order_by(report.reported_on.desc(), report.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-
-
-def latest_lights() -> Any:
+def latest_lights(ids: list[int] | None = None) -> Any:
     """Subquery (measure_id, light): overall light of each measure's latest status report.
 
     Latest = newest Stichtag, then highest id; computed once with a window function
@@ -303,11 +288,14 @@ def latest_lights() -> Any:
         )
         .label("position")
     )
-    ranked = select(
+    ranked_select = select(
         StatusReport.measure_id.label("measure_id"),
         overall_light_expression(StatusReport).label("light"),
         position,
-    ).subquery("ranked_reports")
+    )
+    if ids is not None:
+        ranked_select = ranked_select.where(StatusReport.measure_id.in_(ids))
+    ranked = ranked_select.subquery("ranked_reports")
     return (
         select(ranked.c.measure_id, ranked.c.light)
         .where(ranked.c.position == 1)
@@ -315,8 +303,10 @@ def latest_lights() -> Any:
     )
 
 
-def horizon_costs(years: list[int]) -> Any:
-    """Subquery (measure_id, total, y<year>...): planned cost per measure over ``years``."""
+def horizon_costs(years: list[int], ids: list[int] | None = None) -> Any:
+    """Subquery (measure_id, total, y<year>...): planned cost per measure over ``years``
+    (of the measures ``ids`` only, if given)."""
+    only = [CostPlanEntry.measure_id.in_(ids)] if ids is not None else []
     return (
         select(
             CostPlanEntry.measure_id.label("measure_id"),
@@ -328,7 +318,7 @@ def horizon_costs(years: list[int]) -> Any:
                 for year in years
             ],
         )
-        .where(CostPlanEntry.year.in_(years))
+        .where(CostPlanEntry.year.in_(years), *only)
         .group_by(CostPlanEntry.measure_id)
         .subquery("horizon_cost")
     )
@@ -511,33 +501,15 @@ _MEASURE_COLUMNS = (
 def register_rows(ids: list[int] | Select[Any], horizon: list[int], few: bool) -> list[RegisterRow]:
     """One query: the shown columns, cost per horizon year and latest light of measures.
 
-    ``few`` (a page): per-row correlated subqueries (index lookups for 50-100 rows);
-    otherwise (exports): joined aggregates computed once over all cost entries and reports.
+    Cost and light come from joined aggregates; with ``few`` (a page, ``ids`` a list) they
+    are restricted to those measures, otherwise computed once over all entries and reports.
     """
     owner = aliased(User)
-    if few:
-        extra = [
-            _latest_light_of_measure().label("light"),
-            *[
-                select(func.sum(CostPlanEntry.amount))
-                .where(CostPlanEntry.measure_id == Measure.id, CostPlanEntry.year == year)
-                .scalar_subquery()
-                .label(f"y{year}")
-                for year in horizon
-            ],
-        ]
-        stmt = select(
-            *_MEASURE_COLUMNS,
-            Department.code,
-            Department.name,
-            owner.full_name,
-            owner.is_active_user,
-            *extra,
-        )
-    else:
-        latest = latest_lights()
-        costs = horizon_costs(horizon)
-        stmt = select(
+    only = ids if few and isinstance(ids, list) else None
+    latest = latest_lights(only)
+    costs = horizon_costs(horizon, only)
+    stmt = (
+        select(
             *_MEASURE_COLUMNS,
             Department.code,
             Department.name,
@@ -546,9 +518,9 @@ def register_rows(ids: list[int] | Select[Any], horizon: list[int], few: bool) -
             latest.c.light,
             *[costs.c[f"y{year}"] for year in horizon],
         )
-        stmt = stmt.outerjoin(latest, latest.c.measure_id == Measure.id).outerjoin(
-            costs, costs.c.measure_id == Measure.id
-        )
+        .outerjoin(latest, latest.c.measure_id == Measure.id)
+        .outerjoin(costs, costs.c.measure_id == Measure.id)
+    )
     stmt = (
         stmt.join(Department, Department.id == Measure.department_id)
         .outerjoin(owner, owner.id == Measure.owner_id)
