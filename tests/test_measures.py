@@ -608,3 +608,24 @@ def test_race_between_check_and_save_is_a_conflict_not_an_error(
     assert response.status_code == 200
     assert "inzwischen von einer anderen Person gespeichert" in html
     assert 'value="Meine Fassung"' in html
+
+
+def test_coordinator_records_a_measure_for_another_department(login_as, world, db):
+    other = world.users["other_submitter"]
+    client = login_as("coordinator")
+    url = f"/massnahmen/neu?fachbereich={other.department_id}"
+    html = client.get(url).get_data(as_text=True)
+    assert "Fachbereich der neuen Maßnahme" in html
+    assert other.full_name in html and world.users["submitter"].full_name not in html
+    response = post_form(client, url, form_payload(world, owner_id=str(other.id)))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert db.session.query(Measure).one().department_id == other.department_id
+
+
+def test_submitter_cannot_pick_another_department(login_as, world, db):
+    other = world.users["other_submitter"]
+    client = login_as("submitter")
+    url = f"/massnahmen/neu?fachbereich={other.department_id}"
+    assert "Fachbereich der neuen Maßnahme" not in client.get(url).get_data(as_text=True)
+    assert post_form(client, url, form_payload(world)).status_code == 302
+    assert db.session.query(Measure).one().department_id == world.users["submitter"].department_id

@@ -260,6 +260,17 @@ def form_choices(department: Department, measure: Measure | None = None) -> Meas
     return MeasureChoices(goal_choices, owner_choices, line_choices, years)
 
 
+def creatable_departments(user: User) -> list[Department]:
+    """Departments ``user`` may create measures for (the office: every active one)."""
+    if user.role != Role.COORDINATOR:
+        return [user.department]
+    return list(
+        db.session.scalars(
+            select(Department).where(Department.is_active.is_(True)).order_by(Department.code)
+        )
+    )
+
+
 def default_budget_line_id(department: Department) -> int | None:
     """The department's first active budget line (pre-selected in new cost rows)."""
     return db.session.scalar(
@@ -474,16 +485,25 @@ def save_measure(
     by: User,
     choices: MeasureChoices,
     expected_version: Any = None,
+    department: Department | None = None,
 ) -> Measure:
     """Create (``measure`` None) or update a measure from form data; flushes.
 
-    Only the fields ``by`` may edit in the measure's state are applied. Raises
-    ``StaleObject`` if ``expected_version`` is not the saved version, ``ValidationFailed``
-    on bad values and ``PermissionDenied`` if nothing may be edited.
+    Only the fields ``by`` may edit in the measure's state are applied. A new measure
+    belongs to ``by``'s department; the coordinating office may name another one.
+    Raises ``StaleObject`` if ``expected_version`` is not the saved version,
+    ``ValidationFailed`` on bad values and ``PermissionDenied`` if nothing may be edited.
     """
     allowed = editable_fields(measure, by)
     if not allowed:
         raise PermissionDenied("Sie dürfen diese Maßnahme in diesem Status nicht bearbeiten.")
+    if (
+        measure is None
+        and department is not None
+        and department.id != by.department_id
+        and by.role != Role.COORDINATOR
+    ):
+        raise PermissionDenied("Sie können Maßnahmen nur für Ihren eigenen Fachbereich anlegen.")
     if measure is not None:
         check_version(measure, expected_version)
     data = {k: v for k, v in data.items() if k in allowed}
@@ -492,7 +512,7 @@ def save_measure(
     clean = validate_measure_data(data, choices, (start, end))
     if measure is None:
         measure = Measure(
-            department_id=by.department_id,
+            department_id=department.id if department is not None else by.department_id,
             created_by_id=by.id,
             status=S.DRAFT,
             category=clean.get("category", MeasureCategory.DIGITAL_ADMINISTRATION),

@@ -221,10 +221,13 @@ def _render_form(
     extra_errors: dict[str, str] | None = None,
     conflict: dict[str, Any] | None = None,
 ) -> str:
+    department, departments = _new_department() if measure is None else (measure.department, [])
     return render_template(
         "measures/form.html",
         form=form,
         measure=measure,
+        department=department,
+        departments=departments,
         extra_errors=extra_errors or {},
         conflict=conflict,
         may_submit=measure is None
@@ -233,8 +236,23 @@ def _render_form(
     )
 
 
+def _new_department() -> tuple[Department, list[Department]]:
+    """Department of a new measure: the user's, or the one the office picked (?fachbereich=)."""
+    departments = svc.creatable_departments(current_user)
+    try:
+        wanted = int(request.args.get("fachbereich") or 0)
+    except ValueError:
+        wanted = 0
+    chosen = next((d for d in departments if d.id == wanted), None)
+    if chosen is None:
+        chosen = next(
+            (d for d in departments if d.id == current_user.department_id), departments[0]
+        )
+    return chosen, departments
+
+
 def _handle_form(measure: Measure | None) -> str | Response:
-    department = measure.department if measure is not None else current_user.department
+    department = _new_department()[0] if measure is None else measure.department
     choices = svc.form_choices(department, measure)
     locked = svc.locked_fields(measure, current_user)
     if request.method == "POST":
@@ -261,7 +279,12 @@ def _handle_form(measure: Measure | None) -> str | Response:
     )
     try:
         saved = svc.save_measure(
-            measure, form.measure_data(), current_user, choices, form.version_id.data
+            measure,
+            form.measure_data(),
+            current_user,
+            choices,
+            form.version_id.data,
+            department=department if measure is None else None,
         )
         if submitting:
             missing = missing_for_submission(saved)
