@@ -166,3 +166,37 @@ def test_anonymous_is_sent_to_login(client, measures):
     measure, _ = measures["own_draft"]
     response = client.get(f"/massnahmen/{measure.id}")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(
+    ("role", "index", "new"),
+    [
+        ("submitter", 200, 200),
+        ("coordinator", 200, 200),
+        ("leadership", 200, 403),
+        ("treasury", 200, 403),
+        ("admin", 200, 403),
+    ],
+)
+def test_list_and_new_per_role(login_as, world, db, role, index, new):
+    client = login_as(role)
+    assert client.get("/massnahmen/").status_code == index
+    assert client.get("/massnahmen/neu").status_code == new
+    token = csrf_token(client, "/")
+    response = client.post("/massnahmen/neu", data={"csrf_token": token, "title": "x"})
+    assert response.status_code == (200 if new == 200 else 403)
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [
+        ("submitter", True),
+        ("coordinator", True),
+        ("leadership", True),
+        ("treasury", True),
+        ("admin", False),
+    ],
+)
+def test_nav_entry(login_as, world, db, role, shown):
+    html = login_as(role).get("/").get_data(as_text=True)
+    assert ('href="/massnahmen/"' in html) == shown
