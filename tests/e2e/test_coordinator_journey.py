@@ -4,6 +4,7 @@ ranking change and runs a budget cut-off scenario; axe check on each page."""
 from __future__ import annotations
 
 from conftest import PASSWORD, Factory
+from playwright.sync_api import expect
 
 from e2e.conftest import browser_login
 from steuerung.models import MeasureCategory, MeasureStatus, Role
@@ -55,33 +56,33 @@ def test_coordinator_journey(page, e2e_db, check_a11y):
     # 1. filter the register
     page.get_by_role("link", name="Register", exact=True).first.click()
     page.wait_for_load_state()
-    assert page.get_by_role("heading", level=1).inner_text() == "Maßnahmenregister"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Maßnahmenregister")
     check_a11y(page)
     page.get_by_label("Status").select_option(["approved"])
     page.get_by_role("button", name="Filtern").click()
     page.wait_for_load_state()
     assert "status=approved" in page.url
-    assert page.locator("#trefferzahl").inner_text().startswith("2 Maßnahmen")
+    expect(page.locator("#trefferzahl")).to_contain_text("2 Maßnahmen")
     page.get_by_label("Suche in Titel und Beschreibung").fill("portal")
     page.get_by_role("button", name="Filtern").click()
     page.wait_for_load_state()
-    assert page.locator("#trefferzahl").inner_text().startswith("1 Maßnahmen")
-    assert page.get_by_role("rowheader", name="Bürgerportal").is_visible()
+    expect(page.locator("#trefferzahl")).to_contain_text("1 Maßnahmen")
+    expect(page.get_by_role("rowheader", name="Bürgerportal")).to_be_visible()
     page.goto("/portfolio/register?status=kaputt")
-    assert page.get_by_text("Die Auswahl konnte nicht ausgeführt werden").is_visible()
+    expect(page.get_by_text("Die Auswahl konnte nicht ausgeführt werden")).to_be_visible()
 
     # 2. score two measures; the ranking follows
     _score_all(page, portal.id, "3")
-    assert page.get_by_text("Score 60,00, Klasse B, Rang 1").is_visible()
+    expect(page.get_by_text("Score 60,00, Klasse B, Rang 1")).to_be_visible()
     check_a11y(page)
     first = _ranking(page)
     assert first[0].startswith("Bürgerportal")
     check_a11y(page)
     _score_all(page, akte.id, "5")
-    assert page.get_by_text("Score 100,00, Klasse A, Rang 1").is_visible()
+    expect(page.get_by_text("Score 100,00, Klasse A, Rang 1")).to_be_visible()
     second = _ranking(page)
     assert second[0].startswith("E-Akte") and second[1].startswith("Bürgerportal")
-    assert page.locator("#portfolio-blasen .main-svg").first.is_visible()
+    expect(page.locator("#portfolio-blasen .main-svg").first).to_be_visible()
 
     # 3. cut-off scenario: 250.000 € in 2026
     page.goto("/portfolio/scenario")
@@ -90,6 +91,7 @@ def test_coordinator_journey(page, e2e_db, check_a11y):
     page.get_by_label("Verfügbarer Betrag in Euro").fill("250.000,00")
     page.get_by_role("button", name="Szenario berechnen").click()
     page.wait_for_load_state()
+    expect(page.locator("#szenario-summen")).to_be_visible()
     summary = page.locator("#szenario-summen").inner_text()
     assert "1 Maßnahmen, 200.000,00" in summary
     assert "100.000,00" in summary  # Deckungslücke 350.000 - 250.000
@@ -99,7 +101,7 @@ def test_coordinator_journey(page, e2e_db, check_a11y):
     page.get_by_label("Name des Szenarios").fill("Ansatz 2026 knapp")
     page.get_by_role("button", name="Szenario speichern").click()
     page.wait_for_load_state()
-    assert page.get_by_text("Szenario „Ansatz 2026 knapp“ gespeichert.").is_visible()
+    expect(page.get_by_text("Szenario „Ansatz 2026 knapp“ gespeichert.")).to_be_visible()
     check_a11y(page)
 
     # 4. the other pages of the office pass the axe check as well
@@ -111,7 +113,7 @@ def test_coordinator_journey(page, e2e_db, check_a11y):
         f"/agenda/versionen/{agenda.id}",
     ):
         page.goto(url)
-        assert page.get_by_role("heading", level=1).is_visible()
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
         check_a11y(page)
 
     assert page.console_errors == []
