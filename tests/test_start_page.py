@@ -31,3 +31,16 @@ def test_submitter_start_page_lists_own_department_only(login_as, factory, users
     assert f'href="/massnahmen/{mine.id}"' in html
     assert "Fremder Entwurf" not in html
     assert 'href="/massnahmen/?status=draft"' in html or 'href="/massnahmen?status=draft"' in html
+
+
+def test_admin_start_page_has_no_links_into_areas_it_cannot_open(login_as, factory, users, db):
+    factory.measure(users["submitter"].department, MeasureStatus.DRAFT)
+    db.session.commit()
+    client = login_as("admin")
+    html = client.get("/").get_data(as_text=True)
+    assert "/portfolio/register" not in html
+    import re
+
+    for href in set(re.findall(r'href="(/[^"#]*)"', html)):
+        with client.get(href) as response:
+            assert response.status_code == 200, href

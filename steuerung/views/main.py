@@ -36,14 +36,15 @@ def _url_if(endpoint: str, **values: object) -> str | None:
 
 def _status_links() -> dict[MeasureStatus, str]:
     """Where a click on a status count leads: the register, or the department's list."""
-    endpoint, arg = (
-        ("measures.index", "status")
-        if current_user.role == Role.SUBMITTER
-        else ("portfolio.register", "status")
-    )
+    if current_user.role == Role.SUBMITTER:
+        endpoint = "measures.index"
+    elif current_user.role in (Role.COORDINATOR, Role.LEADERSHIP, Role.TREASURY):
+        endpoint = "portfolio.register"
+    else:
+        return {}
     links = {}
     for status in MeasureStatus:
-        url = _url_if(endpoint, **{arg: status.value})
+        url = _url_if(endpoint, status=status.value)
         if url:
             links[status] = url
     return links
