@@ -38,3 +38,25 @@ def test_german_formats(app):
         assert number(Decimal("1234567")) == "1.234.567"
         assert number(Decimal("3.14159"), 2) == "3,14"
         assert date_de(date(2026, 11, 23)) == "23.11.2026"
+
+
+def test_audit_records_goal_list_that_keeps_some_and_adds_others(factory, db, users):
+    from sqlalchemy import select
+
+    from steuerung.models import AuditEntry
+    from steuerung.services.audit import acting_as
+
+    agenda = factory.agenda(goals_per_field=2)
+    g1, g2, g3 = [g for f in agenda.action_fields for g in f.goals][:3]
+    measure = factory.measure(users["submitter"].department, goals=[g1, g2])
+    db.session.commit()
+    with acting_as(users["submitter"].id):
+        measure.goals = [g1, g3]
+        db.session.commit()
+    entry = db.session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.measure_id == measure.id, AuditEntry.action == "update")
+        .order_by(AuditEntry.id.desc())
+    ).first()
+    assert entry.changes["goals"] == [sorted([g1.code, g2.code]), sorted([g1.code, g3.code])]
+    assert entry.user_id == users["submitter"].id

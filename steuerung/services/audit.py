@@ -139,9 +139,10 @@ def _column_changes(obj: Any, mode: str) -> dict[str, list[Any]]:
     if isinstance(obj, Measure) and mode != "delete":
         hist = state.attrs["goals"].history
         if hist.added or hist.deleted:
+            kept = tuple(hist.unchanged or ())
             changes["goals"] = [
-                sorted(g.code for g in (hist.unchanged or ()) + tuple(hist.deleted or ())),
-                sorted(g.code for g in (hist.unchanged or ()) + tuple(hist.added or ())),
+                sorted(g.code for g in kept + tuple(hist.deleted or ())),
+                sorted(g.code for g in kept + tuple(hist.added or ())),
             ]
     return changes
 

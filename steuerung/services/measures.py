@@ -530,11 +530,6 @@ def save_measure(
             goals = (
                 db.session.scalars(select(Goal).where(Goal.id.in_(wanted))).all() if wanted else []
             )
-            if measure.goals and measure.id is not None:
-                # Two steps (clear, flush, set): the audit hook cannot yet diff a goal list
-                # that keeps some goals while adding or removing others.
-                measure.goals = []
-                db.session.flush()
             measure.goals = sorted(goals, key=lambda g: g.code)
     if "cost_plan" in clean:
         _apply_cost_plan(measure, clean["cost_plan"])
