@@ -32,12 +32,26 @@ def test_production_starts_with_secret_key_and_secure_cookies():
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
 
 
-def test_german_formats(app):
+def test_german_formats_match_babel(app):
+    from datetime import UTC, datetime
+
+    from babel.numbers import format_currency, format_decimal
+
+    from steuerung.formatting import datetime_de
+
     with app.test_request_context():
         assert money(Decimal("1234.56")) == "1.234,56\xa0€"
         assert number(Decimal("1234567")) == "1.234.567"
         assert number(Decimal("3.14159"), 2) == "3,14"
         assert date_de(date(2026, 11, 23)) == "23.11.2026"
+        for value in ("0", "0.5", "-1234.5", "999999999.99", "1000000", "12.345"):
+            amount = Decimal(value)
+            assert money(amount) == format_currency(amount, "EUR", locale="de_DE")
+            assert number(amount, 2) == format_decimal(amount, "#,##0.00", locale="de_DE")
+        assert money(1234.5) == "1.234,50\xa0€" and money(7) == "7,00\xa0€"
+        # 23:30 UTC in winter is already the next day in Berlin
+        late = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)
+        assert date_de(late) == "24.11.2026" and datetime_de(late) == "24.11.2026, 00:30"
 
 
 def test_audit_records_goal_list_that_keeps_some_and_adds_others(factory, db, users):

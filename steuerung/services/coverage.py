@@ -605,13 +605,11 @@ def _measures_by_line(
         ).label(f"y{i}")
         for i, y in enumerate(years)
     ]
+    # Aggregate on ids only; titles and departments are joined to the (few) rows kept.
     query = (
         select(
             CostPlanEntry.budget_line_id.label("line_id"),
-            Measure.id.label("measure_id"),
-            Measure.title.label("title"),
-            Measure.status.label("status"),
-            Department.code.label("dept_code"),
+            CostPlanEntry.measure_id.label("measure_id"),
             type_coerce(func.sum(_external_expr()), _MONEY).label("external"),
             func.min(CostPlanEntry.funding_source).label("min_source"),
             func.max(CostPlanEntry.funding_source).label("max_source"),
@@ -619,36 +617,42 @@ def _measures_by_line(
             *year_sums,
         )
         .join(Measure, Measure.id == CostPlanEntry.measure_id)
-        .join(Department, Department.id == Measure.department_id)
         .join(BudgetLine, BudgetLine.id == CostPlanEntry.budget_line_id)
         .where(Measure.status.in_(statuses_for(include_submitted)), CostPlanEntry.year.in_(years))
         .where(*_measure_filters(action_field_id, category))
-        .group_by(
-            CostPlanEntry.budget_line_id, Measure.id, Measure.title, Measure.status, Department.code
-        )
+        .group_by(CostPlanEntry.budget_line_id, CostPlanEntry.measure_id)
     )
     if department_id is not None:
         query = query.where(BudgetLine.department_id == department_id)
     if line_ids is not None:
         query = query.where(CostPlanEntry.budget_line_id.in_(list(line_ids)))
-    if limit_per_line is None:
-        outer = query.order_by(CostPlanEntry.budget_line_id, Measure.id)
-    else:
+    if limit_per_line is not None:
         # Window functions run after GROUP BY: rank the measures per line by demand.
         query = query.add_columns(
             func.count().over(partition_by=CostPlanEntry.budget_line_id).label("line_count"),
             func.row_number()
             .over(
                 partition_by=CostPlanEntry.budget_line_id,
-                order_by=(func.sum(CostPlanEntry.amount).desc(), Measure.id),
+                order_by=(func.sum(CostPlanEntry.amount).desc(), CostPlanEntry.measure_id),
             )
             .label("position"),
         )
-        sub = query.subquery()
-        outer = (
-            select(sub)
-            .where(sub.c.position <= limit_per_line)
-            .order_by(sub.c.line_id, sub.c.position)
+    sub = query.subquery()
+    outer = (
+        select(
+            sub,
+            Measure.title.label("title"),
+            Measure.status.label("status"),
+            Department.code.label("dept_code"),
+        )
+        .join(Measure, Measure.id == sub.c.measure_id)
+        .join(Department, Department.id == Measure.department_id)
+    )
+    if limit_per_line is None:
+        outer = outer.order_by(sub.c.line_id, sub.c.measure_id)
+    else:
+        outer = outer.where(sub.c.position <= limit_per_line).order_by(
+            sub.c.line_id, sub.c.position
         )
     result: dict[int, list[MeasureDemand]] = defaultdict(list)
     counts: dict[int, int] = defaultdict(int)
