@@ -282,48 +282,6 @@ def dashboard_goal_matrix(data: Any) -> str:
     )
 
 
-def dashboard_bubble(data: Any) -> str:
-    """Portfolio bubbles (``Portfolio``): cost (x) vs score (y), size = cost, colour = field.
-
-    Used only when the portfolio area's ``portfolio_bubble`` is not available; same encoding.
-    """
-    largest = max((float(p.cost) for p in data.points), default=0.0) or 1.0
-    by_field: dict[str, list[Any]] = {}
-    for point in data.points:
-        by_field.setdefault(point.field, []).append(point)
-    traces = [
-        {
-            "type": "scatter",
-            "name": name,
-            "x": [float(p.cost) for p in points],
-            "y": [float(p.score) for p in points],
-            "mode": "markers",
-            "marker": {
-                "size": [12 + 38 * (float(p.cost) / largest) ** 0.5 for p in points],
-                "color": points[0].color,
-                "opacity": 0.7,
-                "line": {"color": "#212529", "width": 1},
-            },
-            "text": [f"Rang {p.rank}: {p.reference} {p.title}" for p in points],
-            "hovertemplate": "%{text}<br>Score: %{y:,.1f}<br>Kosten: %{x:,.2f} €<extra></extra>",
-        }
-        for name, points in by_field.items()
-    ]
-    layout: dict[str, Any] = {
-        "height": 440,
-        "xaxis": {
-            "title": _title("Aufwand: Kosten im Planungszeitraum (Euro)"),
-            "tickformat": ",.0f",
-        },
-        "yaxis": {"title": _title("Nutzen: Score (0–100)"), "range": [-5, 105]},
-        "legend": {"orientation": "h", "y": -0.2, "title": _title("Handlungsfeld")},
-    }
-    return _dashboard_json(
-        traces,
-        layout if data.points else _empty(layout, "Keine bewerteten Maßnahmen für diese Auswahl"),
-    )
-
-
 # --- Portfolio (issue 4) ---------------------------------------------------------------------
 
 

@@ -15,7 +15,6 @@ from steuerung.services.dashboard import (
     CHARTS,
     DashboardFilters,
     FilterOptions,
-    Portfolio,
     build_dashboard,
     chart_table,
     filter_options,
@@ -40,14 +39,6 @@ def _filters() -> tuple[DashboardFilters, FilterOptions, dict[str, str]]:
     return filters, options, errors
 
 
-def _bubble_chart(data: Portfolio) -> str:
-    """The portfolio bubble chart: the portfolio area's function if present, else ours."""
-    shared = getattr(charts, "portfolio_bubble", None)
-    if shared is not None:
-        return shared(data.bubble_points())
-    return charts.dashboard_bubble(data)
-
-
 def _render_dashboard(leadership_view: bool) -> tuple[str, int]:
     filters, options, errors = _filters()
     board = build_dashboard(filters, current_user, with_summary=leadership_view)
@@ -57,7 +48,7 @@ def _render_dashboard(leadership_view: bool) -> tuple[str, int]:
         "lights": charts.dashboard_lights(board.lights),
         "roadmap": charts.dashboard_roadmap(board.roadmap),
         "goals": charts.dashboard_goal_matrix(board.goals),
-        "portfolio": _bubble_chart(board.portfolio),
+        "portfolio": charts.portfolio_bubble(board.portfolio.bubble_points()),
     }
     html = render_template(
         "dashboard/index.html",
