@@ -35,6 +35,8 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 8 * 3600
+    #: werkzeug hash method for new passwords; existing hashes of any method keep working.
+    PASSWORD_HASH_METHOD = "scrypt"
     #: Upload limit for spreadsheet imports (bytes).
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     #: Number of SQL statements per request is counted when true (tests, benchmarks).
@@ -69,6 +71,8 @@ class TestConfig(Config):
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     COUNT_QUERIES = True
     WTF_CSRF_ENABLED = True
+    #: A cheap hash: the suite creates and logs in thousands of users (scrypt: ~70 ms each).
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     SERVER_NAME = None
 
 

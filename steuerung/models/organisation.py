@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -81,8 +82,11 @@ class User(UserMixin, Base):
         return self.is_active_user
 
     def set_password(self, password: str) -> None:
-        """Store a salted hash of ``password``."""
-        self.password_hash = generate_password_hash(password)
+        """Store a salted hash of ``password`` (method from ``PASSWORD_HASH_METHOD``)."""
+        method = "scrypt"
+        if has_app_context():
+            method = current_app.config.get("PASSWORD_HASH_METHOD", method)
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         """Compare ``password`` with the stored hash."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
@@ -14,9 +15,9 @@ from steuerung.services.errors import ValidationFailed
 
 
 @cache
-def _dummy_hash() -> str:
+def _dummy_hash(method: str) -> str:
     """A hash to compare against when the user does not exist (same time for both cases)."""
-    return generate_password_hash("kein-benutzer")
+    return generate_password_hash("kein-benutzer", method=method)
 
 
 def authenticate(username: str, password: str) -> User | None:
@@ -25,7 +26,9 @@ def authenticate(username: str, password: str) -> User | None:
         select(User).where(func.lower(User.username) == username.strip().lower())
     )
     if user is None:
-        User(password_hash=_dummy_hash()).check_password(password)
+        User(password_hash=_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"])).check_password(
+            password
+        )
         return None
     if not user.check_password(password) or not user.is_active:
         return None
