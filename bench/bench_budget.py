@@ -15,8 +15,8 @@ from typing import Any
 
 def _export_memory() -> dict[str, Any]:
     """Peak Python memory (tracemalloc) and wall time of one full XLSX export, in-process."""
-    from steuerung.services.exports import budget_workbook
-    from steuerung.services.settings import get_settings
+    from steuerung.services.budget.exports import budget_workbook
+    from steuerung.services.common.settings import get_settings
 
     settings = get_settings()
     started = time.perf_counter()

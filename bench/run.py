@@ -29,7 +29,7 @@ from config import TestConfig
 from steuerung import create_app
 from steuerung.extensions import db
 from steuerung.models import Measure, Role, User
-from steuerung.services.audit import acting_as
+from steuerung.services.common.audit import acting_as
 
 RESULTS = Path(__file__).parent / "results"
 BENCH_PASSWORD = "bench-passwort-2026"

@@ -46,7 +46,7 @@ from steuerung.models import (
     TrafficLight,
     User,
 )
-from steuerung.services.scoring import DEFAULT_CRITERIA
+from steuerung.services.portfolio.scoring import DEFAULT_CRITERIA
 
 #: One password for every demo login (printed by ``make run`` and ``flask demo-logins``).
 DEMO_PASSWORD = "Lindenfeld-2026"
@@ -114,7 +114,7 @@ MATURITY_RATINGS = {
 
 def _maturity_demo(users: dict[str, User]) -> None:
     """The Potenzialcheck catalogue and two self-assessments a year apart."""
-    from steuerung.services.maturity import create_assessment, ensure_catalogue
+    from steuerung.services.maturity.assessments import create_assessment, ensure_catalogue
 
     topics = ensure_catalogue()
     by_code = {s.code: s.id for t in topics for s in t.statements}
@@ -484,7 +484,7 @@ def _department_actor(owner: User | None, department: Department, users: dict[st
 
 def _score_demo_measures(users: dict[str, User]) -> int:
     """Score about twenty measures through the scoring service; returns how many."""
-    from steuerung.services.scoring import (
+    from steuerung.services.portfolio.scoring import (
         ensure_default_criteria,
         recompute_all,
         score_measure,

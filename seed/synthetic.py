@@ -58,7 +58,11 @@ from steuerung.models import (
     User,
     measure_goals,
 )
-from steuerung.services.scoring import ensure_default_criteria, priority_class, weighted_score
+from steuerung.services.portfolio.scoring import (
+    ensure_default_criteria,
+    priority_class,
+    weighted_score,
+)
 
 S = MeasureStatus
 #: Rows per INSERT batch (keeps memory and statement size modest on both databases).

@@ -66,7 +66,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the extensions and the German formats."""
     from steuerung import models  # noqa: F401  (registers the tables)
     from steuerung.formatting import register_filters
-    from steuerung.services import audit  # noqa: F401  (registers the audit hook)
+    from steuerung.services.common import audit  # noqa: F401  (registers the audit hook)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
@@ -191,7 +191,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     """Audit actor, security headers and (in tests/benchmarks) query counts."""
     from steuerung.navigation import nav_for
-    from steuerung.services.audit import set_actor
+    from steuerung.services.common.audit import set_actor
 
     @app.before_request
     def _before() -> None:

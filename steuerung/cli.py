@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from steuerung.extensions import db
 from steuerung.models import Department, Role
-from steuerung.services.accounts import create_user
-from steuerung.services.audit import acting_as
-from steuerung.services.errors import ValidationFailed
+from steuerung.services.admin.accounts import create_user
+from steuerung.services.common.audit import acting_as
+from steuerung.services.common.errors import ValidationFailed
 
 
 def register(app: Flask) -> None:

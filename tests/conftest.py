@@ -37,7 +37,7 @@ from steuerung.models import (
     Settings,
     User,
 )
-from steuerung.services.audit import acting_as
+from steuerung.services.common.audit import acting_as
 
 PASSWORD = "richtig-geheim-42"
 BUDGET_YEAR = 2026

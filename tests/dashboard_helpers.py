@@ -26,15 +26,15 @@ from steuerung.models import (
     StatusReport,
     TrafficLight,
 )
-from steuerung.services.dashboard import (
+from steuerung.services.dashboard.data import (
     CLOSED_STATUSES,
     GOAL_GROUPS,
     NO_FIELD,
     NO_REPORT,
     DashboardFilters,
 )
-from steuerung.services.portfolio import PORTFOLIO_STATUSES, rank_measures
-from steuerung.services.reports import REPORTING_STATUSES, is_overdue
+from steuerung.services.measures.reports import REPORTING_STATUSES, is_overdue
+from steuerung.services.portfolio.ranking import PORTFOLIO_STATUSES, rank_measures
 
 TODAY = date(2026, 6, 15)
 COUNTING = (MeasureStatus.APPROVED, MeasureStatus.IN_PROGRESS)

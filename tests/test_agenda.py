@@ -8,7 +8,7 @@ import pytest
 from conftest import post_form
 
 from steuerung.models import ActionField, Agenda, AgendaStatus, Goal, MeasureStatus
-from steuerung.services.agenda import (
+from steuerung.services.agenda.versions import (
     add_action_field,
     add_goal,
     adopt,
@@ -16,7 +16,7 @@ from steuerung.services.agenda import (
     remove_goal,
     revise,
 )
-from steuerung.services.errors import ValidationFailed
+from steuerung.services.common.errors import ValidationFailed
 
 S = MeasureStatus
 

@@ -58,7 +58,7 @@ def test_audit_records_goal_list_that_keeps_some_and_adds_others(factory, db, us
     from sqlalchemy import select
 
     from steuerung.models import AuditEntry
-    from steuerung.services.audit import acting_as
+    from steuerung.services.common.audit import acting_as
 
     agenda = factory.agenda(goals_per_field=2)
     g1, g2, g3 = [g for f in agenda.action_fields for g in f.goals][:3]

@@ -284,22 +284,22 @@ def test_table_query_count_does_not_grow(
     ],
 )
 def test_parse_amount_german_and_plain(text: object, expected: Decimal) -> None:
-    from steuerung.services.budget import parse_amount
+    from steuerung.services.budget.lines import parse_amount
 
     assert parse_amount(text) == expected
 
 
 @pytest.mark.parametrize("text", ["", "abc", "1,2,3", "1,234", "NaN", "Infinity", True, None])
 def test_parse_amount_refuses(text: object) -> None:
-    from steuerung.services.budget import parse_amount
+    from steuerung.services.budget.lines import parse_amount
 
     with pytest.raises(ValueError):
         parse_amount(text)
 
 
 def test_services_refuse_non_treasury(users: dict[str, Any], db: Any, factory: Any) -> None:
-    from steuerung.services.budget import roll_budget_year, set_approved_amounts
-    from steuerung.services.errors import PermissionDenied
+    from steuerung.services.budget.lines import roll_budget_year, set_approved_amounts
+    from steuerung.services.common.errors import PermissionDenied
 
     line = factory.budget_line(users["treasury"].department)
     with pytest.raises(PermissionDenied):

@@ -10,8 +10,8 @@ from dashboard_helpers import TODAY, build_demo, latest, primary_field, selected
 from pypdf import PdfReader
 
 from steuerung.models import MeasureCategory, MeasureStatus
-from steuerung.services import council_report as svc
-from steuerung.services.dashboard import DashboardFilters
+from steuerung.services.dashboard import council_report as svc
+from steuerung.services.dashboard.data import DashboardFilters
 
 
 @pytest.fixture()

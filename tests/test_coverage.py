@@ -16,7 +16,7 @@ from steuerung.models import (
     MeasureCategory,
     MeasureStatus,
 )
-from steuerung.services.coverage import (
+from steuerung.services.budget.coverage import (
     CoverageStatus,
     Grouping,
     coverage_table,

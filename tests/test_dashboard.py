@@ -24,10 +24,10 @@ from dashboard_helpers import (
 )
 
 from steuerung.models import MeasureCategory, MeasureStatus
-from steuerung.services import dashboard as svc
-from steuerung.services.audit import acting_as
-from steuerung.services.dashboard import DashboardFilters
-from steuerung.services.settings import get_settings
+from steuerung.services.common.audit import acting_as
+from steuerung.services.common.settings import get_settings
+from steuerung.services.dashboard import data as svc
+from steuerung.services.dashboard.data import DashboardFilters
 
 
 @pytest.fixture()

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from steuerung.models import BudgetKind, FundingSource, MeasureStatus
-from steuerung.services.exports import MONEY_FORMAT, Sheet, neutralise, write_csv, write_xlsx
+from steuerung.services.budget.exports import MONEY_FORMAT, Sheet, neutralise, write_csv, write_xlsx
 
 D = Decimal
 

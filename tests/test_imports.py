@@ -12,7 +12,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from steuerung.models import AuditEntry, BudgetAmount, BudgetKind, BudgetLine
-from steuerung.services.exports import write_csv
+from steuerung.services.budget.exports import write_csv
 
 D = Decimal
 URL = "/haushalt/import"
@@ -259,8 +259,8 @@ def test_token_of_another_user_is_refused(
 ) -> None:
     from pathlib import Path
 
-    from steuerung.services import imports
-    from steuerung.services.imports import ImportRejected
+    from steuerung.services.budget import imports
+    from steuerung.services.budget.imports import ImportRejected
 
     client = login_as("treasury")
     line_a, _ = lines

@@ -17,7 +17,7 @@ from steuerung.models import (
     Measure,
     MeasureStatus,
 )
-from steuerung.services import maturity as service
+from steuerung.services.maturity import assessments as service
 
 
 @pytest.fixture()

@@ -586,7 +586,7 @@ def test_race_between_check_and_save_is_a_conflict_not_an_error(
     second (SQLAlchemy version counter) and the user sees the conflict page."""
     from sqlalchemy import update
 
-    from steuerung.services import measures as service
+    from steuerung.services.measures import editing as service
 
     measure = make_measure(factory, world, MeasureStatus.DRAFT, title="Original")
     db.session.commit()

@@ -11,8 +11,8 @@ from types import SimpleNamespace
 import pytest
 
 from steuerung.models import BudgetScenario, MeasureStatus, Role
-from steuerung.services.errors import ValidationFailed
-from steuerung.services.portfolio import (
+from steuerung.services.common.errors import ValidationFailed
+from steuerung.services.portfolio.ranking import (
     compare_scenarios,
     cutoff_scenario,
     rank_measures,

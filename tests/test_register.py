@@ -19,7 +19,7 @@ from steuerung.models import (
     StatusReport,
     TrafficLight,
 )
-from steuerung.services.register import parse_register_args, search_register
+from steuerung.services.portfolio.register import parse_register_args, search_register
 
 S = MeasureStatus
 G, Y, R = TrafficLight.GREEN, TrafficLight.YELLOW, TrafficLight.RED

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from steuerung.models import AuditEntry, CriterionKind, MeasureStatus, Score, ScoringCriterion
-from steuerung.services.errors import ValidationFailed
-from steuerung.services.scoring import (
+from steuerung.services.common.errors import ValidationFailed
+from steuerung.services.portfolio.scoring import (
     DEFAULT_CRITERIA,
     ensure_default_criteria,
     priority_class,
@@ -260,7 +260,7 @@ def _criteria_form_data(criteria, **changes):
 def test_criteria_page_refuses_bad_weights(db, login_as, weight):
     from conftest import post_form
 
-    from steuerung.services.scoring import active_and_inactive_criteria
+    from steuerung.services.portfolio.scoring import active_and_inactive_criteria
 
     ensure_default_criteria()
     db.session.commit()
@@ -278,7 +278,7 @@ def test_criteria_page_refuses_bad_weights(db, login_as, weight):
 def test_criteria_page_saves_valid_weights_and_new_criterion(db, login_as):
     from conftest import post_form
 
-    from steuerung.services.scoring import active_and_inactive_criteria
+    from steuerung.services.portfolio.scoring import active_and_inactive_criteria
 
     ensure_default_criteria()
     db.session.commit()

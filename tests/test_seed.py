@@ -35,9 +35,9 @@ from steuerung.models import (
     User,
     measure_goals,
 )
-from steuerung.services.audit import set_actor
-from steuerung.services.reports import overdue_clause
-from steuerung.services.workflow import TRANSITIONS
+from steuerung.services.common.audit import set_actor
+from steuerung.services.measures.reports import overdue_clause
+from steuerung.services.measures.workflow import TRANSITIONS
 
 DEMO_DAY = date(2026, 11, 23)
 
@@ -281,7 +281,7 @@ def test_synthetic_after_demo_reuses_its_master_data(db):
 def test_demo_has_two_potenzialcheck_rounds_with_improvement(db):
     from seed.demo import load_demo
     from steuerung.models import MaturityAssessment
-    from steuerung.services.maturity import overall_averages
+    from steuerung.services.maturity.assessments import overall_averages
 
     load_demo()
     db.session.commit()

@@ -10,7 +10,7 @@ from measures_helpers import make_measure, world_fixture  # noqa: F401
 from sqlalchemy import select
 
 from steuerung.models import Measure, MeasureStatus, Settings, StatusReport, TrafficLight
-from steuerung.services.reports import is_overdue, next_report_due, overdue_clause
+from steuerung.services.measures.reports import is_overdue, next_report_due, overdue_clause
 
 TODAY = date(2026, 11, 23)
 

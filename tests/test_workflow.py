@@ -8,7 +8,7 @@ from conftest import post_form
 from measures_helpers import logout, make_measure, world_fixture  # noqa: F401
 
 from steuerung.models import Measure, MeasureComment, MeasureStatus, Role, StatusChange
-from steuerung.services.workflow import TRANSITIONS, allowed_transitions
+from steuerung.services.measures.workflow import TRANSITIONS, allowed_transitions
 
 ROLE_KEYS = {Role.SUBMITTER: "submitter", Role.COORDINATOR: "coordinator"}
 

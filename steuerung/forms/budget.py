@@ -19,7 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from steuerung.models import BudgetKind
-from steuerung.services.budget import MAX_AMOUNT, format_amount_input, parse_amount
+from steuerung.services.budget.lines import MAX_AMOUNT, format_amount_input, parse_amount
 
 
 class AmountField(StringField):

@@ -45,7 +45,7 @@ from steuerung.models import (
     TrafficLight,
 )
 from steuerung.models.measure import OZG_MATURITY_LABELS
-from steuerung.services.measures import MeasureChoices
+from steuerung.services.measures.editing import MeasureChoices
 
 #: Empty cost-plan rows shown in the form (works without JavaScript).
 EMPTY_COST_ROWS = 3

@@ -27,7 +27,7 @@ from wtforms.validators import (
 )
 
 from steuerung.models import CriterionKind, ScoringCriterion
-from steuerung.services.scoring import GATE_FIELDS
+from steuerung.services.portfolio.scoring import GATE_FIELDS
 
 SCALE_CHOICES = [
     ("", "– nicht bewertet –"),

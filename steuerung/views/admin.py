@@ -10,10 +10,10 @@ from steuerung.extensions import db
 from steuerung.forms.admin import DepartmentForm, PasswordResetForm, SettingsForm, UserForm
 from steuerung.models import Department, Role, User
 from steuerung.navigation import add_nav_item
-from steuerung.services import admin as service
-from steuerung.services.accounts import create_user
-from steuerung.services.errors import ValidationFailed
-from steuerung.services.settings import get_settings
+from steuerung.services.admin import users as service
+from steuerung.services.admin.accounts import create_user
+from steuerung.services.common.errors import ValidationFailed
+from steuerung.services.common.settings import get_settings
 from steuerung.views.access import role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/verwaltung")

@@ -12,8 +12,8 @@ from steuerung.forms.agenda import ActionFieldForm, AdoptForm, GoalForm, ReviseF
 from steuerung.models import AgendaStatus, Goal, Role
 from steuerung.models.agenda import AGENDA_STATUS_LABELS
 from steuerung.navigation import add_nav_item
-from steuerung.services import agenda as agenda_service
-from steuerung.services.errors import ValidationFailed
+from steuerung.services.agenda import versions as agenda_service
+from steuerung.services.common.errors import ValidationFailed
 from steuerung.views.access import role_required
 
 bp = Blueprint("agenda", __name__, url_prefix="/agenda")

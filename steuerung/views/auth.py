@@ -10,8 +10,8 @@ from werkzeug.wrappers import Response
 
 from steuerung.extensions import db
 from steuerung.forms.auth import LoginForm, PasswordChangeForm
-from steuerung.services.accounts import authenticate, change_password
-from steuerung.services.errors import ValidationFailed
+from steuerung.services.admin.accounts import authenticate, change_password
+from steuerung.services.common.errors import ValidationFailed
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 

@@ -43,12 +43,12 @@ from steuerung.models import (
 )
 from steuerung.models.settings import PLANNING_YEARS
 from steuerung.navigation import add_nav_item
-from steuerung.services import budget as budget_service
-from steuerung.services import imports as import_service
-from steuerung.services.coverage import Grouping, coverage_table, measures_by_line
-from steuerung.services.errors import DomainError, StaleObject, ValidationFailed
-from steuerung.services.exports import budget_csv, budget_workbook, year_caption
-from steuerung.services.settings import get_settings
+from steuerung.services.budget import imports as import_service
+from steuerung.services.budget import lines as budget_service
+from steuerung.services.budget.coverage import Grouping, coverage_table, measures_by_line
+from steuerung.services.budget.exports import budget_csv, budget_workbook, year_caption
+from steuerung.services.common.errors import DomainError, StaleObject, ValidationFailed
+from steuerung.services.common.settings import get_settings
 from steuerung.views.access import role_required
 
 bp = Blueprint("budget", __name__, url_prefix="/haushalt")

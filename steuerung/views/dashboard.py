@@ -9,9 +9,11 @@ from flask_login import current_user
 
 from steuerung.models import Role
 from steuerung.navigation import add_nav_item
-from steuerung.services import charts
-from steuerung.services.council_report import build_council_report, render_pdf
-from steuerung.services.dashboard import (
+from steuerung.services.budget.exports import write_csv
+from steuerung.services.common import charts
+from steuerung.services.common.settings import get_settings
+from steuerung.services.dashboard.council_report import build_council_report, render_pdf
+from steuerung.services.dashboard.data import (
     CHARTS,
     DashboardFilters,
     FilterOptions,
@@ -20,8 +22,6 @@ from steuerung.services.dashboard import (
     filter_options,
     parse_filters,
 )
-from steuerung.services.exports import write_csv
-from steuerung.services.settings import get_settings
 from steuerung.views.access import role_required
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from steuerung.models import MeasureStatus, Role
 from steuerung.navigation import add_nav_item
-from steuerung.services.overview import start_page
+from steuerung.services.dashboard.overview import start_page
 
 bp = Blueprint("main", __name__)
 

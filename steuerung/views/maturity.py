@@ -14,9 +14,9 @@ from steuerung.forms.maturity import (
 )
 from steuerung.models import RATING_LABELS, MaturityAssessment, MaturityStatement, Role
 from steuerung.navigation import add_nav_item
-from steuerung.services import maturity as service
-from steuerung.services.charts import maturity_by_topic
-from steuerung.services.errors import ValidationFailed
+from steuerung.services.common.charts import maturity_by_topic
+from steuerung.services.common.errors import ValidationFailed
+from steuerung.services.maturity import assessments as service
 from steuerung.views.access import role_required
 
 bp = Blueprint("maturity", __name__, url_prefix="/potenzialcheck")

@@ -38,16 +38,16 @@ from steuerung.models import (
     Role,
 )
 from steuerung.navigation import add_nav_item
-from steuerung.services import measures as svc
-from steuerung.services import reports
-from steuerung.services.errors import DomainError, StaleObject, TransitionNotAllowed
-from steuerung.services.permissions import (
+from steuerung.services.common.errors import DomainError, StaleObject, TransitionNotAllowed
+from steuerung.services.common.settings import get_settings
+from steuerung.services.measures import editing as svc
+from steuerung.services.measures import reports
+from steuerung.services.measures.rules import (
     can_edit_measure,
     can_view_measure,
     visible_measures_filter,
 )
-from steuerung.services.settings import get_settings
-from steuerung.services.workflow import (
+from steuerung.services.measures.workflow import (
     allowed_transitions,
     missing_for_submission,
     transition,

@@ -43,12 +43,15 @@ from steuerung.models import (
     User,
 )
 from steuerung.navigation import add_nav_item
-from steuerung.services import charts
-from steuerung.services import portfolio as portfolio_service
-from steuerung.services.errors import TransitionNotAllowed, ValidationFailed
-from steuerung.services.exports import Sheet, write_csv, write_xlsx
-from steuerung.services.permissions import can_view_measure, visible_measures_filter
-from steuerung.services.register import (
+from steuerung.services.budget.exports import Sheet, write_csv, write_xlsx
+from steuerung.services.common import charts
+from steuerung.services.common.errors import TransitionNotAllowed, ValidationFailed
+from steuerung.services.common.settings import get_settings
+from steuerung.services.measures.reports import overdue_clause
+from steuerung.services.measures.rules import can_view_measure, visible_measures_filter
+from steuerung.services.measures.workflow import allowed_transitions, transition
+from steuerung.services.portfolio import ranking as portfolio_service
+from steuerung.services.portfolio.register import (
     NO_OWNER,
     NO_REPORT,
     SORT_COLUMNS,
@@ -58,8 +61,7 @@ from steuerung.services.register import (
     parse_register_args,
     search_register,
 )
-from steuerung.services.reports import overdue_clause
-from steuerung.services.scoring import (
+from steuerung.services.portfolio.scoring import (
     GATE_FIELDS,
     active_and_inactive_criteria,
     ensure_default_criteria,
@@ -69,8 +71,6 @@ from steuerung.services.scoring import (
     set_rank_override,
     update_criteria,
 )
-from steuerung.services.settings import get_settings
-from steuerung.services.workflow import allowed_transitions, transition
 from steuerung.views.access import role_required
 
 bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")

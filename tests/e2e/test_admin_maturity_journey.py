@@ -6,7 +6,7 @@ from conftest import PASSWORD, Factory
 
 from e2e.conftest import browser_login
 from steuerung.models import Role
-from steuerung.services.maturity import ensure_catalogue
+from steuerung.services.maturity.assessments import ensure_catalogue
 
 
 def test_admin_creates_user_by_keyboard_friendly_form(page, e2e_db, check_a11y):

@@ -14,9 +14,9 @@ from steuerung.models import (
     Role,
     User,
 )
-from steuerung.services.coverage import YearCoverage, demand_vs_approved_by_year
-from steuerung.services.permissions import visible_measures_filter
-from steuerung.services.settings import get_settings
+from steuerung.services.budget.coverage import YearCoverage, demand_vs_approved_by_year
+from steuerung.services.common.settings import get_settings
+from steuerung.services.measures.rules import visible_measures_filter
 
 
 @dataclass

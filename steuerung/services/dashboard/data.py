@@ -73,10 +73,10 @@ from steuerung.models import (
     measure_goals,
 )
 from steuerung.models.budget import MAX_YEAR, MIN_YEAR
-from steuerung.services.permissions import visible_measures_filter
-from steuerung.services.portfolio import CLASS_ORDER, PORTFOLIO_STATUSES, rank_measures
-from steuerung.services.reports import REPORTING_STATUSES
-from steuerung.services.settings import get_settings
+from steuerung.services.common.settings import get_settings
+from steuerung.services.measures.reports import REPORTING_STATUSES
+from steuerung.services.measures.rules import visible_measures_filter
+from steuerung.services.portfolio.ranking import CLASS_ORDER, PORTFOLIO_STATUSES, rank_measures
 
 #: How many measures the roadmap shows at most.
 ROADMAP_LIMIT = 30
@@ -412,7 +412,7 @@ def _count(*conditions: ColumnElement[bool]) -> int:
 
 
 def _coverage_rows(filters: DashboardFilters, years: list[int]) -> list[Any]:
-    from steuerung.services.coverage import demand_vs_approved_by_year
+    from steuerung.services.budget.coverage import demand_vs_approved_by_year
 
     return list(
         demand_vs_approved_by_year(
@@ -442,7 +442,7 @@ def tiles(
     ``coverage`` (rows of the coverage service including the tile's year) and ``lights``
     may be handed in when the caller has them already (the dashboard), saving queries.
     """
-    from steuerung.services.reports import overdue_clause
+    from steuerung.services.measures.reports import overdue_clause
 
     today = today or date.today()
     settings = get_settings()

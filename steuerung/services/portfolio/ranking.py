@@ -39,10 +39,10 @@ from steuerung.models import (
     User,
     measure_goals,
 )
-from steuerung.services.errors import ValidationFailed
-from steuerung.services.permissions import visible_measures_filter
-from steuerung.services.register import horizon_costs, register_rows
-from steuerung.services.settings import planning_horizon
+from steuerung.services.common.errors import ValidationFailed
+from steuerung.services.common.settings import planning_horizon
+from steuerung.services.measures.rules import visible_measures_filter
+from steuerung.services.portfolio.register import horizon_costs, register_rows
 
 ZERO = Decimal("0.00")
 #: States shown in the portfolio: decided and in the pipeline (deferred ones as well).

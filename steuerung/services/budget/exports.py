@@ -407,7 +407,7 @@ def year_caption(year: int, budget_year: int) -> str:
 
 def coverage_sheet(table: object, title: str, budget_year: int) -> Sheet:
     """One sheet of a coverage table: demand, approved and gap per year, totals, funding."""
-    from steuerung.services.coverage import CoverageTable
+    from steuerung.services.budget.coverage import CoverageTable
 
     assert isinstance(table, CoverageTable)
     approved_word = "Ansatz zugeordnet" if table.allocated else "Ansatz"
@@ -475,8 +475,8 @@ def measures_sheet(
     Coverage status is the budget line's status over the horizon (gaps summed per year).
     Three queries: lines, the line coverage, the measures' amounts.
     """
-    from steuerung.services.budget import budget_line_keys
-    from steuerung.services.coverage import Grouping, coverage_table, measures_by_line
+    from steuerung.services.budget.coverage import Grouping, coverage_table, measures_by_line
+    from steuerung.services.budget.lines import budget_line_keys
 
     table = line_table or coverage_table(
         years, Grouping.BUDGET_LINE, include_submitted=include_submitted
@@ -555,7 +555,7 @@ def budget_workbook(
     years: list[int], budget_year: int, *, include_submitted: bool, who: str, exported_at: datetime
 ) -> bytes:
     """The full budget export: one sheet per coverage view, the measures, the parameters."""
-    from steuerung.services.coverage import Grouping, coverage_table
+    from steuerung.services.budget.coverage import Grouping, coverage_table
 
     tables = {
         key: coverage_table(years, Grouping(key), include_submitted=include_submitted)
@@ -575,7 +575,7 @@ def budget_workbook(
 
 def budget_csv(years: list[int], budget_year: int, view: str, *, include_submitted: bool) -> bytes:
     """One view as CSV: ``measures`` or one of the coverage views of ``COVERAGE_SHEETS``."""
-    from steuerung.services.coverage import Grouping, coverage_table
+    from steuerung.services.budget.coverage import Grouping, coverage_table
 
     if view == "measures":
         sheet = measures_sheet(years, budget_year, include_submitted=include_submitted)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from steuerung.extensions import db
 from steuerung.models import Measure, MeasureComment, MeasureStatus, Role, StatusChange, User
 from steuerung.models.base import utcnow
-from steuerung.services.errors import TransitionNotAllowed
+from steuerung.services.common.errors import TransitionNotAllowed
 
 S = MeasureStatus
 DEPT = (Role.SUBMITTER,)

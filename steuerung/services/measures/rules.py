@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, or_, true
 
 from steuerung.models import Measure, MeasureStatus, Role, User
-from steuerung.services.settings import get_settings
+from steuerung.services.common.settings import get_settings
 
 #: Roles that read every measure.
 READ_ALL_ROLES = (Role.COORDINATOR, Role.LEADERSHIP, Role.TREASURY, Role.ADMIN)

@@ -22,7 +22,7 @@ from sqlalchemy import or_, select
 
 from steuerung.extensions import db
 from steuerung.models import CriterionKind, Measure, Score, ScoringCriterion, User
-from steuerung.services.errors import ValidationFailed
+from steuerung.services.common.errors import ValidationFailed
 
 #: Score at or above which a measure is class A.
 CLASS_A_THRESHOLD = Decimal("70")

@@ -45,9 +45,9 @@ from steuerung.models import (
     User,
 )
 from steuerung.models.base import utcnow
-from steuerung.services.errors import PermissionDenied, StaleObject, ValidationFailed
-from steuerung.services.permissions import can_edit_measure
-from steuerung.services.settings import get_settings
+from steuerung.services.common.errors import PermissionDenied, StaleObject, ValidationFailed
+from steuerung.services.common.settings import get_settings
+from steuerung.services.measures.rules import can_edit_measure
 
 S = MeasureStatus
 

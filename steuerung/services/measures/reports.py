@@ -21,7 +21,7 @@ from steuerung.models import (
     TrafficLight,
     User,
 )
-from steuerung.services.errors import ValidationFailed
+from steuerung.services.common.errors import ValidationFailed
 
 #: Default interval between two status reports (quarterly) when no settings row exists.
 DEFAULT_INTERVAL_DAYS = 91

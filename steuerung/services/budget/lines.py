@@ -26,8 +26,8 @@ from steuerung.models import (
     User,
 )
 from steuerung.models.budget import MAX_YEAR, MIN_YEAR
-from steuerung.services.errors import PermissionDenied, StaleObject, ValidationFailed
-from steuerung.services.settings import get_settings
+from steuerung.services.common.errors import PermissionDenied, StaleObject, ValidationFailed
+from steuerung.services.common.settings import get_settings
 
 #: Roles that change budget data.
 BUDGET_EDIT_ROLES = (Role.TREASURY,)

@@ -30,10 +30,10 @@ from steuerung.models import (
     User,
     measure_goals,
 )
-from steuerung.services.errors import ValidationFailed
-from steuerung.services.permissions import visible_measures_filter
-from steuerung.services.register import horizon_costs
-from steuerung.services.settings import planning_horizon
+from steuerung.services.common.errors import ValidationFailed
+from steuerung.services.common.settings import planning_horizon
+from steuerung.services.measures.rules import visible_measures_filter
+from steuerung.services.portfolio.register import horizon_costs
 
 ZERO = Decimal("0.00")
 #: Measures in these states do not serve a goal (any more).

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from steuerung.extensions import db
 from steuerung.models import Department, Role, Settings, User
-from steuerung.services.errors import ValidationFailed
+from steuerung.services.common.errors import ValidationFailed
 
 
 def list_users() -> list[User]:

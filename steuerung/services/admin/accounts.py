@@ -11,7 +11,7 @@ from werkzeug.security import generate_password_hash
 from steuerung.extensions import db
 from steuerung.models import Department, Role, User
 from steuerung.models.base import utcnow
-from steuerung.services.errors import ValidationFailed
+from steuerung.services.common.errors import ValidationFailed
 
 
 @cache

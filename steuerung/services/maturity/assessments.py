@@ -22,8 +22,8 @@ from steuerung.models import (
     StatusChange,
     User,
 )
-from steuerung.services.errors import ValidationFailed
-from steuerung.services.maturity_catalogue import CATALOGUE
+from steuerung.services.common.errors import ValidationFailed
+from steuerung.services.maturity.catalogue import CATALOGUE
 
 #: Ratings at or below this value mark a statement as a field for action.
 WEAK_THRESHOLD = 2

@@ -47,8 +47,8 @@ from steuerung.models import (
     User,
     measure_goals,
 )
-from steuerung.services.permissions import visible_measures_filter
-from steuerung.services.settings import planning_horizon
+from steuerung.services.common.settings import planning_horizon
+from steuerung.services.measures.rules import visible_measures_filter
 
 PAGE_SIZES = (50, 100)
 DEFAULT_PAGE_SIZE = 50

@@ -30,7 +30,8 @@ from steuerung.models import (
     TrafficLight,
     User,
 )
-from steuerung.services.dashboard import (
+from steuerung.services.common.settings import get_settings
+from steuerung.services.dashboard.data import (
     NO_FIELD,
     CoverageChart,
     DashboardFilters,
@@ -44,14 +45,13 @@ from steuerung.services.dashboard import (
     summary,
     tiles,
 )
-from steuerung.services.settings import get_settings
 
 #: At most this many measures are listed (a council report of thousands of rows helps nobody).
 MAX_LISTED = 400
 #: States not shown to the council (internal to the administration).
 INTERNAL_STATUSES = (MeasureStatus.DRAFT, MeasureStatus.RETURNED)
 #: The print stylesheet shared by the HTML page and the PDF.
-PRINT_CSS = Path(__file__).resolve().parent.parent / "static" / "css" / "print.css"
+PRINT_CSS = Path(__file__).resolve().parents[2] / "static" / "css" / "print.css"
 
 
 @dataclass

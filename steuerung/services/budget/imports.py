@@ -28,15 +28,15 @@ from sqlalchemy import select
 
 from steuerung.extensions import db
 from steuerung.models import BudgetAmount, BudgetKind, BudgetLine, Department, User
-from steuerung.services.budget import (
+from steuerung.services.budget.exports import Sheet, write_csv, write_xlsx
+from steuerung.services.budget.lines import (
     MAX_AMOUNT,
     BudgetLineData,
     parse_amount,
     save_budget_line,
     set_approved_amounts,
 )
-from steuerung.services.errors import DomainError, ValidationFailed
-from steuerung.services.exports import Sheet, write_csv, write_xlsx
+from steuerung.services.common.errors import DomainError, ValidationFailed
 
 #: Columns of the import file (the template), in order.
 COLUMNS = [

@@ -1,0 +1,1 @@
+"""Administration: accounts, users, departments, settings."""

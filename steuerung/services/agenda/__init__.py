@@ -1,0 +1,1 @@
+"""Digitale Agenda: versions, goals and their coverage by measures."""

@@ -1,0 +1,1 @@
+"""Budget: lines and amounts, coverage, exports and imports."""

@@ -1,0 +1,1 @@
+"""Shared parts of the services: errors, audit trail, settings, charts, spreadsheets."""

@@ -1,0 +1,1 @@
+"""Dashboards, the start page and the council report."""

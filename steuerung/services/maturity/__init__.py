@@ -1,0 +1,1 @@
+"""Potenzialcheck (maturity self-assessment)."""

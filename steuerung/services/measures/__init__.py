@@ -1,0 +1,1 @@
+"""Measures: access rules, editing, workflow, status reports."""

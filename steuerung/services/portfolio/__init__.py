@@ -1,0 +1,1 @@
+"""Portfolio: register, ranking, scoring and the cut-off scenario."""
