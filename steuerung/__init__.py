@@ -192,6 +192,7 @@ def register_request_hooks(app: Flask) -> None:
     """Audit actor, security headers and (in tests/benchmarks) query counts."""
     from steuerung.navigation import nav_for
     from steuerung.services.common.audit import set_actor
+    from steuerung.views.access import Abilities
 
     @app.before_request
     def _before() -> None:
@@ -223,4 +224,4 @@ def register_request_hooks(app: Flask) -> None:
     @app.context_processor
     def _inject() -> dict[str, Any]:
         nav = nav_for(current_user) if current_user.is_authenticated else []
-        return {"main_nav": nav}
+        return {"main_nav": nav, "may": Abilities(current_user)}

@@ -1,30 +1,31 @@
-"""Main navigation: entries per role. Blueprints add their entries when registered."""
+"""Main navigation: each entry is guarded by a rule. Blueprints add their entries."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, request, url_for
 
-from steuerung.models import Role, User
+from steuerung.models import User
 
 
 @dataclass(frozen=True)
 class NavItem:
-    """One entry of the main navigation."""
+    """One entry of the main navigation, shown to users for whom ``rule(user)`` holds."""
 
     endpoint: str
     label: str
-    roles: tuple[Role, ...]
+    rule: Callable[[User], bool]
     order: int = 50
 
 
 _ITEMS: list[NavItem] = []
 
 
-def add_nav_item(endpoint: str, label: str, roles: tuple[Role, ...], order: int = 50) -> None:
+def add_nav_item(endpoint: str, label: str, rule: Callable[[User], bool], order: int = 50) -> None:
     """Register a navigation entry (idempotent)."""
-    item = NavItem(endpoint, label, roles, order)
+    item = NavItem(endpoint, label, rule, order)
     if item not in _ITEMS:
         _ITEMS.append(item)
 
@@ -33,7 +34,7 @@ def nav_for(user: User) -> list[dict[str, object]]:
     """Entries ``user`` may see, only for endpoints that exist (no dead links)."""
     entries = []
     for item in sorted(_ITEMS, key=lambda i: i.order):
-        if user.role not in item.roles or item.endpoint not in current_app.view_functions:
+        if not item.rule(user) or item.endpoint not in current_app.view_functions:
             continue
         blueprint = item.endpoint.split(".")[0]
         entries.append(

@@ -27,14 +27,15 @@ from steuerung.models import (
     TrafficLight,
 )
 from steuerung.services.dashboard.data import (
-    CLOSED_STATUSES,
     GOAL_GROUPS,
     NO_FIELD,
     NO_REPORT,
     DashboardFilters,
 )
-from steuerung.services.measures.reports import REPORTING_STATUSES, is_overdue
-from steuerung.services.portfolio.ranking import PORTFOLIO_STATUSES, rank_measures
+from steuerung.services.measures.reports import is_overdue
+from steuerung.services.measures.rules import CLOSED_STATUSES, REPORTING_STATUSES
+from steuerung.services.portfolio.ranking import rank_measures
+from steuerung.services.portfolio.rules import PORTFOLIO_STATUSES
 
 TODAY = date(2026, 6, 15)
 COUNTING = (MeasureStatus.APPROVED, MeasureStatus.IN_PROGRESS)

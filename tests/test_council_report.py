@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from steuerung.models import MeasureCategory, MeasureStatus
 from steuerung.services.dashboard import council_report as svc
 from steuerung.services.dashboard.data import DashboardFilters
+from steuerung.services.measures.rules import INTERNAL_STATUSES
 
 
 @pytest.fixture()
@@ -25,7 +26,7 @@ def _expected_sections(demo, filters):
     """{field: {reference: (status, overall light or None)}} without internal states."""
     result: dict[str, dict[str, tuple]] = defaultdict(dict)
     for m in demo.measures:
-        if selected(m, filters) and m.status not in svc.INTERNAL_STATUSES:
+        if selected(m, filters) and m.status not in INTERNAL_STATUSES:
             report = latest(m)
             result[primary_field(m)][m.reference] = (
                 m.status,

@@ -8,8 +8,6 @@ from typing import Any
 import pytest
 
 from steuerung.models import (
-    COUNTING_STATUSES,
-    SCENARIO_STATUSES,
     BudgetKind,
     CostPlanEntry,
     FundingSource,
@@ -24,6 +22,7 @@ from steuerung.services.budget.coverage import (
     make_year_coverage,
     measures_by_line,
 )
+from steuerung.services.measures.rules import COUNTING_STATUSES, SCENARIO_STATUSES
 
 YEARS = [2026, 2027, 2028, 2029]
 D = Decimal

@@ -150,7 +150,8 @@ def test_default_order_is_score_desc_unscored_last(data, users):
             {"light": ["none"]},
             ["Kita-Anmeldung online", "Ratsinformationssystem", "WLAN in Schulen"],
         ),
-        ({"owner": ["none"]}, ["WLAN in Schulen"]),
+        # "ohne Verantwortliche/n": no owner or a deactivated one (the rule of measures.rules)
+        ({"owner": ["none"]}, ["WLAN in Schulen", "Parksensoren Innenstadt"]),
         ({"q": "online"}, ["Bürgerportal mit Servicekonto", "Kita-Anmeldung online"]),
         ({"q": "100%"}, ["Parksensoren Innenstadt"]),
         ({"q": "KITA anmeldung"}, ["Kita-Anmeldung online"]),

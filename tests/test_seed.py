@@ -13,7 +13,6 @@ from seed.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
 from seed.synthetic import generate
 from steuerung.extensions import db as _db
 from steuerung.models import (
-    COUNTING_STATUSES,
     Agenda,
     AgendaStatus,
     BudgetAmount,
@@ -37,6 +36,7 @@ from steuerung.models import (
 )
 from steuerung.services.common.audit import set_actor
 from steuerung.services.measures.reports import overdue_clause
+from steuerung.services.measures.rules import COUNTING_STATUSES
 from steuerung.services.measures.workflow import TRANSITIONS
 
 DEMO_DAY = date(2026, 11, 23)

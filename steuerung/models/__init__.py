@@ -19,8 +19,6 @@ from steuerung.models.maturity import (
     MaturityTopic,
 )
 from steuerung.models.measure import (
-    COUNTING_STATUSES,
-    SCENARIO_STATUSES,
     STATUS_LABELS,
     KeyFigure,
     KeyFigureValue,
@@ -42,10 +40,8 @@ from steuerung.models.scoring import BudgetScenario, CriterionKind, Score, Scori
 from steuerung.models.settings import PLANNING_YEARS, Settings
 
 __all__ = [
-    "COUNTING_STATUSES",
     "PLANNING_YEARS",
     "RATING_LABELS",
-    "SCENARIO_STATUSES",
     "STATUS_LABELS",
     "ActionField",
     "Agenda",

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    ColumnElement,
     ForeignKey,
     Index,
     Integer,
@@ -18,7 +19,11 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    case,
+    literal,
+    or_,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from steuerung.models.base import Base, enum_type, utcnow
@@ -62,10 +67,10 @@ STATUS_LABELS = {
     MeasureStatus.CANCELLED: "Abgebrochen",
 }
 
-#: States whose cost counts as demand in the budget coverage.
-COUNTING_STATUSES = (MeasureStatus.APPROVED, MeasureStatus.IN_PROGRESS)
-#: States additionally counted in the "with submitted measures" scenario.
-SCENARIO_STATUSES = (MeasureStatus.SUBMITTED, MeasureStatus.UNDER_REVIEW)
+
+def measure_reference(measure_id: int) -> str:
+    """The human-readable id of a measure, e.g. ``M-0042`` (the one place of that format)."""
+    return f"M-{measure_id:04d}"
 
 
 class MeasureCategory(enum.StrEnum):
@@ -296,8 +301,8 @@ class Measure(Base):
 
     @property
     def reference(self) -> str:
-        """Human-readable id shown in the UI and exports, e.g. ``M-0042``."""
-        return f"M-{self.id:04d}"
+        """Human-readable id shown in the UI, exports and the API, e.g. ``M-0042``."""
+        return measure_reference(self.id)
 
 
 class Milestone(Base):
@@ -383,14 +388,25 @@ class StatusReport(Base):
     measure: Mapped[Measure] = relationship(back_populates="status_reports")
     author: Mapped[User | None] = relationship()
 
-    @property
+    @hybrid_property
     def overall_light(self) -> TrafficLight:
-        """The worst of the three lights."""
+        """The worst of the three lights (the rule of every page, export and the API)."""
         lights = {self.schedule_light, self.cost_light, self.scope_light}
         for light in (TrafficLight.RED, TrafficLight.YELLOW):
             if light in lights:
                 return light
         return TrafficLight.GREEN
+
+    @overall_light.inplace.expression
+    @classmethod
+    def _overall_light_sql(cls) -> ColumnElement[str]:
+        """SQL form of the same rule: red if any light is red, else yellow if any is."""
+        lights = (cls.schedule_light, cls.cost_light, cls.scope_light)
+        return case(
+            (or_(*(c == TrafficLight.RED for c in lights)), literal(TrafficLight.RED.value)),
+            (or_(*(c == TrafficLight.YELLOW for c in lights)), literal(TrafficLight.YELLOW.value)),
+            else_=literal(TrafficLight.GREEN.value),
+        )
 
 
 class KeyFigure(Base):

@@ -12,15 +12,16 @@ from steuerung.models import Department, Role, User
 from steuerung.navigation import add_nav_item
 from steuerung.services.admin import users as service
 from steuerung.services.admin.accounts import create_user
+from steuerung.services.admin.rules import may_administer
 from steuerung.services.common.errors import ValidationFailed
 from steuerung.services.common.settings import get_settings
-from steuerung.views.access import role_required
+from steuerung.views.access import permission_required
 
 bp = Blueprint("admin", __name__, url_prefix="/verwaltung")
 
-add_nav_item("admin.users", "Benutzer", (Role.ADMIN,), order=80)
-add_nav_item("admin.departments", "Fachbereiche", (Role.ADMIN,), order=81)
-add_nav_item("admin.settings", "Einstellungen", (Role.ADMIN,), order=82)
+add_nav_item("admin.users", "Benutzer", may_administer, order=80)
+add_nav_item("admin.departments", "Fachbereiche", may_administer, order=81)
+add_nav_item("admin.settings", "Einstellungen", may_administer, order=82)
 
 
 def _field_error(form, error: ValidationFailed) -> None:  # noqa: ANN001
@@ -32,14 +33,14 @@ def _field_error(form, error: ValidationFailed) -> None:  # noqa: ANN001
 
 
 @bp.route("/benutzer")
-@role_required(Role.ADMIN)
+@permission_required(may_administer)
 def users() -> str:
     """All users."""
     return render_template("admin/users.html", users=service.list_users())
 
 
 @bp.route("/benutzer/neu", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
+@permission_required(may_administer)
 def user_new() -> str | Response:
     """Create a user with a first password."""
     form = UserForm(departments=service.department_choices())
@@ -66,7 +67,7 @@ def user_new() -> str | Response:
 
 
 @bp.route("/benutzer/<int:user_id>", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
+@permission_required(may_administer)
 def user_edit(user_id: int) -> str | Response:
     """Edit a user's master data, role, department and status."""
     user = db.session.get(User, user_id) or abort(404)
@@ -93,7 +94,7 @@ def user_edit(user_id: int) -> str | Response:
 
 
 @bp.route("/benutzer/<int:user_id>/passwort", methods=["POST"])
-@role_required(Role.ADMIN)
+@permission_required(may_administer)
 def user_password(user_id: int) -> str | Response:
     """Set a new password for a user."""
     user = db.session.get(User, user_id) or abort(404)
@@ -113,7 +114,7 @@ def user_password(user_id: int) -> str | Response:
 
 
 @bp.route("/fachbereiche")
-@role_required(Role.ADMIN)
+@permission_required(may_administer)
 def departments() -> str:
     """All departments with their number of users."""
     return render_template("admin/departments.html", rows=service.list_departments())
@@ -121,7 +122,7 @@ def departments() -> str:
 
 @bp.route("/fachbereiche/neu", methods=["GET", "POST"], defaults={"department_id": None})
 @bp.route("/fachbereiche/<int:department_id>", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
+@permission_required(may_administer)
 def department_edit(department_id: int | None) -> str | Response:
     """Create or edit a department."""
     department = None
@@ -142,7 +143,7 @@ def department_edit(department_id: int | None) -> str | Response:
 
 
 @bp.route("/einstellungen", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
+@permission_required(may_administer)
 def settings() -> str | Response:
     """Kommune-wide settings."""
     current = get_settings()

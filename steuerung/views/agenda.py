@@ -9,19 +9,17 @@ from flask_login import current_user
 
 from steuerung.extensions import db
 from steuerung.forms.agenda import ActionFieldForm, AdoptForm, GoalForm, ReviseForm
-from steuerung.models import AgendaStatus, Goal, Role
+from steuerung.models import AgendaStatus, Goal
 from steuerung.models.agenda import AGENDA_STATUS_LABELS
 from steuerung.navigation import add_nav_item
+from steuerung.services.agenda import rules
 from steuerung.services.agenda import versions as agenda_service
 from steuerung.services.common.errors import ValidationFailed
-from steuerung.views.access import role_required
+from steuerung.views.access import permission_required
 
 bp = Blueprint("agenda", __name__, url_prefix="/agenda")
 
-READERS = (Role.COORDINATOR, Role.LEADERSHIP, Role.SUBMITTER)
-OFFICE = (Role.COORDINATOR,)
-
-add_nav_item("agenda.index", "Agenda", READERS, order=30)
+add_nav_item("agenda.index", "Agenda", rules.may_read_agenda, order=30)
 
 
 @bp.context_processor
@@ -33,7 +31,6 @@ def _helpers() -> dict[str, Any]:
 
     return {
         "measure_url": measure_url,
-        "Role": Role,
         "AgendaStatus": AgendaStatus,
         "status_labels": AGENDA_STATUS_LABELS,
     }
@@ -52,7 +49,7 @@ def _flash_errors(form: Any) -> None:
 
 
 @bp.route("/")
-@role_required(*READERS)
+@permission_required(rules.may_read_agenda)
 def index() -> str | Response:
     """Coverage of the adopted agenda's goals by measures; goals without measures flagged."""
     agenda = agenda_service.adopted_agenda()
@@ -88,14 +85,14 @@ def _render_version(agenda: Any) -> str:
 
 
 @bp.route("/versionen/<int:agenda_id>")
-@role_required(*READERS)
+@permission_required(rules.may_read_agenda)
 def version(agenda_id: int) -> str:
     """One version (also superseded ones) with the coverage of its goals."""
     return _render_version(_load(agenda_id))
 
 
 @bp.route("/neu", methods=["POST"])
-@role_required(*OFFICE)
+@permission_required(rules.may_edit_agenda)
 def create() -> Response:
     """Create the first (empty) draft when no agenda exists yet."""
     form = ReviseForm()
@@ -114,7 +111,7 @@ def create() -> Response:
 
 
 @bp.route("/versionen/<int:agenda_id>/fortschreiben", methods=["POST"])
-@role_required(*OFFICE)
+@permission_required(rules.may_edit_agenda)
 def revise(agenda_id: int) -> Response:
     """Copy the version into a new draft (the old version stays as it is)."""
     agenda = _load(agenda_id)
@@ -138,7 +135,7 @@ def revise(agenda_id: int) -> Response:
 
 
 @bp.route("/versionen/<int:agenda_id>/beschliessen", methods=["POST"])
-@role_required(*OFFICE)
+@permission_required(rules.may_edit_agenda)
 def adopt(agenda_id: int) -> Response:
     """Adopt a draft; the previously adopted version is superseded."""
     agenda = _load(agenda_id)
@@ -158,7 +155,7 @@ def adopt(agenda_id: int) -> Response:
 
 
 @bp.route("/versionen/<int:agenda_id>/handlungsfelder", methods=["POST"])
-@role_required(*OFFICE)
+@permission_required(rules.may_edit_agenda)
 def add_field(agenda_id: int) -> Response:
     """Add a field of action to a draft."""
     agenda = _load(agenda_id)
@@ -179,7 +176,7 @@ def add_field(agenda_id: int) -> Response:
 
 
 @bp.route("/versionen/<int:agenda_id>/ziele", methods=["POST"])
-@role_required(*OFFICE)
+@permission_required(rules.may_edit_agenda)
 def add_goal(agenda_id: int) -> Response:
     """Add a goal to a field of action of a draft."""
     agenda = _load(agenda_id)
@@ -202,7 +199,7 @@ def add_goal(agenda_id: int) -> Response:
 
 
 @bp.route("/ziele/<int:goal_id>/loeschen", methods=["POST"])
-@role_required(*OFFICE)
+@permission_required(rules.may_edit_agenda)
 def delete_goal(goal_id: int) -> Response:
     """Remove a goal from a draft (refused while measures are linked to it)."""
     goal = db.session.get(Goal, goal_id)

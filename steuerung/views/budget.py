@@ -39,25 +39,23 @@ from steuerung.models import (
     BudgetLine,
     CommitmentAuthorization,
     Department,
-    Role,
 )
 from steuerung.models.settings import PLANNING_YEARS
 from steuerung.navigation import add_nav_item
 from steuerung.services.budget import imports as import_service
 from steuerung.services.budget import lines as budget_service
+from steuerung.services.budget import rules
 from steuerung.services.budget.coverage import Grouping, coverage_table, measures_by_line
 from steuerung.services.budget.exports import budget_csv, budget_workbook, year_caption
 from steuerung.services.common.errors import DomainError, StaleObject, ValidationFailed
 from steuerung.services.common.settings import get_settings
-from steuerung.views.access import role_required
+from steuerung.views.access import permission_required
 
 bp = Blueprint("budget", __name__, url_prefix="/haushalt")
 
-add_nav_item("budget.index", "Haushalt", (Role.TREASURY, Role.COORDINATOR, Role.LEADERSHIP), 40)
-add_nav_item("budget.rollover", "Haushaltsjahr", (Role.ADMIN,), 83)
+add_nav_item("budget.index", "Haushalt", rules.may_see_budget_menu, 40)
+add_nav_item("budget.rollover", "Haushaltsjahr", rules.may_see_rollover_menu, 83)
 
-READ = budget_service.BUDGET_READ_ROLES
-EDIT = budget_service.BUDGET_EDIT_ROLES
 
 #: URL names of the views (German) -> grouping.
 VIEWS = {
@@ -120,7 +118,7 @@ def _field_error(form: Any, error: DomainError) -> None:
 
 
 @bp.route("/")
-@role_required(*READ)
+@permission_required(rules.may_read_budget)
 def index() -> str:
     """The coverage table for the horizon, by the chosen view, optionally as scenario."""
     params = _params()
@@ -139,13 +137,13 @@ def index() -> str:
         views=VIEW_TITLES,
         year_choices=_year_choices(params["current_year"]),
         measures_per_line=MEASURES_PER_LINE,
-        can_edit=current_user.role in EDIT,
+        can_edit=rules.may_edit_budget(current_user),
         **params,
     )
 
 
 @bp.route("/export.xlsx")
-@role_required(*READ)
+@permission_required(rules.may_read_budget)
 def export_xlsx() -> Response:
     """All coverage views and the measures as one XLSX workbook."""
     params = _params()
@@ -165,7 +163,7 @@ def export_xlsx() -> Response:
 
 
 @bp.route("/export.csv")
-@role_required(*READ)
+@permission_required(rules.may_read_budget)
 def export_csv() -> Response:
     """One view (``tabelle``) as CSV for the finance software."""
     params = _params()
@@ -204,7 +202,7 @@ def _departments() -> list[tuple[int, str]]:
 
 
 @bp.route("/stellen")
-@role_required(*READ)
+@permission_required(rules.may_read_budget)
 def lines() -> str:
     """All budget lines with their amounts in the horizon and VE."""
     settings = get_settings()
@@ -213,7 +211,7 @@ def lines() -> str:
         lines=budget_service.budget_lines(),
         years=settings.horizon,
         budget_year=settings.budget_year,
-        can_edit=current_user.role in EDIT,
+        can_edit=rules.may_edit_budget(current_user),
     )
 
 
@@ -231,7 +229,7 @@ def _line_data(form: Any) -> budget_service.BudgetLineData:
 
 
 @bp.route("/stellen/neu", methods=["GET", "POST"])
-@role_required(*EDIT)
+@permission_required(rules.may_edit_budget)
 def line_new() -> str | Response | tuple[str, int]:
     """Create a budget line with its amounts for the horizon."""
     settings = get_settings()
@@ -255,7 +253,7 @@ def line_new() -> str | Response | tuple[str, int]:
 
 
 @bp.route("/stellen/<int:line_id>/bearbeiten", methods=["GET", "POST"])
-@role_required(*EDIT)
+@permission_required(rules.may_edit_budget)
 def line_edit(line_id: int) -> str | Response | tuple[str, int]:
     """Edit a budget line's key data and its amounts for the horizon."""
     line = db.session.get(BudgetLine, line_id) or abort(404)
@@ -293,7 +291,7 @@ def line_edit(line_id: int) -> str | Response | tuple[str, int]:
 
 
 @bp.route("/stellen/<int:line_id>")
-@role_required(*READ)
+@permission_required(rules.may_read_budget)
 def line_detail(line_id: int) -> str:
     """One budget line: amounts of all years (old ones too), VE, coverage and measures."""
     line = db.session.get(BudgetLine, line_id) or abort(404)
@@ -318,13 +316,13 @@ def line_detail(line_id: int) -> str:
             data={"granted_year": params["current_year"], "due_year": params["current_year"] + 1}
         ),
         delete_form=DeleteForm(),
-        can_edit=current_user.role in EDIT,
+        can_edit=rules.may_edit_budget(current_user),
         **params,
     )
 
 
 @bp.route("/stellen/<int:line_id>/ve", methods=["POST"])
-@role_required(*EDIT)
+@permission_required(rules.may_edit_budget)
 def commitment_add(line_id: int) -> str | Response | tuple[str, int]:
     """Add a VE to a budget line."""
     line = db.session.get(BudgetLine, line_id) or abort(404)
@@ -351,7 +349,7 @@ def commitment_add(line_id: int) -> str | Response | tuple[str, int]:
 
 
 @bp.route("/ve/<int:commitment_id>/loeschen", methods=["POST"])
-@role_required(*EDIT)
+@permission_required(rules.may_edit_budget)
 def commitment_delete(commitment_id: int) -> Response:
     """Delete a VE."""
     commitment = db.session.get(CommitmentAuthorization, commitment_id) or abort(404)
@@ -385,7 +383,7 @@ def _import_page(form: ImportForm, status: int = 200, **context: Any) -> tuple[s
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@role_required(*EDIT)
+@permission_required(rules.may_edit_budget)
 def import_upload() -> tuple[str, int]:
     """Upload a spreadsheet and show the validated preview (nothing is written)."""
     form = ImportForm()
@@ -417,7 +415,7 @@ def import_upload() -> tuple[str, int]:
 
 
 @bp.route("/import/uebernehmen", methods=["POST"])
-@role_required(*EDIT)
+@permission_required(rules.may_edit_budget)
 def import_apply() -> Response | tuple[str, int]:
     """Apply a stored preview in one transaction (all rows or none)."""
     apply_form = ImportApplyForm()
@@ -448,7 +446,7 @@ def import_apply() -> Response | tuple[str, int]:
 
 
 @bp.route("/import/vorlage.<fmt>")
-@role_required(*EDIT)
+@permission_required(rules.may_edit_budget)
 def import_template(fmt: str) -> Response:
     """The template file for the import (XLSX or CSV)."""
     horizon = get_settings().horizon
@@ -483,7 +481,7 @@ def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
 
 
 @bp.route("/haushaltsjahr", methods=["GET", "POST"])
-@role_required(*budget_service.ROLLOVER_ROLES)
+@permission_required(rules.may_roll_budget_year)
 def rollover() -> str | Response | tuple[str, int]:
     """Move the budget year (and so the horizon) one year forward."""
     settings = get_settings()

@@ -7,11 +7,11 @@ from datetime import date
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user
 
-from steuerung.models import Role
 from steuerung.navigation import add_nav_item
 from steuerung.services.budget.exports import write_csv
 from steuerung.services.common import charts
 from steuerung.services.common.settings import get_settings
+from steuerung.services.dashboard import rules
 from steuerung.services.dashboard.council_report import build_council_report, render_pdf
 from steuerung.services.dashboard.data import (
     CHARTS,
@@ -22,14 +22,11 @@ from steuerung.services.dashboard.data import (
     filter_options,
     parse_filters,
 )
-from steuerung.views.access import role_required
+from steuerung.views.access import permission_required
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
-#: Roles that read the dashboard and the council report.
-DASHBOARD_ROLES = (Role.COORDINATOR, Role.LEADERSHIP, Role.TREASURY)
-
-add_nav_item("dashboard.index", "Dashboard", DASHBOARD_ROLES, order=5)
+add_nav_item("dashboard.index", "Dashboard", rules.may_read_dashboard, order=5)
 
 
 def _filters() -> tuple[DashboardFilters, FilterOptions, dict[str, str]]:
@@ -64,21 +61,21 @@ def _render_dashboard(leadership_view: bool) -> tuple[str, int]:
 
 
 @bp.route("/")
-@role_required(*DASHBOARD_ROLES)
+@permission_required(rules.may_read_dashboard)
 def index() -> tuple[str, int]:
     """The dashboard; leadership sees the short summary on top."""
-    return _render_dashboard(leadership_view=current_user.role == Role.LEADERSHIP)
+    return _render_dashboard(leadership_view=rules.sees_leadership_summary(current_user))
 
 
 @bp.route("/leitung")
-@role_required(Role.LEADERSHIP, Role.COORDINATOR)
+@permission_required(rules.may_read_leadership_view)
 def leadership() -> tuple[str, int]:
     """Read-only leadership view: the same dashboard with a textual summary at the top."""
     return _render_dashboard(leadership_view=True)
 
 
 @bp.route("/daten/<key>.csv")
-@role_required(*DASHBOARD_ROLES)
+@permission_required(rules.may_read_dashboard)
 def csv(key: str) -> Response:
     """CSV download of one chart's data with the filters of the URL."""
     if key not in CHARTS:
@@ -101,7 +98,7 @@ def csv(key: str) -> Response:
 
 
 @bp.route("/sachstandsbericht")
-@role_required(*DASHBOARD_ROLES)
+@permission_required(rules.may_read_dashboard)
 def council_report() -> tuple[str, int]:
     """Printable status report for the council (HTML)."""
     filters, options, errors = _filters()
@@ -117,7 +114,7 @@ def council_report() -> tuple[str, int]:
 
 
 @bp.route("/sachstandsbericht.pdf")
-@role_required(*DASHBOARD_ROLES)
+@permission_required(rules.may_read_dashboard)
 def council_report_pdf() -> Response:
     """The council report as PDF (WeasyPrint; tables and static SVG, no JavaScript)."""
     filters, _options, errors = _filters()

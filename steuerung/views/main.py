@@ -3,27 +3,29 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
-from steuerung.models import MeasureStatus, Role
+from steuerung.models import MeasureStatus
 from steuerung.navigation import add_nav_item
 from steuerung.services.dashboard.overview import start_page
+from steuerung.services.measures.rules import anyone, lists_own_department
+from steuerung.services.portfolio.rules import may_read_register, may_review
+from steuerung.views.access import permission_required
 
 bp = Blueprint("main", __name__)
 
-add_nav_item("main.index", "Start", tuple(Role), order=0)
+add_nav_item("main.index", "Start", anyone, order=0)
 
 
 @bp.route("/")
-@login_required
+@permission_required(anyone)
 def index() -> str:
     """The start page of the logged-in user, by role."""
     return render_template(
         "main/index.html",
         page=start_page(current_user),
         status_links=_status_links(),
-        inbox_url=_url_if("portfolio.inbox") if current_user.role == Role.COORDINATOR else None,
-        Role=Role,
+        inbox_url=_url_if("portfolio.inbox") if may_review(current_user) else None,
     )
 
 
@@ -36,9 +38,9 @@ def _url_if(endpoint: str, **values: object) -> str | None:
 
 def _status_links() -> dict[MeasureStatus, str]:
     """Where a click on a status count leads: the register, or the department's list."""
-    if current_user.role == Role.SUBMITTER:
+    if lists_own_department(current_user):
         endpoint = "measures.index"
-    elif current_user.role in (Role.COORDINATOR, Role.LEADERSHIP, Role.TREASURY):
+    elif may_read_register(current_user):
         endpoint = "portfolio.register"
     else:
         return {}

@@ -12,24 +12,24 @@ from steuerung.forms.maturity import (
     comment_field_name,
     rating_field_name,
 )
-from steuerung.models import RATING_LABELS, MaturityAssessment, MaturityStatement, Role
+from steuerung.models import RATING_LABELS, MaturityAssessment, MaturityStatement
 from steuerung.navigation import add_nav_item
 from steuerung.services.common.charts import maturity_by_topic
 from steuerung.services.common.errors import ValidationFailed
 from steuerung.services.maturity import assessments as service
-from steuerung.views.access import role_required
+from steuerung.services.maturity import rules
+from steuerung.views.access import permission_required
 
 bp = Blueprint("maturity", __name__, url_prefix="/potenzialcheck")
 
-READERS = (Role.COORDINATOR, Role.LEADERSHIP, Role.ADMIN)
-add_nav_item("maturity.index", "Potenzialcheck", READERS, order=60)
+add_nav_item("maturity.index", "Potenzialcheck", rules.may_read_maturity, order=60)
 
 #: Number of assessments compared in the trend table and chart.
 TREND_SIZE = 5
 
 
 @bp.route("/")
-@role_required(*READERS)
+@permission_required(rules.may_read_maturity)
 def index() -> str:
     """Assessments over time with the average per topic field."""
     assessments = service.list_assessments()
@@ -54,12 +54,11 @@ def index() -> str:
         shown=shown,
         trend=trend,
         figure=figure,
-        Role=Role,
     )
 
 
 @bp.route("/neu", methods=["GET", "POST"])
-@role_required(Role.COORDINATOR)
+@permission_required(rules.may_assess)
 def new() -> str | Response:
     """Rate every statement of the catalogue."""
     topics = service.catalogue() or service.ensure_catalogue()
@@ -96,7 +95,7 @@ def new() -> str | Response:
 
 
 @bp.route("/<int:assessment_id>")
-@role_required(*READERS)
+@permission_required(rules.may_read_maturity)
 def detail(assessment_id: int) -> str:
     """One assessment: averages per topic, every statement, first steps for weak ones."""
     assessment = db.session.get(MaturityAssessment, assessment_id) or abort(404)
@@ -115,13 +114,13 @@ def detail(assessment_id: int) -> str:
         labels=RATING_LABELS,
         weak=service.WEAK_THRESHOLD,
         figure=figure,
-        can_propose=current_user.role == Role.COORDINATOR,
+        can_propose=rules.may_assess(current_user),
         measures_enabled="measures.detail" in current_app.view_functions,
     )
 
 
 @bp.route("/<int:assessment_id>/massnahme", methods=["POST"])
-@role_required(Role.COORDINATOR)
+@permission_required(rules.may_assess)
 def propose(assessment_id: int) -> Response:
     """Create a draft measure from a first step of a weakly rated statement."""
     assessment = db.session.get(MaturityAssessment, assessment_id) or abort(404)

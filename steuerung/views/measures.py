@@ -35,13 +35,12 @@ from steuerung.models import (
     Department,
     Measure,
     MeasureStatus,
-    Role,
 )
 from steuerung.navigation import add_nav_item
 from steuerung.services.common.errors import DomainError, StaleObject, TransitionNotAllowed
 from steuerung.services.common.settings import get_settings
 from steuerung.services.measures import editing as svc
-from steuerung.services.measures import reports
+from steuerung.services.measures import reports, rules
 from steuerung.services.measures.rules import (
     can_edit_measure,
     can_view_measure,
@@ -52,13 +51,10 @@ from steuerung.services.measures.workflow import (
     missing_for_submission,
     transition,
 )
-from steuerung.views.access import role_required
+from steuerung.views.access import permission_required
 
 bp = Blueprint("measures", __name__, url_prefix="/massnahmen")
 
-ALL_ROLES = tuple(Role)
-READERS = (Role.SUBMITTER, Role.COORDINATOR, Role.LEADERSHIP, Role.TREASURY, Role.ADMIN)
-WRITERS = (Role.SUBMITTER, Role.COORDINATOR)
 TABS = {
     "uebersicht": "Übersicht",
     "kosten": "Kostenplan",
@@ -66,12 +62,7 @@ TABS = {
     "verlauf": "Verlauf",
 }
 
-add_nav_item(
-    "measures.index",
-    "Maßnahmen",
-    (Role.SUBMITTER, Role.COORDINATOR, Role.LEADERSHIP, Role.TREASURY),
-    order=10,
-)
+add_nav_item("measures.index", "Maßnahmen", rules.may_see_measures_menu, order=10)
 
 
 def _measure_or_abort(measure_id: int, edit: bool = False) -> Measure:
@@ -94,7 +85,7 @@ def _detail_url(measure: Measure, tab: str | None = None) -> str:
 
 
 @bp.route("/")
-@role_required(*READERS)
+@permission_required(rules.may_open_measures)
 def index() -> str:
     """Meine Maßnahmen (departments) or all visible measures (office roles), filterable."""
     status_arg = request.args.get("status", "")
@@ -111,7 +102,7 @@ def index() -> str:
     except ValueError:
         department_id = None
     scope = request.args.get("umfang", "")
-    own_only = current_user.role == Role.SUBMITTER and scope != "alle"
+    own_only = rules.lists_own_department(current_user) and scope != "alle"
     flt = svc.ListFilter(
         status=status,
         department_id=department_id,
@@ -135,7 +126,7 @@ def index() -> str:
     ]
     departments = (
         db.session.execute(select(Department.id, Department.code).order_by(Department.code)).all()
-        if current_user.role != Role.SUBMITTER
+        if rules.may_filter_departments(current_user)
         else []
     )
     pages = max((total + flt.per_page - 1) // flt.per_page, 1)
@@ -149,7 +140,7 @@ def index() -> str:
         departments=departments,
         scope=scope,
         own_only=own_only,
-        may_create=current_user.role in WRITERS,
+        may_create=rules.may_write_measures(current_user),
     )
 
 
@@ -230,8 +221,7 @@ def _render_form(
         departments=departments,
         extra_errors=extra_errors or {},
         conflict=conflict,
-        may_submit=measure is None
-        or measure.status in (MeasureStatus.DRAFT, MeasureStatus.RETURNED),
+        may_submit=measure is None or rules.department_may_edit_freely(measure),
         horizon=get_settings().horizon,
     )
 
@@ -254,7 +244,7 @@ def _new_department() -> tuple[Department, list[Department]]:
 def _handle_form(measure: Measure | None) -> str | Response:
     department = _new_department()[0] if measure is None else measure.department
     choices = svc.form_choices(department, measure)
-    locked = svc.locked_fields(measure, current_user)
+    locked = rules.locked_fields(measure, current_user)
     if request.method == "POST":
         form = MeasureForm(choices=choices, locked=locked)
     elif measure is not None:
@@ -275,7 +265,7 @@ def _handle_form(measure: Measure | None) -> str | Response:
 
     extra: dict[str, str] = {}
     submitting = bool(form.submit_measure.data) and (
-        measure is None or measure.status in (MeasureStatus.DRAFT, MeasureStatus.RETURNED)
+        measure is None or rules.department_may_edit_freely(measure)
     )
     try:
         saved = svc.save_measure(
@@ -332,18 +322,18 @@ def _conflict(form: MeasureForm, measure: Measure | None, message: str) -> str:
 
 
 @bp.route("/neu", methods=["GET", "POST"])
-@role_required(*WRITERS)
+@permission_required(rules.may_write_measures)
 def new() -> str | Response:
     """Submission form for a new measure of the user's department."""
     return _handle_form(None)
 
 
 @bp.route("/<int:measure_id>/bearbeiten", methods=["GET", "POST"])
-@role_required(*WRITERS)
+@permission_required(rules.may_write_measures)
 def edit(measure_id: int) -> str | Response:
     """Edit form; fields that may not change in the current state are shown read-only."""
     measure = _measure_or_abort(measure_id, edit=True)
-    if not svc.editable_fields(measure, current_user):
+    if not rules.editable_fields(measure, current_user):
         flash(
             f"Im Status „{measure.status.label}“ können Sie die Maßnahme nicht bearbeiten.",
             "warning",
@@ -356,7 +346,7 @@ def edit(measure_id: int) -> str | Response:
 
 
 @bp.route("/<int:measure_id>")
-@role_required(*READERS)
+@permission_required(rules.may_open_measures)
 def detail(measure_id: int) -> str:
     """Detail page with tabs: overview, cost plan, reports and key figures, history."""
     measure = _measure_or_abort(measure_id)
@@ -374,15 +364,11 @@ def detail(measure_id: int) -> str:
         "question": svc.open_question(measure),
         "comment_form": CommentForm(),
         "action_form": SimpleActionForm(),
-        "may_edit": may_edit and bool(svc.editable_fields(measure, current_user)),
+        "may_edit": may_edit and bool(rules.editable_fields(measure, current_user)),
         "may_write": may_edit,
-        "may_answer": may_edit
-        and current_user.role == Role.SUBMITTER
-        and measure.status == MeasureStatus.RETURNED,
-        "may_report": may_edit and measure.status in reports.REPORTING_STATUSES,
-        "may_request_change": may_edit
-        and current_user.role == Role.SUBMITTER
-        and measure.status in svc.CHANGE_REQUEST_STATES,
+        "may_answer": rules.may_answer_question(current_user, measure),
+        "may_report": rules.may_report(current_user, measure),
+        "may_request_change": rules.may_request_change(current_user, measure),
         "next_due": reports.next_report_due(measure, settings),
         "overdue": reports.is_overdue(measure, settings),
         "horizon": settings.horizon,
@@ -405,7 +391,7 @@ def detail(measure_id: int) -> str:
 
 
 @bp.route("/<int:measure_id>/status", methods=["POST"], endpoint="transition")
-@role_required(*WRITERS)
+@permission_required(rules.may_write_measures)
 def transition_view(measure_id: int) -> Response:
     """Make a lifecycle transition from the detail page's buttons."""
     measure = _measure_or_abort(measure_id)
@@ -430,7 +416,7 @@ def transition_view(measure_id: int) -> Response:
 
 
 @bp.route("/<int:measure_id>/antwort", methods=["POST"])
-@role_required(*WRITERS)
+@permission_required(rules.may_write_measures)
 def comment(measure_id: int) -> str | Response:
     """The department answers the office's question (or anyone with write access notes)."""
     measure = _measure_or_abort(measure_id, edit=True)
@@ -445,11 +431,11 @@ def comment(measure_id: int) -> str | Response:
 
 
 @bp.route("/<int:measure_id>/statusbericht", methods=["GET", "POST"])
-@role_required(*WRITERS)
+@permission_required(rules.may_write_measures)
 def report_new(measure_id: int) -> str | Response:
     """Status report by the owner / department."""
     measure = _measure_or_abort(measure_id, edit=True)
-    if measure.status not in reports.REPORTING_STATUSES:
+    if measure.status not in rules.REPORTING_STATUSES:
         flash(
             "Statusberichte gibt es für freigegebene Maßnahmen und Maßnahmen in Umsetzung.",
             "warning",
@@ -473,7 +459,7 @@ def report_new(measure_id: int) -> str | Response:
 
 
 @bp.route("/<int:measure_id>/meilensteine/<int:milestone_id>", methods=["POST"])
-@role_required(*WRITERS)
+@permission_required(rules.may_write_measures)
 def milestone_toggle(measure_id: int, milestone_id: int) -> Response:
     """Tick off a milestone (or undo the tick)."""
     measure = _measure_or_abort(measure_id, edit=True)
@@ -493,7 +479,7 @@ def milestone_toggle(measure_id: int, milestone_id: int) -> Response:
 
 
 @bp.route("/<int:measure_id>/kennzahlen", methods=["POST"])
-@role_required(*WRITERS)
+@permission_required(rules.may_write_measures)
 def key_figure_new(measure_id: int) -> str | Response:
     """Add a key figure to the measure."""
     measure = _measure_or_abort(measure_id, edit=True)
@@ -520,7 +506,7 @@ def key_figure_new(measure_id: int) -> str | Response:
 
 
 @bp.route("/<int:measure_id>/kennzahlen/<int:key_figure_id>/werte", methods=["POST"])
-@role_required(*WRITERS)
+@permission_required(rules.may_write_measures)
 def key_figure_value(measure_id: int, key_figure_id: int) -> Response:
     """Record a measured value of a key figure."""
     measure = _measure_or_abort(measure_id, edit=True)
@@ -544,11 +530,11 @@ def key_figure_value(measure_id: int, key_figure_id: int) -> Response:
 
 
 @bp.route("/<int:measure_id>/aenderungsantrag", methods=["GET", "POST"])
-@role_required(*WRITERS)
+@permission_required(rules.may_write_measures)
 def change_request_new(measure_id: int) -> str | Response:
     """After approval: the department requests a changed cost plan."""
     measure = _measure_or_abort(measure_id, edit=True)
-    if measure.status not in svc.CHANGE_REQUEST_STATES:
+    if measure.status not in rules.CHANGE_REQUEST_STATUSES:
         flash(
             "Änderungsanträge gibt es nur für freigegebene Maßnahmen oder solche in Umsetzung.",
             "warning",
@@ -582,7 +568,7 @@ def change_request_new(measure_id: int) -> str | Response:
 
 
 @bp.route("/<int:measure_id>/aenderungsantrag/<int:request_id>", methods=["POST"])
-@role_required(Role.COORDINATOR)
+@permission_required(rules.may_decide_change_requests)
 def change_request_decide(measure_id: int, request_id: int) -> Response:
     """The coordinating office accepts (applies) or declines a change request."""
     measure = _measure_or_abort(measure_id, edit=True)

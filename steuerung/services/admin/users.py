@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from steuerung.extensions import db
 from steuerung.models import Department, Role, Settings, User
+from steuerung.services.admin.rules import keeps_admin_access
 from steuerung.services.common.errors import ValidationFailed
 
 
@@ -56,7 +57,7 @@ def update_user(user: User, data: dict[str, Any], by: User) -> None:
     if department is None:
         raise ValidationFailed("Unbekannter Fachbereich.", "department_id")
     role = Role(data["role"])
-    if user.id == by.id and (role != Role.ADMIN or not data["is_active"]):
+    if not keeps_admin_access(user, by, role, bool(data["is_active"])):
         raise ValidationFailed(
             "Sie können sich nicht selbst die Administrationsrolle entziehen oder sperren.",
             "role",

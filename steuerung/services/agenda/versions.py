@@ -32,12 +32,15 @@ from steuerung.models import (
 )
 from steuerung.services.common.errors import ValidationFailed
 from steuerung.services.common.settings import planning_horizon
-from steuerung.services.measures.rules import visible_measures_filter
+from steuerung.services.measures.rules import (
+    NOT_SERVING_STATUSES,
+    measure_reference,
+    visible_measures_filter,
+)
 from steuerung.services.portfolio.register import horizon_costs
 
 ZERO = Decimal("0.00")
 #: Measures in these states do not serve a goal (any more).
-NOT_SERVING = (MeasureStatus.REJECTED, MeasureStatus.CANCELLED)
 
 
 def adopted_agenda() -> Agenda | None:
@@ -90,7 +93,7 @@ class MeasureRef:
     @property
     def reference(self) -> str:
         """Human-readable id, e.g. ``M-0042``."""
-        return f"M-{self.id:04d}"
+        return measure_reference(self.id)
 
 
 @dataclass
@@ -143,7 +146,7 @@ def goal_coverage(agenda: Agenda, user: User) -> list[tuple[ActionField, list[Go
         )
     )
     costs = horizon_costs(planning_horizon())
-    condition = and_(visible_measures_filter(user), Measure.status.not_in(NOT_SERVING))
+    condition = and_(visible_measures_filter(user), Measure.status.not_in(NOT_SERVING_STATUSES))
     links = db.session.connection().execute(
         select(
             Goal.code,

@@ -35,8 +35,6 @@ from sqlalchemy.sql import ColumnElement
 
 from steuerung.extensions import db
 from steuerung.models import (
-    COUNTING_STATUSES,
-    SCENARIO_STATUSES,
     ActionField,
     BudgetAmount,
     BudgetKind,
@@ -49,6 +47,11 @@ from steuerung.models import (
     MeasureCategory,
     MeasureStatus,
     measure_goals,
+)
+from steuerung.services.measures.rules import (
+    COUNTING_STATUSES,
+    SCENARIO_STATUSES,
+    measure_reference,
 )
 
 ZERO = Decimal("0.00")
@@ -191,7 +194,7 @@ class MeasureDemand:
     @property
     def reference(self) -> str:
         """Human-readable id, e.g. ``M-0042`` (same as ``Measure.reference``)."""
-        return f"M-{self.measure_id:04d}"
+        return measure_reference(self.measure_id)
 
     @property
     def total(self) -> Decimal:

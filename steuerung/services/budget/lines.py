@@ -7,7 +7,7 @@ Changes are audited automatically by the session hook.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -21,20 +21,13 @@ from steuerung.models import (
     BudgetLine,
     CommitmentAuthorization,
     Department,
-    Role,
     Settings,
     User,
 )
 from steuerung.models.budget import MAX_YEAR, MIN_YEAR
+from steuerung.services.budget.rules import may_edit_budget, may_roll_budget_year
 from steuerung.services.common.errors import PermissionDenied, StaleObject, ValidationFailed
 from steuerung.services.common.settings import get_settings
-
-#: Roles that change budget data.
-BUDGET_EDIT_ROLES = (Role.TREASURY,)
-#: Roles that may roll the budget year forward.
-ROLLOVER_ROLES = (Role.TREASURY, Role.ADMIN)
-#: Roles that read the budget pages.
-BUDGET_READ_ROLES = (Role.TREASURY, Role.COORDINATOR, Role.LEADERSHIP, Role.ADMIN)
 
 #: Largest amount a Numeric(14, 2) column holds.
 MAX_AMOUNT = Decimal("999999999999.99")
@@ -152,8 +145,8 @@ def validate_line_data(data: BudgetLineData, line: BudgetLine | None = None) -> 
     )
 
 
-def _check_editor(by: User, roles: tuple[Role, ...] = BUDGET_EDIT_ROLES) -> None:
-    if by.role not in roles:
+def _check_editor(by: User, rule: Callable[[User], bool] = may_edit_budget) -> None:
+    if not rule(by):
         raise PermissionDenied("Nur die Kämmerei darf Haushaltsdaten ändern.")
 
 
@@ -322,7 +315,7 @@ def roll_budget_year(*, by: User, new_year: int) -> Settings:
     Stored amounts of earlier years stay untouched and readable (the budget pages take the
     budget year as a parameter). Only one year forward at a time, by treasury or admin.
     """
-    _check_editor(by, ROLLOVER_ROLES)
+    _check_editor(by, may_roll_budget_year)
     settings = get_settings()
     if new_year != settings.budget_year + 1:
         raise ValidationFailed(

@@ -38,18 +38,17 @@ from steuerung.services.dashboard.data import (
     Summary,
     Tiles,
     coverage_chart,
-    latest_reports,
     measure_conditions,
     primary_field_expr,
     rank_order,
     summary,
     tiles,
 )
+from steuerung.services.measures.reports import latest_reports
+from steuerung.services.measures.rules import INTERNAL_STATUSES, measure_reference
 
 #: At most this many measures are listed (a council report of thousands of rows helps nobody).
 MAX_LISTED = 400
-#: States not shown to the council (internal to the administration).
-INTERNAL_STATUSES = (MeasureStatus.DRAFT, MeasureStatus.RETURNED)
 #: The print stylesheet shared by the HTML page and the PDF.
 PRINT_CSS = Path(__file__).resolve().parents[2] / "static" / "css" / "print.css"
 
@@ -194,7 +193,7 @@ def measure_sections(
 
         sections[-1].measures.append(
             ReportMeasure(
-                reference=f"M-{row[0]:04d}",
+                reference=measure_reference(row[0]),
                 title=row[1],
                 department=row[4],
                 owner=row[5] or "– fehlt –",

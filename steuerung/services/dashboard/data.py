@@ -52,11 +52,9 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.orm import aliased
 
 from steuerung.extensions import db
 from steuerung.models import (
-    COUNTING_STATUSES,
     ActionField,
     Agenda,
     AgendaStatus,
@@ -67,15 +65,20 @@ from steuerung.models import (
     MeasureCategory,
     MeasureStatus,
     Milestone,
-    StatusReport,
     TrafficLight,
     User,
     measure_goals,
 )
 from steuerung.models.budget import MAX_YEAR, MIN_YEAR
 from steuerung.services.common.settings import get_settings
-from steuerung.services.measures.reports import REPORTING_STATUSES
-from steuerung.services.measures.rules import visible_measures_filter
+from steuerung.services.measures.reports import latest_reports
+from steuerung.services.measures.rules import (
+    COUNTING_STATUSES,
+    REPORTING_STATUSES,
+    lacks_owner_clause,
+    measure_reference,
+    visible_measures_filter,
+)
 from steuerung.services.portfolio.ranking import CLASS_ORDER, PORTFOLIO_STATUSES, rank_measures
 
 #: How many measures the roadmap shows at most.
@@ -84,10 +87,6 @@ ROADMAP_LIMIT = 30
 PORTFOLIO_LIMIT = 100
 #: How many red measures the leadership summary names.
 SUMMARY_NAMES = 5
-#: States in which a measure should have an owner.
-CLOSED_STATUSES = (MeasureStatus.COMPLETED, MeasureStatus.REJECTED, MeasureStatus.CANCELLED)
-#: States shown on the roadmap.
-ROADMAP_STATUSES = COUNTING_STATUSES
 #: Status groups of the goal coverage matrix (rejected and cancelled measures cover nothing).
 GOAL_GROUPS: list[tuple[str, tuple[MeasureStatus, ...]]] = [
     (
@@ -328,45 +327,6 @@ def ranked_ids(conditions: list[ColumnElement[bool]], limit: int) -> list[int]:
     return [row.id for row in rank_measures([*overridden, *natural])[:limit]]
 
 
-def latest_reports(conditions: list[ColumnElement[bool]], reporting_only: bool = True) -> Any:
-    """Subquery: the latest status report of each measure matching ``conditions``.
-
-    Only measures that owe reports (approved, in progress) unless ``reporting_only`` is
-    False. Columns: measure_id, reported_on, progress_percent, the three lights and
-    ``overall`` (worst light). Uses a window function (SQLite >= 3.25, PostgreSQL).
-    """
-    position = (
-        func.row_number()
-        .over(
-            partition_by=StatusReport.measure_id,
-            order_by=(StatusReport.reported_on.desc(), StatusReport.id.desc()),
-        )
-        .label("position")
-    )
-    lights = (StatusReport.schedule_light, StatusReport.cost_light, StatusReport.scope_light)
-    overall = case(
-        (or_(*(light == TrafficLight.RED for light in lights)), TrafficLight.RED.value),
-        (or_(*(light == TrafficLight.YELLOW for light in lights)), TrafficLight.YELLOW.value),
-        else_=TrafficLight.GREEN.value,
-    ).label("overall")
-    ranked = (
-        select(
-            StatusReport.measure_id,
-            StatusReport.reported_on,
-            StatusReport.progress_percent,
-            StatusReport.schedule_light,
-            StatusReport.cost_light,
-            StatusReport.scope_light,
-            overall,
-            position,
-        )
-        .join(Measure, Measure.id == StatusReport.measure_id)
-        .where(Measure.status.in_(REPORTING_STATUSES) if reporting_only else true(), *conditions)
-        .subquery("ranked_reports")
-    )
-    return select(ranked).where(ranked.c.position == 1).subquery("latest_reports")
-
-
 # --------------------------------------------------------------------------- tiles
 
 
@@ -448,11 +408,7 @@ def tiles(
     settings = get_settings()
     year = filters.year or settings.budget_year
     conditions = measure_conditions(filters, user)
-    owner = aliased(User)
-    without_owner = and_(
-        Measure.status.not_in(CLOSED_STATUSES),
-        or_(Measure.owner_id.is_(None), owner.is_active_user.is_(False)),
-    )
+    without_owner = lacks_owner_clause()
     counts: dict[MeasureStatus, int] = {}
     overdue = no_owner = 0
     for status, count, overdue_count, no_owner_count in db.session.execute(
@@ -462,7 +418,6 @@ def tiles(
             func.sum(case((overdue_clause(today), 1), else_=0)),
             func.sum(case((without_owner, 1), else_=0)),
         )
-        .outerjoin(owner, owner.id == Measure.owner_id)
         .where(*conditions)
         .group_by(Measure.status)
     ):
@@ -628,7 +583,7 @@ class LightsByDepartment:
 def lights_by_department(filters: DashboardFilters, user: User | None) -> LightsByDepartment:
     """One GROUP BY: department x overall light of the latest report (or no report)."""
     conditions = measure_conditions(filters, user)
-    latest = latest_reports(conditions)
+    latest = latest_reports(conditions, reporting_only=True)
     overall = func.coalesce(latest.c.overall, NO_REPORT)
     rows = db.session.execute(
         select(Department.code, Department.name, overall, func.count(Measure.id))
@@ -720,7 +675,7 @@ def roadmap(filters: DashboardFilters, user: User | None, limit: int = ROADMAP_L
     """The ``limit`` highest-ranked measures with dates, and their milestones (3 queries)."""
     conditions = [
         *measure_conditions(filters, user),
-        Measure.status.in_(ROADMAP_STATUSES),
+        Measure.status.in_(COUNTING_STATUSES),
         Measure.start_date.is_not(None),
         Measure.end_date.is_not(None),
     ]
@@ -744,7 +699,7 @@ def roadmap(filters: DashboardFilters, user: User | None, limit: int = ROADMAP_L
     items = [
         RoadmapItem(
             id=row.id,
-            reference=f"M-{row.id:04d}",
+            reference=measure_reference(row.id),
             title=row.title,
             department=row.code,
             status=MeasureStatus(row.status),
@@ -965,7 +920,7 @@ def portfolio(
     points = [
         PortfolioPoint(
             rank=rank,
-            reference=f"M-{row[0]:04d}",
+            reference=measure_reference(row[0]),
             title=row[1],
             score=Decimal(row[2]),
             cost=Decimal(row[6]).quantize(Decimal("0.01")),
@@ -1035,9 +990,9 @@ class Summary:
 
 def summary(filters: DashboardFilters, user: User | None, tile_data: Tiles) -> Summary:
     """Leadership summary built on the tiles plus the names of red measures (1 query)."""
-    latest = latest_reports(measure_conditions(filters, user))
+    latest = latest_reports(measure_conditions(filters, user), reporting_only=True)
     red = [
-        RedMeasure(f"M-{row.id:04d}", row.title, row.code)
+        RedMeasure(measure_reference(row.id), row.title, row.code)
         for row in db.session.execute(
             select(Measure.id, Measure.title, Department.code)
             .join(latest, latest.c.measure_id == Measure.id)

@@ -16,7 +16,8 @@ from steuerung.models import (
 )
 from steuerung.services.budget.coverage import YearCoverage, demand_vs_approved_by_year
 from steuerung.services.common.settings import get_settings
-from steuerung.services.measures.rules import visible_measures_filter
+from steuerung.services.dashboard.rules import start_page_sections
+from steuerung.services.measures.rules import REVIEW_STATUSES, visible_measures_filter
 
 
 @dataclass
@@ -33,6 +34,8 @@ class StartPage:
     coverage: list[YearCoverage] = field(default_factory=list)
     users_by_role: list[tuple[Role, int]] = field(default_factory=list)
     department_count: int = 0
+    #: Sections shown (see ``dashboard.rules.start_page_sections``).
+    sections: frozenset[str] = frozenset()
 
 
 def status_counts(user: User) -> dict[MeasureStatus, int]:
@@ -56,7 +59,8 @@ def start_page(user: User) -> StartPage:
         status_counts=[(s, counts[s]) for s in MeasureStatus if counts.get(s)],
         total_visible=sum(counts.values()),
     )
-    if user.role == Role.SUBMITTER:
+    sections = page.sections = start_page_sections(user)
+    if "own" in sections:
         page.own_measures = list(
             db.session.scalars(
                 select(Measure)
@@ -65,13 +69,11 @@ def start_page(user: User) -> StartPage:
                 .limit(10)
             )
         )
-    if user.role in (Role.COORDINATOR, Role.LEADERSHIP):
-        page.waiting_for_review = counts.get(MeasureStatus.SUBMITTED, 0) + counts.get(
-            MeasureStatus.UNDER_REVIEW, 0
-        )
-    if user.role in (Role.TREASURY, Role.COORDINATOR, Role.LEADERSHIP):
+    if "portfolio" in sections:
+        page.waiting_for_review = sum(counts.get(s, 0) for s in REVIEW_STATUSES)
+    if "coverage" in sections:
         page.coverage = demand_vs_approved_by_year(settings.horizon)
-    if user.role == Role.ADMIN:
+    if "users" in sections:
         rows = dict(
             db.session.execute(select(User.role, func.count(User.id)).group_by(User.role)).all()
         )

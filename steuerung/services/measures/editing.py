@@ -39,7 +39,6 @@ from steuerung.models import (
     MeasureStatus,
     Milestone,
     OzgImplementation,
-    Role,
     StatusChange,
     StatusReport,
     User,
@@ -47,55 +46,16 @@ from steuerung.models import (
 from steuerung.models.base import utcnow
 from steuerung.services.common.errors import PermissionDenied, StaleObject, ValidationFailed
 from steuerung.services.common.settings import get_settings
-from steuerung.services.measures.rules import can_edit_measure
+from steuerung.services.measures.rules import (
+    CHANGE_REQUEST_STATUSES,
+    can_edit_measure,
+    editable_fields,
+    may_answer_question,
+    may_create_for_any_department,
+    may_decide_change_requests,
+)
 
 S = MeasureStatus
-
-#: Every field of the measure form.
-ALL_FIELDS = frozenset(
-    {
-        "title",
-        "description",
-        "category",
-        "kind",
-        "goals",
-        "legal_obligation",
-        "legal_basis",
-        "legal_deadline",
-        "operation_critical",
-        "political_mandate",
-        "ozg_leika_key",
-        "ozg_service_name",
-        "ozg_maturity_level",
-        "ozg_implementation",
-        "owner_id",
-        "contact",
-        "start_date",
-        "end_date",
-        "milestones",
-        "cost_plan",
-        "running_costs_per_year",
-    }
-)
-#: What a department may still change while the office reviews or has deferred the measure.
-DEPT_WHILE_REVIEW = frozenset({"owner_id", "contact"})
-#: What a department may change after approval; cost plan and dates only by change request.
-DEPT_AFTER_APPROVAL = frozenset(
-    {
-        "description",
-        "owner_id",
-        "contact",
-        "milestones",
-        "ozg_leika_key",
-        "ozg_service_name",
-        "ozg_maturity_level",
-        "ozg_implementation",
-    }
-)
-#: Closed states: nothing is edited any more.
-CLOSED = (S.COMPLETED, S.REJECTED, S.CANCELLED)
-#: States in which the department files change requests for the cost plan.
-CHANGE_REQUEST_STATES = (S.APPROVED, S.IN_PROGRESS)
 
 STALE_MESSAGE = (
     "Die Maßnahme wurde inzwischen von einer anderen Person gespeichert. Ihre Änderungen "
@@ -204,17 +164,6 @@ class MeasureChoices:
 # --------------------------------------------------------------------------- choices
 
 
-def adopted_goal_ids() -> set[int]:
-    """Ids of the goals of the adopted agenda."""
-    stmt = (
-        select(Goal.id)
-        .join(ActionField, Goal.action_field_id == ActionField.id)
-        .join(Agenda, ActionField.agenda_id == Agenda.id)
-        .where(Agenda.status == AgendaStatus.ADOPTED)
-    )
-    return set(db.session.scalars(stmt))
-
-
 def form_choices(department: Department, measure: Measure | None = None) -> MeasureChoices:
     """Choices for the measure form of ``department`` (values already linked stay valid)."""
     goals = db.session.execute(
@@ -262,7 +211,7 @@ def form_choices(department: Department, measure: Measure | None = None) -> Meas
 
 def creatable_departments(user: User) -> list[Department]:
     """Departments ``user`` may create measures for (the office: every active one)."""
-    if user.role != Role.COORDINATOR:
+    if not may_create_for_any_department(user):
         return [user.department]
     return list(
         db.session.scalars(
@@ -282,24 +231,6 @@ def default_budget_line_id(department: Department) -> int | None:
 
 
 # --------------------------------------------------------------------------- editing rules
-
-
-def editable_fields(measure: Measure | None, user: User) -> frozenset[str]:
-    """Fields ``user`` may change on ``measure`` in its current state (new: all)."""
-    if measure is None:
-        return ALL_FIELDS if user.role in (Role.SUBMITTER, Role.COORDINATOR) else frozenset()
-    if not can_edit_measure(user, measure) or measure.status in CLOSED:
-        return frozenset()
-    if user.role == Role.COORDINATOR or measure.status in (S.DRAFT, S.RETURNED):
-        return ALL_FIELDS
-    if measure.status in CHANGE_REQUEST_STATES:
-        return DEPT_AFTER_APPROVAL
-    return DEPT_WHILE_REVIEW
-
-
-def locked_fields(measure: Measure | None, user: User) -> set[str]:
-    """Fields shown read-only in the edit form."""
-    return set(ALL_FIELDS - editable_fields(measure, user))
 
 
 def check_version(measure: Measure, expected_version: Any) -> None:
@@ -501,7 +432,7 @@ def save_measure(
         measure is None
         and department is not None
         and department.id != by.department_id
-        and by.role != Role.COORDINATOR
+        and not may_create_for_any_department(by)
     ):
         raise PermissionDenied("Sie können Maßnahmen nur für Ihren eigenen Fachbereich anlegen.")
     if measure is not None:
@@ -568,7 +499,7 @@ def add_comment(measure: Measure, body: str, by: User) -> MeasureComment:
     body = (body or "").strip()
     if not body:
         raise ValidationFailed("Bitte schreiben Sie einen Text.", field="body")
-    kind = "answer" if measure.status == S.RETURNED and by.role == Role.SUBMITTER else "note"
+    kind = "answer" if may_answer_question(by, measure) else "note"
     comment = MeasureComment(author_id=by.id, kind=kind, body=body)
     measure.comments.append(comment)
     db.session.flush()
@@ -637,7 +568,7 @@ def create_change_request(
     measure: Measure, rows: list[dict[str, Any]], reason: str, by: User, choices: MeasureChoices
 ) -> ChangeRequest:
     """File a request to replace the cost plan of an approved measure; flushes."""
-    if measure.status not in CHANGE_REQUEST_STATES:
+    if measure.status not in CHANGE_REQUEST_STATUSES:
         raise ValidationFailed(
             "Änderungsanträge gibt es nur für freigegebene Maßnahmen oder solche in Umsetzung."
         )
@@ -667,7 +598,7 @@ def decide_change_request(
     request: ChangeRequest, accept: bool, by: User, note: str = ""
 ) -> ChangeRequest:
     """Accept (apply the cost plan) or decline an open change request; flushes."""
-    if by.role != Role.COORDINATOR:
+    if not may_decide_change_requests(by):
         raise PermissionDenied("Nur die Koordinationsstelle entscheidet über Änderungsanträge.")
     if request.status != ChangeRequestStatus.OPEN:
         raise ValidationFailed("Über diesen Änderungsantrag wurde bereits entschieden.")

@@ -14,7 +14,6 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select
 
 from steuerung.extensions import db
 from steuerung.models import (
-    COUNTING_STATUSES,
     Measure,
     Settings,
     StatusReport,
@@ -22,11 +21,52 @@ from steuerung.models import (
     User,
 )
 from steuerung.services.common.errors import ValidationFailed
+from steuerung.services.measures.rules import REPORTING_STATUSES
 
 #: Default interval between two status reports (quarterly) when no settings row exists.
 DEFAULT_INTERVAL_DAYS = 91
-#: Measures in these states owe status reports.
-REPORTING_STATUSES = COUNTING_STATUSES
+
+
+def latest_reports(
+    conditions: list[ColumnElement[bool]] | None = None,
+    *,
+    ids: list[int] | None = None,
+    reporting_only: bool = False,
+) -> Any:
+    """Subquery: the latest status report of each measure (newest Stichtag, then newest entry).
+
+    Columns: measure_id, reported_on, progress_percent, the three lights and ``overall``
+    (``StatusReport.overall_light``, the worst light). ``conditions`` restrict the measures
+    (joined), ``ids`` the measure ids, ``reporting_only`` to measures that owe reports.
+    One pass with a window function (SQLite >= 3.25, PostgreSQL).
+    """
+    position = (
+        func.row_number()
+        .over(
+            partition_by=StatusReport.measure_id,
+            order_by=(StatusReport.reported_on.desc(), StatusReport.id.desc()),
+        )
+        .label("position")
+    )
+    ranked = select(
+        StatusReport.measure_id,
+        StatusReport.reported_on,
+        StatusReport.progress_percent,
+        StatusReport.schedule_light,
+        StatusReport.cost_light,
+        StatusReport.scope_light,
+        StatusReport.overall_light.label("overall"),
+        position,
+    )
+    where = list(conditions or [])
+    if reporting_only:
+        where.append(Measure.status.in_(REPORTING_STATUSES))
+    if where:
+        ranked = ranked.join(Measure, Measure.id == StatusReport.measure_id).where(*where)
+    if ids is not None:
+        ranked = ranked.where(StatusReport.measure_id.in_(ids))
+    sub = ranked.subquery("ranked_reports")
+    return select(sub).where(sub.c.position == 1).subquery("latest_reports")
 
 
 def _default_interval() -> int:

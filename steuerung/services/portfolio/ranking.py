@@ -27,8 +27,6 @@ from sqlalchemy.orm import joinedload
 
 from steuerung.extensions import db
 from steuerung.models import (
-    COUNTING_STATUSES,
-    SCENARIO_STATUSES,
     ActionField,
     BudgetScenario,
     CostPlanEntry,
@@ -41,12 +39,16 @@ from steuerung.models import (
 )
 from steuerung.services.common.errors import ValidationFailed
 from steuerung.services.common.settings import planning_horizon
-from steuerung.services.measures.rules import visible_measures_filter
+from steuerung.services.measures.rules import (
+    COUNTING_STATUSES,
+    measure_reference,
+    visible_measures_filter,
+)
 from steuerung.services.portfolio.register import horizon_costs, register_rows
+from steuerung.services.portfolio.rules import PORTFOLIO_STATUSES
 
 ZERO = Decimal("0.00")
-#: States shown in the portfolio: decided and in the pipeline (deferred ones as well).
-PORTFOLIO_STATUSES = (*COUNTING_STATUSES, *SCENARIO_STATUSES, MeasureStatus.DEFERRED)
+#: Order of the priority classes in the ranking.
 CLASS_ORDER = {"A": 0, "B": 1, "C": 2}
 #: Colour and name for measures without any goal.
 NO_FIELD = ("–", "ohne Handlungsfeld", "#6c757d")
@@ -72,7 +74,7 @@ class PortfolioItem:
     @property
     def reference(self) -> str:
         """Human-readable id, e.g. ``M-0042``."""
-        return f"M-{self.id:04d}"
+        return measure_reference(self.id)
 
 
 def _items(condition: Any, years: list[int]) -> list[PortfolioItem]:

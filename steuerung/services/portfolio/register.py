@@ -25,7 +25,6 @@ from sqlalchemy import (
     exists,
     false,
     func,
-    literal,
     or_,
     select,
 )
@@ -48,7 +47,12 @@ from steuerung.models import (
     measure_goals,
 )
 from steuerung.services.common.settings import planning_horizon
-from steuerung.services.measures.rules import visible_measures_filter
+from steuerung.services.measures.reports import latest_reports
+from steuerung.services.measures.rules import (
+    measure_reference,
+    no_active_owner_clause,
+    visible_measures_filter,
+)
 
 PAGE_SIZES = (50, 100)
 DEFAULT_PAGE_SIZE = 50
@@ -264,45 +268,6 @@ def parse_register_args(args: Mapping[str, Any]) -> RegisterParams:
     return params
 
 
-def overall_light_expression(report: Any) -> Any:
-    """SQL twin of ``StatusReport.overall_light``: the worst of the three lights."""
-    lights = (report.schedule_light, report.cost_light, report.scope_light)
-    return case(
-        (or_(*[c == TrafficLight.RED for c in lights]), literal(TrafficLight.RED.value)),
-        (or_(*[c == TrafficLight.YELLOW for c in lights]), literal(TrafficLight.YELLOW.value)),
-        else_=literal(TrafficLight.GREEN.value),
-    )
-
-
-def latest_lights(ids: list[int] | None = None) -> Any:
-    """Subquery (measure_id, light): overall light of each measure's latest status report.
-
-    Latest = newest Stichtag, then highest id; computed once with a window function
-    (SQLite >= 3.25 and PostgreSQL), so filtering or sorting by it stays one pass.
-    """
-    position = (
-        func.row_number()
-        .over(
-            partition_by=StatusReport.measure_id,
-            order_by=(StatusReport.reported_on.desc(), StatusReport.id.desc()),
-        )
-        .label("position")
-    )
-    ranked_select = select(
-        StatusReport.measure_id.label("measure_id"),
-        overall_light_expression(StatusReport).label("light"),
-        position,
-    )
-    if ids is not None:
-        ranked_select = ranked_select.where(StatusReport.measure_id.in_(ids))
-    ranked = ranked_select.subquery("ranked_reports")
-    return (
-        select(ranked.c.measure_id, ranked.c.light)
-        .where(ranked.c.position == 1)
-        .subquery("latest_light")
-    )
-
-
 def horizon_costs(years: list[int], ids: list[int] | None = None) -> Any:
     """Subquery (measure_id, total, y<year>...): planned cost per measure over ``years``
     (of the measures ``ids`` only, if given)."""
@@ -355,7 +320,7 @@ def filter_conditions(user: User, params: RegisterParams) -> list[ColumnElement[
     if params.owners:
         owner_conditions.append(Measure.owner_id.in_(params.owners))
     if params.without_owner:
-        owner_conditions.append(Measure.owner_id.is_(None))
+        owner_conditions.append(no_active_owner_clause())
     if owner_conditions:
         conditions.append(or_(*owner_conditions))
     if params.year is not None:
@@ -369,10 +334,10 @@ def filter_conditions(user: User, params: RegisterParams) -> list[ColumnElement[
     if params.legal_obligation is not None:
         conditions.append(Measure.legal_obligation.is_(params.legal_obligation))
     if params.lights:
-        latest = latest_lights()
+        latest = latest_reports()
         colours = [v for v in params.lights if v != NO_REPORT]
         light_conditions = (
-            [Measure.id.in_(select(latest.c.measure_id).where(latest.c.light.in_(colours)))]
+            [Measure.id.in_(select(latest.c.measure_id).where(latest.c.overall.in_(colours)))]
             if colours
             else []
         )
@@ -406,12 +371,12 @@ def _ordered_ids(
         stmt = stmt.outerjoin(owner, owner.id == Measure.owner_id)
         column = func.lower(owner.full_name)
     elif params.sort == "light":
-        latest = latest_lights()
+        latest = latest_reports()
         stmt = stmt.outerjoin(latest, latest.c.measure_id == Measure.id)
         column = case(
-            (latest.c.light == TrafficLight.RED.value, 3),
-            (latest.c.light == TrafficLight.YELLOW.value, 2),
-            (latest.c.light == TrafficLight.GREEN.value, 1),
+            (latest.c.overall == TrafficLight.RED.value, 3),
+            (latest.c.overall == TrafficLight.YELLOW.value, 2),
+            (latest.c.overall == TrafficLight.GREEN.value, 1),
             else_=None,
         )
     elif params.sort == "cost":
@@ -479,7 +444,7 @@ class RegisterMeasure:
     @property
     def reference(self) -> str:
         """Human-readable id, e.g. ``M-0042``."""
-        return f"M-{self.id:04d}"
+        return measure_reference(self.id)
 
 
 _MEASURE_COLUMNS = (
@@ -506,7 +471,7 @@ def register_rows(ids: list[int] | Select[Any], horizon: list[int], few: bool) -
     """
     owner = aliased(User)
     only = ids if few and isinstance(ids, list) else None
-    latest = latest_lights(only)
+    latest = latest_reports(ids=only)
     costs = horizon_costs(horizon, only)
     stmt = (
         select(
@@ -515,7 +480,7 @@ def register_rows(ids: list[int] | Select[Any], horizon: list[int], few: bool) -
             Department.name,
             owner.full_name,
             owner.is_active_user,
-            latest.c.light,
+            latest.c.overall,
             *[costs.c[f"y{year}"] for year in horizon],
         )
         .outerjoin(latest, latest.c.measure_id == Measure.id)

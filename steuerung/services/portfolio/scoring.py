@@ -19,9 +19,10 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from steuerung.extensions import db
-from steuerung.models import CriterionKind, Measure, Score, ScoringCriterion, User
+from steuerung.models import AuditEntry, CriterionKind, Measure, Score, ScoringCriterion, User
 from steuerung.services.common.errors import ValidationFailed
 
 #: Score at or above which a measure is class A.
@@ -412,3 +413,21 @@ def recompute_all() -> int:
             measure.priority_class = cls
     db.session.flush()
     return len(measures)
+
+
+def score_history(measure: Measure) -> list[AuditEntry]:
+    """The latest 50 changes of the measure's scores, class and manual rank (newest first)."""
+    entries = db.session.scalars(
+        select(AuditEntry)
+        .options(selectinload(AuditEntry.user))
+        .where(
+            AuditEntry.measure_id == measure.id,
+            AuditEntry.entity_type.in_(("scores", "measures")),
+        )
+        .order_by(AuditEntry.occurred_at.desc(), AuditEntry.id.desc())
+        .limit(200)
+    )
+    wanted = {"value", "score", "priority_class", "rank_override", "rank_override_reason"}
+    return [
+        e for e in entries if e.entity_type == "scores" or wanted & set((e.changes or {}).keys())
+    ][:50]

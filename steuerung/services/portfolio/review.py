@@ -1,0 +1,28 @@
+"""The coordinating office's review inbox."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased, contains_eager, selectinload
+
+from steuerung.extensions import db
+from steuerung.models import Measure, User
+from steuerung.services.measures.rules import REVIEW_STATUSES, visible_measures_filter
+
+
+def inbox_measures(user: User) -> list[Measure]:
+    """Submitted and under-review measures, oldest submission first (owner and goals loaded)."""
+    owner = aliased(User)
+    return list(
+        db.session.scalars(
+            select(Measure)
+            .outerjoin(owner, Measure.owner_id == owner.id)
+            .options(contains_eager(Measure.owner.of_type(owner)), selectinload(Measure.goals))
+            .where(visible_measures_filter(user), Measure.status.in_(REVIEW_STATUSES))
+            .order_by(
+                Measure.submitted_at.is_(None),
+                Measure.submitted_at.asc(),
+                Measure.id.asc(),
+            )
+        ).unique()
+    )

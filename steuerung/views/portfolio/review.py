@@ -1,0 +1,87 @@
+"""Review inbox: submitted measures and the office's decisions."""
+
+from __future__ import annotations
+
+from flask import (
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from steuerung.extensions import db
+from steuerung.forms.portfolio import (
+    TransitionForm,
+)
+from steuerung.models import (
+    Measure,
+    MeasureStatus,
+)
+from steuerung.services.common.errors import TransitionNotAllowed
+from steuerung.services.measures.workflow import allowed_transitions, transition
+from steuerung.services.portfolio import rules
+from steuerung.services.portfolio.review import inbox_measures
+from steuerung.views.access import permission_required
+from steuerung.views.portfolio._common import bp, measure_or_abort
+
+# --------------------------------------------------------------------------- review inbox
+
+
+def _transition_form(measure: Measure) -> TransitionForm:
+    form = TransitionForm(prefix=f"m{measure.id}")
+    form.target.choices = [
+        (t.target.value, t.label + (" (Begründung nötig)" if t.reason_required else ""))
+        for t in allowed_transitions(measure, current_user)
+    ]
+    if request.method == "GET":
+        form.version_id.data = str(measure.version_id)
+    return form
+
+
+@bp.route("/inbox")
+@permission_required(rules.may_review)
+def inbox() -> str:
+    """Submitted and under-review measures, oldest submission first, with decisions."""
+    measures = inbox_measures(current_user)
+    forms = {m.id: _transition_form(m) for m in measures}
+    return render_template("portfolio/inbox.html", measures=measures, forms=forms)
+
+
+@bp.route("/inbox/<int:measure_id>/transition", methods=["POST"])
+@permission_required(rules.may_review)
+def inbox_transition(measure_id: int) -> Response:
+    """Apply one workflow decision; refused transitions change nothing."""
+    measure = measure_or_abort(measure_id)
+    form = _transition_form(measure)
+    if not form.validate_on_submit():
+        messages = [e for errors in form.errors.values() for e in errors]
+        flash(
+            f"{measure.reference}: " + (" ".join(map(str, messages)) or "Ungültige Eingabe."),
+            "danger",
+        )
+        return redirect(url_for("portfolio.inbox"))
+    if form.version_id.data and form.version_id.data != str(measure.version_id):
+        flash(
+            f"{measure.reference} wurde inzwischen geändert. Bitte prüfen Sie die Angaben erneut.",
+            "warning",
+        )
+        return redirect(url_for("portfolio.inbox"))
+    try:
+        change = transition(
+            measure, MeasureStatus(form.target.data), current_user, form.reason.data or ""
+        )
+        db.session.commit()
+    except TransitionNotAllowed as error:
+        db.session.rollback()
+        flash(f"{measure.reference}: {error.message}", "danger")
+        return redirect(url_for("portfolio.inbox"))
+    except StaleDataError:
+        db.session.rollback()
+        flash(f"{measure.reference} wurde inzwischen geändert. Bitte erneut versuchen.", "warning")
+        return redirect(url_for("portfolio.inbox"))
+    flash(f"{measure.reference} „{measure.title}“: {change.to_status.label}.", "success")
+    return redirect(url_for("portfolio.inbox"))
