@@ -27,9 +27,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'steuerung.db'}")
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
-    BABEL_DEFAULT_LOCALE = "de"
-    BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
     WTF_CSRF_TIME_LIMIT = 8 * 3600
+    #: Form messages come from WTForms' own German catalogue (forms.base.Form), not Babel.
+    WTF_I18N_ENABLED = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

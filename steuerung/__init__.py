@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.security import safe_join
 
 from config import Config, config_from_env, local_secret_key
-from steuerung.extensions import babel, csrf, db, login_manager, migrate
+from steuerung.extensions import csrf, db, login_manager, migrate
 
 #: Third-party assets served from their installed Python packages (never from a CDN).
 VENDOR_DIRS: dict[str, tuple[str, str]] = {
@@ -76,7 +76,6 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=lambda: "de", timezone_selector=lambda: "Europe/Berlin")
     register_filters(app)
     app.jinja_env.globals["zip"] = zip
 

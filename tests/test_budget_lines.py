@@ -67,7 +67,7 @@ def test_treasury_creates_line_with_amounts(login_as: Any, users: dict[str, Any]
     ("overrides", "message"),
     [
         ({"kind": "investive"}, "Investive Haushaltsstellen brauchen eine Investitionsnummer."),
-        ({"amount_2026": "zwölf"}, "Bitte einen Betrag in Euro eingeben"),
+        ({"amount_2026": "zwölf"}, "Bitte geben Sie eine Zahl ein, z. B. 1.234,56"),
         ({"amount_2026": "-5"}, "Der Betrag darf nicht negativ sein."),
         ({"amount_2026": "1,234"}, "höchstens zwei Nachkommastellen"),
         ({"product": ""}, "Bitte das Produkt angeben."),
@@ -284,14 +284,14 @@ def test_table_query_count_does_not_grow(
     ],
 )
 def test_parse_amount_german_and_plain(text: object, expected: Decimal) -> None:
-    from steuerung.services.budget.lines import parse_amount
+    from steuerung.services.common.numbers import parse_amount
 
     assert parse_amount(text) == expected
 
 
 @pytest.mark.parametrize("text", ["", "abc", "1,2,3", "1,234", "NaN", "Infinity", True, None])
 def test_parse_amount_refuses(text: object) -> None:
-    from steuerung.services.budget.lines import parse_amount
+    from steuerung.services.common.numbers import parse_amount
 
     with pytest.raises(ValueError):
         parse_amount(text)

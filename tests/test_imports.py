@@ -99,7 +99,10 @@ def test_three_good_two_bad_rows_are_refused_whole(
     html = _text(response)
     assert "2 von 5 Zeilen haben Fehler" in html
     assert "Zeile 4: Unbekannte Haushaltsstelle 9.9.9.99 / 0000 / 11111111" in html
-    assert "Zeile 6: Ansatz „viel Geld“ ist kein gültiger Betrag." in html
+    assert (
+        "Zeile 6: Ansatz „viel Geld“ ist kein gültiger Betrag: Bitte geben Sie eine Zahl ein"
+        in html
+    )
     assert 'name="token"' not in html  # nothing to apply
     db.session.expire_all()
     assert _amounts(db) == before
@@ -192,7 +195,10 @@ def test_duplicate_year_outside_horizon_and_negative(
     assert "Zeile 4: Jahr 2031 liegt außerhalb des Planungszeitraums 2026–2029." in html
     assert "Zeile 5: Jahr „zwanzig“ ist keine Jahreszahl." in html
     assert "Zeile 6: Ansatz darf nicht negativ sein." in html
-    assert "Zeile 7: Ansatz „1,234“ ist kein gültiger Betrag." in html
+    assert (
+        "Zeile 7: Ansatz „1,234“ ist kein gültiger Betrag: Bitte höchstens zwei Nachkommastellen"
+        in html
+    )
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from conftest import post_form
 from measures_helpers import form_payload, make_measure, world_fixture  # noqa: F401
+from sqlalchemy import select
 
 from steuerung.models import (
     AuditEntry,
@@ -92,7 +93,7 @@ def test_submit_incomplete_measure_shows_missing_fields_and_writes_nothing(login
 BAD_INPUTS = [
     ({"cost_plan-0-amount": "-5"}, "cost_plan-0-amount", "darf nicht negativ sein"),
     ({"cost_plan-0-amount": "zwölf"}, "cost_plan-0-amount", "Bitte geben Sie eine Zahl ein"),
-    ({"cost_plan-0-amount": "1,2,3"}, "cost_plan-0-amount", "Bitte geben Sie eine Zahl ein"),
+    ({"cost_plan-0-amount": "1,2,3"}, "cost_plan-0-amount", "enthält mehrere Kommas"),
     ({"cost_plan-0-amount": "1,234"}, "cost_plan-0-amount", "zwei Nachkommastellen"),
     ({"running_costs_per_year": "-1"}, "running_costs_per_year", "darf nicht negativ sein"),
     ({"end_date": "2026-01-01"}, "end_date", "Das Ende darf nicht vor dem Beginn liegen."),
@@ -148,16 +149,53 @@ def test_any_active_budget_line_is_allowed(login_as, world, db):
     assert post_form(client, "/massnahmen/neu", payload).status_code == 302
 
 
-def test_german_amount_formats():
-    from steuerung.forms.measures import parse_german_decimal
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [
+        ("1.234,56", "1234.56"),
+        ("1234,5", "1234.5"),
+        ("1.234", "1234"),
+        ("12.5", "12.5"),
+        ("1.234.567,00 €", "1234567.00"),
+        # As typed from English software: the last separator carries the decimals.
+        ("1,000.50", "1000.50"),
+        ("1,234,567.89", "1234567.89"),
+        ("1 234,56", "1234.56"),
+        ("12\u00a0500 €", "12500"),
+    ],
+)
+def test_german_amount_formats(typed, value):
+    from steuerung.services.common.numbers import parse_decimal
 
-    assert parse_german_decimal("1.234,56") == Decimal("1234.56")
-    assert parse_german_decimal("1234,5") == Decimal("1234.5")
-    assert parse_german_decimal("1.234") == Decimal("1234")
-    assert parse_german_decimal("12.5") == Decimal("12.5")
-    assert parse_german_decimal("1.234.567,00 €") == Decimal("1234567.00")
-    with pytest.raises(ValueError):
-        parse_german_decimal("1e5")
+    assert parse_decimal(typed) == Decimal(value)
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("1e5", "„1e5“ ist keine"),
+        ("1,00,0.50", "Tausendertrennzeichen stehen nach je drei Ziffern"),
+        ("1.23.4", "Tausenderpunkte stehen nach je drei Ziffern"),
+        ("1,2,3", "mehrere Kommas"),
+        ("1,005", "höchstens zwei Nachkommastellen"),
+        ("-5", "nicht negativ"),
+        ("", "Bitte geben Sie eine Zahl ein"),
+    ],
+)
+def test_bad_amounts_say_what_is_wrong(typed, message):
+    from steuerung.services.common.numbers import NumberError, parse_decimal
+
+    with pytest.raises(NumberError, match=message):
+        parse_decimal(typed)
+
+
+def test_english_typed_amount_is_saved_in_the_cost_plan(login_as, world, db):
+    client = login_as("submitter")
+    payload = form_payload(world, **{"cost_plan-0-amount": "1,000.50"})
+    response = post_form(client, "/massnahmen/neu", payload)
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    measure = db.session.scalars(select(Measure).order_by(Measure.id.desc())).first()
+    assert Decimal("1000.50") in [e.amount for e in measure.cost_plan]
 
 
 def _edit_payload(world, measure, **overrides):

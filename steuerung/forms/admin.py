@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -24,12 +23,13 @@ from wtforms.validators import (
 )
 
 from steuerung.forms.auth import MIN_PASSWORD_LENGTH
+from steuerung.forms.base import AppForm
 from steuerung.models import Role
 
 ROLE_CHOICES = [(role.value, role.label) for role in Role]
 
 
-class UserForm(FlaskForm):
+class UserForm(AppForm):
     """Create or edit a user; the password only on creation."""
 
     username = StringField(
@@ -86,7 +86,7 @@ class UserForm(FlaskForm):
             del self.password
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(AppForm):
     """An administrator sets a new password for a user."""
 
     password = PasswordField(
@@ -104,7 +104,7 @@ class PasswordResetForm(FlaskForm):
     submit = SubmitField("Passwort setzen")
 
 
-class DepartmentForm(FlaskForm):
+class DepartmentForm(AppForm):
     """Create or edit a department."""
 
     code = StringField(
@@ -126,7 +126,7 @@ class DepartmentForm(FlaskForm):
     submit = SubmitField("Speichern")
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(AppForm):
     """Kommune-wide settings."""
 
     kommune_name = StringField(

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
+
+from steuerung.forms.base import AppForm
 
 CODE_HINT = "Kurz und stabil, z. B. V-3; eine Fortschreibung übernimmt die Kürzel."
 
 
-class ReviseForm(FlaskForm):
+class ReviseForm(AppForm):
     """Start a revision (Fortschreibung) of a version."""
 
     title = StringField(
@@ -22,7 +23,7 @@ class ReviseForm(FlaskForm):
     submit = SubmitField("Fortschreibung anlegen")
 
 
-class AdoptForm(FlaskForm):
+class AdoptForm(AppForm):
     """Adopt a draft with the date of the council's decision."""
 
     adopted_on = DateField(
@@ -33,7 +34,7 @@ class AdoptForm(FlaskForm):
     submit = SubmitField("Version beschließen")
 
 
-class ActionFieldForm(FlaskForm):
+class ActionFieldForm(AppForm):
     """A new field of action in a draft."""
 
     code = StringField(
@@ -54,7 +55,7 @@ class ActionFieldForm(FlaskForm):
     submit_field = SubmitField("Handlungsfeld hinzufügen")
 
 
-class GoalForm(FlaskForm):
+class GoalForm(AppForm):
     """A new goal in a field of action of a draft."""
 
     action_field_id = SelectField(

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+from steuerung.forms.base import AppForm
 
 MIN_PASSWORD_LENGTH = 10
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     """Username and password."""
 
     username = StringField(
@@ -25,7 +26,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Anmelden")
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(AppForm):
     """Change one's own password; the old one is asked again."""
 
     current_password = PasswordField(

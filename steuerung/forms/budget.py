@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -18,8 +17,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from steuerung.forms.base import AppForm
 from steuerung.models import BudgetKind
-from steuerung.services.budget.lines import MAX_AMOUNT, format_amount_input, parse_amount
+from steuerung.services.common.numbers import NumberError, format_amount_input, parse_amount
 
 
 class AmountField(StringField):
@@ -40,25 +40,17 @@ class AmountField(StringField):
         if not valuelist or not str(valuelist[0]).strip():
             return
         try:
-            value = parse_amount(valuelist[0])
-        except ValueError as exc:
+            self.data = parse_amount(valuelist[0])
+        except NumberError as exc:
             self.data = None
-            raise ValueError(
-                "Bitte einen Betrag in Euro eingeben, z. B. 12.500,00 (höchstens zwei "
-                "Nachkommastellen)."
-            ) from exc
-        if value < 0:
-            raise ValueError("Der Betrag darf nicht negativ sein.")
-        if value > MAX_AMOUNT:
-            raise ValueError("Der Betrag ist zu groß.")
-        self.data = value
+            raise ValueError(str(exc)) from exc
 
     def pre_validate(self, form: Any) -> None:
         if self.required and self.data is None and not self.errors:
             raise ValueError("Bitte einen Betrag angeben.")
 
 
-class BudgetLineForm(FlaskForm):
+class BudgetLineForm(AppForm):
     """Key data of a budget line; amount fields per year are added by :func:`line_form`."""
 
     product = StringField(
@@ -132,7 +124,7 @@ def line_form(
     return form
 
 
-class CommitmentForm(FlaskForm):
+class CommitmentForm(AppForm):
     """A new Verpflichtungsermächtigung."""
 
     granted_year = IntegerField(
@@ -153,13 +145,13 @@ class CommitmentForm(FlaskForm):
     submit = SubmitField("VE hinzufügen")
 
 
-class DeleteForm(FlaskForm):
+class DeleteForm(AppForm):
     """A bare form (CSRF only) for delete buttons."""
 
     submit = SubmitField("Löschen")
 
 
-class ImportForm(FlaskForm):
+class ImportForm(AppForm):
     """Upload of a spreadsheet with approved amounts."""
 
     file = FileField(
@@ -177,14 +169,14 @@ class ImportForm(FlaskForm):
             raise ValidationError("Bitte eine Datei auswählen.")
 
 
-class ImportApplyForm(FlaskForm):
+class ImportApplyForm(AppForm):
     """Apply a stored, error-free preview."""
 
     token = HiddenField(validators=[DataRequired()])
     submit = SubmitField("Alle Zeilen übernehmen")
 
 
-class RolloverForm(FlaskForm):
+class RolloverForm(AppForm):
     """Start the next budget year."""
 
     new_year = IntegerField(

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from steuerung.forms.base import AppForm
 from steuerung.models import RATING_LABELS, MaturityStatement
 
 
-class AssessmentBaseForm(FlaskForm):
+class AssessmentBaseForm(AppForm):
     """Title, date and note of an assessment."""
 
     title = StringField(

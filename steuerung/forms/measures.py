@@ -6,17 +6,14 @@ Ids posted by hand that are not among the choices get a German message on the fi
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -36,6 +33,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from steuerung.forms.base import AppForm, SubForm
 from steuerung.models import (
     BudgetKind,
     FundingSource,
@@ -45,35 +43,17 @@ from steuerung.models import (
     TrafficLight,
 )
 from steuerung.models.measure import OZG_MATURITY_LABELS
+from steuerung.services.common.numbers import MAX_AMOUNT, NumberError, parse_decimal
 from steuerung.services.measures.editing import MeasureChoices
 
 #: Empty cost-plan rows shown in the form (works without JavaScript).
 EMPTY_COST_ROWS = 3
 #: Empty milestone rows shown in the form.
 EMPTY_MILESTONE_ROWS = 2
-#: Largest amount a Numeric(14, 2) column holds.
-MAX_AMOUNT = Decimal("999999999999.99")
 TITLE_MAX = 200
 TEXT_MAX = 10000
-_THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 DATE_MESSAGE = "Bitte geben Sie ein gültiges Datum ein (TT.MM.JJJJ)."
-
-
-def parse_german_decimal(text: str) -> Decimal:
-    """Parse ``1.234,56``, ``1234,56`` or ``1234.56`` (also with € sign); ValueError if not."""
-    raw = text.strip().replace("€", "").replace("\u00a0", "").replace(" ", "")
-    if "," in raw:
-        raw = raw.replace(".", "").replace(",", ".")
-    elif _THOUSANDS.match(raw):
-        raw = raw.replace(".", "")
-    if not _NUMBER.match(raw):
-        raise ValueError(text)
-    try:
-        return Decimal(raw)
-    except InvalidOperation as exc:  # pragma: no cover - regex guards this
-        raise ValueError(text) from exc
 
 
 class GermanDecimalField(StringField):
@@ -116,20 +96,9 @@ class GermanDecimalField(StringField):
             self.decimal = self.data
             return
         try:
-            value = parse_german_decimal(str(self.data))
-        except ValueError:
-            raise ValidationError(
-                "Bitte geben Sie eine Zahl ein, z. B. 1.234,56.",
-            ) from None
-        if value < self.minimum:
-            if self.minimum == 0:
-                raise ValidationError("Der Wert darf nicht negativ sein.")
-            raise ValidationError(f"Der Wert muss mindestens {self.minimum} betragen.")
-        if value > self.maximum:
-            raise ValidationError("Der Wert ist zu groß.")
-        if value.as_tuple().exponent < -2:  # type: ignore[operator]
-            raise ValidationError("Bitte höchstens zwei Nachkommastellen angeben.")
-        self.decimal = value
+            self.decimal = parse_decimal(str(self.data), minimum=self.minimum, maximum=self.maximum)
+        except NumberError as error:
+            raise ValidationError(str(error)) from None
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -192,7 +161,7 @@ def _enum_choices(enum_cls: Any, blank: str | None = None) -> list[tuple[str, st
     return choices + [(member.value, member.label) for member in enum_cls]
 
 
-class CostRowForm(Form):
+class CostRowForm(SubForm):
     """One row of the cost plan: year x budget line x amount with kind and funding."""
 
     year = ChoiceField(
@@ -244,7 +213,7 @@ class CostRowForm(Form):
         return ok
 
 
-class MilestoneRowForm(Form):
+class MilestoneRowForm(SubForm):
     """A milestone: title and due date (blank rows are ignored)."""
 
     title = StringField(
@@ -267,7 +236,7 @@ class MilestoneRowForm(Form):
         return ok
 
 
-class MeasureForm(FlaskForm):
+class MeasureForm(AppForm):
     """Submission and edit form in sections: what, why, who, when, money."""
 
     version_id = HiddenField()
@@ -470,7 +439,7 @@ class MeasureForm(FlaskForm):
             entry.form.year.choices = self._year_choices
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(AppForm):
     """A lifecycle transition with an optional reason."""
 
     target = HiddenField()
@@ -481,7 +450,7 @@ class TransitionForm(FlaskForm):
     )
 
 
-class StatusReportForm(FlaskForm):
+class StatusReportForm(AppForm):
     """Status report: three lights, progress, text, next steps, risks."""
 
     reported_on = DateField(
@@ -545,7 +514,7 @@ class StatusReportForm(FlaskForm):
         return ok
 
 
-class CommentForm(FlaskForm):
+class CommentForm(AppForm):
     """An answer to the coordinating office's question, or a note."""
 
     body = TextAreaField(
@@ -559,7 +528,7 @@ class CommentForm(FlaskForm):
     submit = SubmitField("Antwort speichern")
 
 
-class KeyFigureValueForm(FlaskForm):
+class KeyFigureValueForm(AppForm):
     """A measured value of a key figure."""
 
     measured_on = DateField(
@@ -575,7 +544,7 @@ class KeyFigureValueForm(FlaskForm):
     submit = SubmitField("Wert erfassen")
 
 
-class KeyFigureForm(FlaskForm):
+class KeyFigureForm(AppForm):
     """A new key figure with baseline and target."""
 
     name = StringField(
@@ -591,7 +560,7 @@ class KeyFigureForm(FlaskForm):
     submit = SubmitField("Kennzahl anlegen")
 
 
-class ChangeRequestForm(FlaskForm):
+class ChangeRequestForm(AppForm):
     """A department's request to change the cost plan of an approved measure."""
 
     reason = TextAreaField(
@@ -616,7 +585,7 @@ class ChangeRequestForm(FlaskForm):
     cost_rows = MeasureForm.cost_rows
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(AppForm):
     """Accept or decline a change request."""
 
     note = TextAreaField(
@@ -628,5 +597,5 @@ class DecisionForm(FlaskForm):
     decline = SubmitField("Ablehnen")
 
 
-class SimpleActionForm(FlaskForm):
+class SimpleActionForm(AppForm):
     """A CSRF-protected button (milestone ticks)."""

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -26,7 +23,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from steuerung.forms.base import AppForm, SubForm
 from steuerung.models import CriterionKind, ScoringCriterion
+from steuerung.services.common.numbers import NumberError, parse_amount
 from steuerung.services.portfolio.scoring import GATE_FIELDS
 
 SCALE_CHOICES = [
@@ -40,25 +39,7 @@ SCALE_CHOICES = [
 ]
 
 
-def parse_money(text: str | None) -> Decimal | None:
-    """German money input (``1.234,56``, ``1234,5 €``, ``1234.56``) -> Decimal; None if invalid."""
-    raw = (text or "").replace("€", "").replace("\u00a0", "").replace(" ", "").strip()
-    if not raw:
-        return None
-    if "," in raw:
-        raw = raw.replace(".", "").replace(",", ".")
-    elif raw.count(".") > 1 or (raw.count(".") == 1 and len(raw.split(".")[1]) == 3):
-        raw = raw.replace(".", "")
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        return None
-    if not value.is_finite() or value.as_tuple().exponent < -2:  # type: ignore[operator]
-        return None
-    return value
-
-
-class TransitionForm(FlaskForm):
+class TransitionForm(AppForm):
     """A workflow decision on one measure of the inbox."""
 
     target = SelectField(
@@ -74,10 +55,10 @@ class TransitionForm(FlaskForm):
     submit = SubmitField("Ausführen")
 
 
-def score_form_class(criteria: list[ScoringCriterion]) -> type[FlaskForm]:
+def score_form_class(criteria: list[ScoringCriterion]) -> type[AppForm]:
     """A scoring form with one 0-5 choice and one comment per active weighted criterion."""
 
-    class ScoreForm(FlaskForm):
+    class ScoreForm(AppForm):
         submit = SubmitField("Bewertung speichern")
 
     for criterion in criteria:
@@ -104,7 +85,7 @@ def score_form_class(criteria: list[ScoringCriterion]) -> type[FlaskForm]:
     return ScoreForm
 
 
-class RankOverrideForm(FlaskForm):
+class RankOverrideForm(AppForm):
     """Manual rank with a required reason; an empty rank removes the override."""
 
     rank = IntegerField(
@@ -128,7 +109,7 @@ class RankOverrideForm(FlaskForm):
             raise ValidationError("Für eine manuelle Rangfestlegung ist eine Begründung nötig.")
 
 
-class CriterionRowForm(Form):
+class CriterionRowForm(SubForm):
     """One criterion in the criteria table (no CSRF of its own)."""
 
     criterion_id = HiddenField()
@@ -152,7 +133,7 @@ class CriterionRowForm(Form):
     is_active = BooleanField("aktiv")
 
 
-class CriteriaForm(FlaskForm):
+class CriteriaForm(AppForm):
     """All criteria plus one empty row for a new one."""
 
     submit = SubmitField("Kriterien speichern")
@@ -169,7 +150,7 @@ def criteria_form_class(count: int) -> type[CriteriaForm]:
     return _Form
 
 
-class ScenarioForm(FlaskForm):
+class ScenarioForm(AppForm):
     """Cut-off scenario parameters (GET: the scenario is bookmarkable)."""
 
     class Meta:
@@ -188,16 +169,13 @@ class ScenarioForm(FlaskForm):
 
     def validate_available(self, field: Any) -> None:
         """German money, not negative."""
-        value = parse_money(field.data)
-        if value is None:
-            raise ValidationError("Bitte einen Betrag wie 250.000,00 angeben.")
-        if value < 0:
-            raise ValidationError("Der Betrag darf nicht negativ sein.")
-        if value > Decimal("999999999999.99"):
-            raise ValidationError("Der Betrag ist zu groß.")
+        try:
+            parse_amount(field.data)
+        except NumberError as error:
+            raise ValidationError(str(error)) from None
 
 
-class SaveScenarioForm(FlaskForm):
+class SaveScenarioForm(AppForm):
     """Save the computed scenario under a name."""
 
     name = StringField(

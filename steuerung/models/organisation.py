@@ -91,7 +91,3 @@ class User(UserMixin, Base):
     def check_password(self, password: str) -> bool:
         """Compare ``password`` with the stored hash."""
         return check_password_hash(self.password_hash, password)
-
-    def has_role(self, *roles: Role) -> bool:
-        """True if the user has one of ``roles``."""
-        return self.role in roles

@@ -32,12 +32,12 @@ from steuerung.models import (
 )
 from steuerung.services.common.errors import ValidationFailed
 from steuerung.services.common.settings import planning_horizon
+from steuerung.services.measures.costs import horizon_costs
 from steuerung.services.measures.rules import (
     NOT_SERVING_STATUSES,
     measure_reference,
     visible_measures_filter,
 )
-from steuerung.services.portfolio.register import horizon_costs
 
 ZERO = Decimal("0.00")
 #: Measures in these states do not serve a goal (any more).
@@ -312,14 +312,6 @@ def add_goal(action_field: ActionField, code: str, title: str, description: str 
     action_field.goals.append(goal)
     db.session.flush()
     return goal
-
-
-def update_goal(goal: Goal, title: str, description: str = "") -> None:
-    """Change a goal's title and description (draft only); flushes."""
-    _require_draft(goal.action_field.agenda)
-    goal.title = _check_text(title, "einen Titel", "title", 300)
-    goal.description = (description or "").strip()
-    db.session.flush()
 
 
 def remove_goal(goal: Goal) -> None:

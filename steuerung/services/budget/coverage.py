@@ -137,11 +137,6 @@ class YearCoverage:
     status: CoverageStatus
 
     @property
-    def status_label(self) -> str:
-        """German name of the status."""
-        return self.status.label
-
-    @property
     def label(self) -> str:
         """German name of the status (alias used in templates)."""
         return self.status.label

@@ -30,13 +30,12 @@ from steuerung.extensions import db
 from steuerung.models import BudgetAmount, BudgetKind, BudgetLine, Department, User
 from steuerung.services.budget.exports import Sheet, write_csv, write_xlsx
 from steuerung.services.budget.lines import (
-    MAX_AMOUNT,
     BudgetLineData,
-    parse_amount,
     save_budget_line,
     set_approved_amounts,
 )
 from steuerung.services.common.errors import DomainError, ValidationFailed
+from steuerung.services.common.numbers import MAX_AMOUNT, NumberError, parse_decimal
 
 #: Columns of the import file (the template), in order.
 COLUMNS = [
@@ -188,7 +187,7 @@ def _cell_text(value: object) -> str:
 
 
 def _amount_text(value: object) -> str:
-    """An amount cell as text that :func:`parse_amount` reads back exactly."""
+    """An amount cell as text that :func:`parse_decimal` reads back exactly."""
     if isinstance(value, float):
         value = Decimal(repr(value))
     if isinstance(value, int | Decimal) and not isinstance(value, bool):
@@ -367,9 +366,9 @@ def validate_rows(rows: list[ImportRow], horizon: list[int]) -> ImportPreview:
             errors.append("Ansatz fehlt.")
         else:
             try:
-                row.amount = parse_amount(row.amount_text)
-            except ValueError:
-                errors.append(f"Ansatz „{row.amount_text}“ ist kein gültiger Betrag.")
+                row.amount = parse_decimal(row.amount_text, minimum=None, maximum=None)
+            except NumberError as error:
+                errors.append(f"Ansatz „{row.amount_text}“ ist kein gültiger Betrag: {error}")
             else:
                 if row.amount < 0:
                     errors.append("Ansatz darf nicht negativ sein.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -27,50 +27,10 @@ from steuerung.models import (
 from steuerung.models.budget import MAX_YEAR, MIN_YEAR
 from steuerung.services.budget.rules import may_edit_budget, may_roll_budget_year
 from steuerung.services.common.errors import PermissionDenied, StaleObject, ValidationFailed
+from steuerung.services.common.numbers import MAX_AMOUNT
 from steuerung.services.common.settings import get_settings
 
-#: Largest amount a Numeric(14, 2) column holds.
-MAX_AMOUNT = Decimal("999999999999.99")
-_THOUSANDS_DOT = re.compile(r"^\d{1,3}(\.\d{3})+$")
 _KEY_FIELD = re.compile(r"^[0-9A-Za-z.\-/ _]+$")
-
-
-def parse_amount(text: object) -> Decimal:
-    """Parse a euro amount as Germans write it: ``1.234,56``, ``1234,56``, ``1234.56``, ``12 €``.
-
-    Numbers (int, float, Decimal) from spreadsheets are taken as they are. Raises
-    ``ValueError`` for anything else. The result has two decimal places.
-    """
-    if isinstance(text, bool):
-        raise ValueError("kein Betrag")
-    if isinstance(text, int | Decimal):
-        value = Decimal(text)
-    elif isinstance(text, float):
-        value = Decimal(repr(text))
-    else:
-        raw = str(text or "").strip().replace("€", "").replace("\u00a0", "").replace(" ", "")
-        if not raw:
-            raise ValueError("leer")
-        if "," in raw:
-            raw = raw.replace(".", "").replace(",", ".")
-        elif _THOUSANDS_DOT.match(raw):
-            raw = raw.replace(".", "")
-        try:
-            value = Decimal(raw)
-        except InvalidOperation as exc:
-            raise ValueError("kein Betrag") from exc
-    if not value.is_finite():
-        raise ValueError("kein Betrag")
-    if value != value.quantize(Decimal("0.01")):
-        raise ValueError("mehr als zwei Nachkommastellen")
-    return value.quantize(Decimal("0.01"))
-
-
-def format_amount_input(value: Decimal | None) -> str:
-    """An amount as shown in an input field (``1234,56``)."""
-    if value is None:
-        return ""
-    return format(value.quantize(Decimal("0.01")), "f").replace(".", ",")
 
 
 @dataclass

@@ -72,17 +72,6 @@ def _dashboard_json(data: list[dict[str, Any]], layout: dict[str, Any]) -> str:
     return json.dumps({"data": data, "layout": merged}, cls=PlotlyJSONEncoder).replace("</", "<\\/")
 
 
-def _empty_annotation(figure: go.Figure, text: str = _NO_DATA) -> None:
-    """Show a centred note instead of empty axes (for go.Figure charts; shared helper)."""
-    figure.update_layout(
-        xaxis={"visible": False},
-        yaxis={"visible": False},
-        annotations=[
-            {"text": text, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}
-        ],
-    )
-
-
 def _empty(layout: dict[str, Any], text: str = _NO_DATA) -> dict[str, Any]:
     """The layout with a centred note instead of empty axes."""
     return {

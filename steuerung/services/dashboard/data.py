@@ -58,7 +58,6 @@ from steuerung.models import (
     ActionField,
     Agenda,
     AgendaStatus,
-    CostPlanEntry,
     Department,
     Goal,
     Measure,
@@ -71,6 +70,7 @@ from steuerung.models import (
 )
 from steuerung.models.budget import MAX_YEAR, MIN_YEAR
 from steuerung.services.common.settings import get_settings
+from steuerung.services.measures.costs import horizon_costs
 from steuerung.services.measures.reports import latest_reports
 from steuerung.services.measures.rules import (
     COUNTING_STATUSES,
@@ -887,12 +887,7 @@ def portfolio(
     ]
     total = _count(*conditions)
     ids = ranked_ids(conditions, limit)
-    cost = (
-        select(CostPlanEntry.measure_id, func.sum(CostPlanEntry.amount).label("cost"))
-        .where(CostPlanEntry.year.in_(horizon), CostPlanEntry.measure_id.in_(ids or [-1]))
-        .group_by(CostPlanEntry.measure_id)
-        .subquery("horizon_cost")
-    )
+    cost = horizon_costs(horizon, ids or [-1], per_year=False)
     inner = (
         select(Measure.id.label("id"), primary_field_expr().label("field_id"))
         .where(Measure.id.in_(ids or [-1]))
@@ -908,7 +903,7 @@ def portfolio(
                 Measure.running_costs_per_year,
                 Measure.priority_class,
                 Measure.status,
-                func.coalesce(cost.c.cost, 0),
+                func.coalesce(cost.c.total, 0),
                 ActionField.name,
                 ActionField.color,
             )

@@ -29,7 +29,6 @@ from steuerung.extensions import db
 from steuerung.models import (
     ActionField,
     BudgetScenario,
-    CostPlanEntry,
     Department,
     Goal,
     Measure,
@@ -39,12 +38,13 @@ from steuerung.models import (
 )
 from steuerung.services.common.errors import ValidationFailed
 from steuerung.services.common.settings import planning_horizon
+from steuerung.services.measures.costs import horizon_costs
 from steuerung.services.measures.rules import (
     COUNTING_STATUSES,
     measure_reference,
     visible_measures_filter,
 )
-from steuerung.services.portfolio.register import horizon_costs, register_rows
+from steuerung.services.portfolio.register import register_rows
 from steuerung.services.portfolio.rules import PORTFOLIO_STATUSES
 
 ZERO = Decimal("0.00")
@@ -213,15 +213,7 @@ def ranked_portfolio(
     """
     years = planning_horizon()
     condition = and_(visible_measures_filter(user), Measure.status.in_(statuses))
-    totals = (
-        select(
-            CostPlanEntry.measure_id.label("measure_id"),
-            func.sum(CostPlanEntry.amount).label("total"),
-        )
-        .where(CostPlanEntry.year.in_(years))
-        .group_by(CostPlanEntry.measure_id)
-        .subquery("horizon_total")
-    )
+    totals = horizon_costs(years, per_year=False)
     keys = [
         RankKey(*row)
         for row in db.session.connection().execute(

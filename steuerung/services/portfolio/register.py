@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
-    and_,
     case,
     exists,
     false,
@@ -47,6 +46,7 @@ from steuerung.models import (
     measure_goals,
 )
 from steuerung.services.common.settings import planning_horizon
+from steuerung.services.measures.costs import horizon_costs
 from steuerung.services.measures.reports import latest_reports
 from steuerung.services.measures.rules import (
     measure_reference,
@@ -101,23 +101,6 @@ class RegisterParams:
     per_page: int = DEFAULT_PAGE_SIZE
     #: German messages about values that could not be read; non-empty -> empty result.
     errors: list[str] = field(default_factory=list)
-
-    @property
-    def is_filtered(self) -> bool:
-        """True if any filter or search is set."""
-        return bool(
-            self.departments
-            or self.action_fields
-            or self.goals
-            or self.categories
-            or self.statuses
-            or self.owners
-            or self.without_owner
-            or self.year is not None
-            or self.legal_obligation is not None
-            or self.lights
-            or self.q
-        )
 
     def url_args(self, **overrides: Any) -> dict[str, Any]:
         """The state as URL arguments (for links: sort headers, pages, export)."""
@@ -268,27 +251,6 @@ def parse_register_args(args: Mapping[str, Any]) -> RegisterParams:
     return params
 
 
-def horizon_costs(years: list[int], ids: list[int] | None = None) -> Any:
-    """Subquery (measure_id, total, y<year>...): planned cost per measure over ``years``
-    (of the measures ``ids`` only, if given)."""
-    only = [CostPlanEntry.measure_id.in_(ids)] if ids is not None else []
-    return (
-        select(
-            CostPlanEntry.measure_id.label("measure_id"),
-            func.sum(CostPlanEntry.amount).label("total"),
-            *[
-                func.sum(case((CostPlanEntry.year == year, CostPlanEntry.amount), else_=0)).label(
-                    f"y{year}"
-                )
-                for year in years
-            ],
-        )
-        .where(CostPlanEntry.year.in_(years), *only)
-        .group_by(CostPlanEntry.measure_id)
-        .subquery("horizon_cost")
-    )
-
-
 def filter_conditions(user: User, params: RegisterParams) -> list[ColumnElement[bool]]:
     """The WHERE conditions of the selection (permission first)."""
     conditions: list[ColumnElement[bool]] = [visible_measures_filter(user)]
@@ -399,11 +361,6 @@ def _ordered_ids(
         return stmt.order_by(Measure.id.desc() if descending else Measure.id.asc())
     ordered = column.desc() if descending else column.asc()
     return stmt.order_by(case((column.is_(None), 1), else_=0), ordered, Measure.id.asc())
-
-
-def filtered_select(user: User, params: RegisterParams) -> Select[Any]:
-    """``SELECT measures.id`` of the selection (for counts and sub-selects elsewhere)."""
-    return select(Measure.id).where(and_(*filter_conditions(user, params)))
 
 
 @dataclass(frozen=True)

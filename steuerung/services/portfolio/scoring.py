@@ -131,11 +131,6 @@ def active_and_inactive_criteria() -> list[ScoringCriterion]:
     )
 
 
-def active_criteria() -> list[ScoringCriterion]:
-    """Active criteria, gates first, then by position."""
-    return [c for c in active_and_inactive_criteria() if c.is_active]
-
-
 def gates_met(measure: Measure, criteria: list[ScoringCriterion]) -> list[ScoringCriterion]:
     """The active gates whose flag is set on ``measure``."""
     return [

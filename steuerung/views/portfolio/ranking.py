@@ -20,13 +20,13 @@ from steuerung.extensions import db
 from steuerung.forms.portfolio import (
     SaveScenarioForm,
     ScenarioForm,
-    parse_money,
 )
 from steuerung.models import (
     BudgetScenario,
 )
 from steuerung.services.common import charts
 from steuerung.services.common.errors import ValidationFailed
+from steuerung.services.common.numbers import NumberError, parse_amount
 from steuerung.services.common.settings import get_settings
 from steuerung.services.portfolio import ranking as portfolio_service
 from steuerung.services.portfolio import rules
@@ -96,7 +96,7 @@ def scenario() -> str:
     result = None
     status = 200
     if request.args and form.validate():
-        available = parse_money(form.available.data) or Decimal("0")
+        available = parse_amount(form.available.data)
         try:
             result = portfolio_service.cutoff_scenario(
                 current_user, int(form.year.data), available, bool(form.include_submitted.data)
@@ -141,8 +141,11 @@ def scenario_save() -> Response:
         messages = [str(e) for errors in form.errors.values() for e in errors]
         flash("Szenario nicht gespeichert: " + " ".join(messages), "danger")
         return redirect(url_for("portfolio.scenario"))
-    available = parse_money(form.available.data)
     year = form.year.data or ""
+    try:
+        available = parse_amount(form.available.data)
+    except NumberError:
+        available = None
     if available is None or not year.isdigit():
         flash("Szenario nicht gespeichert: ungültige Parameter.", "danger")
         return redirect(url_for("portfolio.scenario"))
