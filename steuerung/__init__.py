@@ -66,7 +66,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the extensions and the German formats."""
     from steuerung import models  # noqa: F401  (registers the tables)
     from steuerung.formatting import register_filters
-    from steuerung.services.common import audit  # noqa: F401  (registers the audit hook)
+    from steuerung.services.common import audit, versioning  # noqa: F401  (session hooks)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))

@@ -42,6 +42,7 @@ from steuerung.services.common.audit import acting_as
 PASSWORD = "richtig-geheim-42"
 BUDGET_YEAR = 2026
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+VERSION_RE = re.compile(r'name="version_id"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="version_id"')
 
 
 class _Config(TestConfig):
@@ -89,17 +90,28 @@ def client(app: Flask, db: Any) -> FlaskClient:
     return app.test_client()
 
 
+def _hidden_fields(client: FlaskClient, url: str) -> dict[str, str]:
+    """Fetch ``url``; its CSRF token and, if the page has one, the version of its record."""
+    response = client.get(url)
+    html = response.get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {url} (status {response.status_code})"
+    fields = {"csrf_token": match.group(1)}
+    version = VERSION_RE.search(html)
+    if version:
+        fields["version_id"] = version.group(1)
+    return fields
+
+
 def csrf_token(client: FlaskClient, url: str) -> str:
     """Fetch ``url`` and return the CSRF token of its form."""
-    response = client.get(url)
-    match = CSRF_RE.search(response.get_data(as_text=True))
-    assert match, f"no CSRF token on {url} (status {response.status_code})"
-    return match.group(1)
+    return _hidden_fields(client, url)["csrf_token"]
 
 
 def post_form(client: FlaskClient, url: str, data: dict[str, Any], **kwargs: Any) -> Any:
-    """POST ``data`` to ``url`` with the CSRF token taken from a GET of the same URL."""
-    payload = {"csrf_token": csrf_token(client, kwargs.pop("token_from", url)), **data}
+    """POST ``data`` to ``url`` as a browser would: with the CSRF token and the record's
+    version (optimistic locking) from a GET of the same URL (or of ``token_from``)."""
+    payload = {**_hidden_fields(client, kwargs.pop("token_from", url)), **data}
     return client.post(url, data=payload, **kwargs)
 
 

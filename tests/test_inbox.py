@@ -93,6 +93,6 @@ def test_transition_not_offered_is_refused(waiting, login_as, db):
 def test_stale_version_is_refused(waiting, login_as, db):
     client = login_as("coordinator")
     html = _decide(client, waiting["newer"], "approved", version=999).get_data(as_text=True)
-    assert "inzwischen geändert" in html
+    assert "inzwischen von einer anderen Person geändert" in html
     db.session.refresh(waiting["newer"])
     assert waiting["newer"].status == S.SUBMITTED

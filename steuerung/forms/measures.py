@@ -240,6 +240,8 @@ class MeasureForm(AppForm):
     """Submission and edit form in sections: what, why, who, when, money."""
 
     version_id = HiddenField()
+    #: Identifies this form instance; a second post of it does not create a second measure.
+    creation_token = HiddenField()
 
     # what
     title = StringField(
@@ -442,6 +444,9 @@ class MeasureForm(AppForm):
 class TransitionForm(AppForm):
     """A lifecycle transition with an optional reason."""
 
+    #: The measure's version the form was loaded with (optimistic locking).
+    version_id = HiddenField()
+
     target = HiddenField()
     reason = TextAreaField(
         "Begründung",
@@ -452,6 +457,9 @@ class TransitionForm(AppForm):
 
 class StatusReportForm(AppForm):
     """Status report: three lights, progress, text, next steps, risks."""
+
+    #: The measure's version the form was loaded with (optimistic locking).
+    version_id = HiddenField()
 
     reported_on = DateField(
         "Stichtag",
@@ -517,6 +525,9 @@ class StatusReportForm(AppForm):
 class CommentForm(AppForm):
     """An answer to the coordinating office's question, or a note."""
 
+    #: The measure's version the form was loaded with (optimistic locking).
+    version_id = HiddenField()
+
     body = TextAreaField(
         "Ihre Antwort",
         validators=[
@@ -530,6 +541,9 @@ class CommentForm(AppForm):
 
 class KeyFigureValueForm(AppForm):
     """A measured value of a key figure."""
+
+    #: The measure's version the form was loaded with (optimistic locking).
+    version_id = HiddenField()
 
     measured_on = DateField(
         "Gemessen am",
@@ -547,6 +561,9 @@ class KeyFigureValueForm(AppForm):
 class KeyFigureForm(AppForm):
     """A new key figure with baseline and target."""
 
+    #: The measure's version the form was loaded with (optimistic locking).
+    version_id = HiddenField()
+
     name = StringField(
         "Kennzahl",
         validators=[
@@ -562,6 +579,9 @@ class KeyFigureForm(AppForm):
 
 class ChangeRequestForm(AppForm):
     """A department's request to change the cost plan of an approved measure."""
+
+    #: The measure's version the form was loaded with (optimistic locking).
+    version_id = HiddenField()
 
     reason = TextAreaField(
         "Begründung der Änderung",
@@ -588,6 +608,9 @@ class ChangeRequestForm(AppForm):
 class DecisionForm(AppForm):
     """Accept or decline a change request."""
 
+    #: The measure's version the form was loaded with (optimistic locking).
+    version_id = HiddenField()
+
     note = TextAreaField(
         "Anmerkung",
         validators=[Length(max=4000, message="Höchstens 4000 Zeichen.")],
@@ -599,3 +622,6 @@ class DecisionForm(AppForm):
 
 class SimpleActionForm(AppForm):
     """A CSRF-protected button (milestone ticks)."""
+
+    #: The measure's version the form was loaded with (optimistic locking).
+    version_id = HiddenField()

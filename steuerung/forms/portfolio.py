@@ -59,6 +59,8 @@ def score_form_class(criteria: list[ScoringCriterion]) -> type[AppForm]:
     """A scoring form with one 0-5 choice and one comment per active weighted criterion."""
 
     class ScoreForm(AppForm):
+        #: The measure's version the form was loaded with (optimistic locking).
+        version_id = HiddenField()
         submit = SubmitField("Bewertung speichern")
 
     for criterion in criteria:
@@ -87,6 +89,9 @@ def score_form_class(criteria: list[ScoringCriterion]) -> type[AppForm]:
 
 class RankOverrideForm(AppForm):
     """Manual rank with a required reason; an empty rank removes the override."""
+
+    #: The measure's version the form was loaded with (optimistic locking).
+    version_id = HiddenField()
 
     rank = IntegerField(
         "Manueller Rang",

@@ -263,6 +263,9 @@ class Measure(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(default=None)
     #: Optimistic locking: incremented on every update, compared on save.
     version_id: Mapped[int] = mapped_column(Integer, default=1)
+    #: Token of the form instance that created the measure: a second post of the same form
+    #: (Back + save, double click) finds this measure instead of creating another one.
+    creation_token: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
 
     __mapper_args__ = {"version_id_col": version_id}
 

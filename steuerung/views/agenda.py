@@ -14,8 +14,8 @@ from steuerung.models.agenda import AGENDA_STATUS_LABELS
 from steuerung.navigation import add_nav_item
 from steuerung.services.agenda import rules
 from steuerung.services.agenda import versions as agenda_service
-from steuerung.services.common.errors import ValidationFailed
 from steuerung.views.access import permission_required
+from steuerung.views.transaction import commit, form_errors_text
 
 bp = Blueprint("agenda", __name__, url_prefix="/agenda")
 
@@ -44,8 +44,7 @@ def _load(agenda_id: int) -> Any:
 
 
 def _flash_errors(form: Any) -> None:
-    messages = [str(e) for errors in form.errors.values() for e in errors]
-    flash("Nicht gespeichert: " + " ".join(messages), "danger")
+    flash("Nicht gespeichert: " + form_errors_text(form), "danger")
 
 
 @bp.route("/")
@@ -99,13 +98,10 @@ def create() -> Response:
     if not form.validate_on_submit():
         _flash_errors(form)
         return redirect(url_for("agenda.index"))
-    try:
-        agenda = agenda_service.new_agenda(form.title.data or "")
-        db.session.commit()
-    except ValidationFailed as error:
-        db.session.rollback()
-        flash(error.message, "danger")
+    outcome = commit(lambda: agenda_service.new_agenda(form.title.data or ""))
+    if not outcome.ok or outcome.value is None:
         return redirect(url_for("agenda.index"))
+    agenda = outcome.value
     flash("Entwurf angelegt. Bitte Handlungsfelder und Ziele ergänzen.", "success")
     return redirect(url_for("agenda.version", agenda_id=agenda.id))
 
@@ -119,13 +115,10 @@ def revise(agenda_id: int) -> Response:
     if not form.validate_on_submit():
         _flash_errors(form)
         return redirect(url_for("agenda.version", agenda_id=agenda.id))
-    try:
-        draft = agenda_service.revise(agenda, form.title.data)
-        db.session.commit()
-    except ValidationFailed as error:
-        db.session.rollback()
-        flash(error.message, "danger")
+    outcome = commit(lambda: agenda_service.revise(agenda, form.title.data))
+    if not outcome.ok or outcome.value is None:
         return redirect(url_for("agenda.version", agenda_id=agenda.id))
+    draft = outcome.value
     flash(
         f"Fortschreibung angelegt: Version {draft.version_no} (Entwurf). "
         f"Version {agenda.version_no} bleibt unverändert.",
@@ -143,12 +136,7 @@ def adopt(agenda_id: int) -> Response:
     if not form.validate_on_submit():
         _flash_errors(form)
         return redirect(url_for("agenda.version", agenda_id=agenda.id))
-    try:
-        agenda_service.adopt(agenda, form.adopted_on.data)
-        db.session.commit()
-    except ValidationFailed as error:
-        db.session.rollback()
-        flash(error.message, "danger")
+    if not commit(lambda: agenda_service.adopt(agenda, form.adopted_on.data)).ok:
         return redirect(url_for("agenda.version", agenda_id=agenda.id))
     flash(f"Version {agenda.version_no} ist beschlossen.", "success")
     return redirect(url_for("agenda.index"))
@@ -161,15 +149,13 @@ def add_field(agenda_id: int) -> Response:
     agenda = _load(agenda_id)
     form = ActionFieldForm()
     if form.validate_on_submit():
-        try:
-            agenda_service.add_action_field(
+        outcome = commit(
+            lambda: agenda_service.add_action_field(
                 agenda, form.code.data or "", form.name.data or "", form.description.data or ""
             )
-            db.session.commit()
+        )
+        if outcome.ok:
             flash("Handlungsfeld hinzugefügt.", "success")
-        except ValidationFailed as error:
-            db.session.rollback()
-            flash(error.message, "danger")
     else:
         _flash_errors(form)
     return redirect(url_for("agenda.version", agenda_id=agenda.id))
@@ -184,15 +170,13 @@ def add_goal(agenda_id: int) -> Response:
     form.action_field_id.choices = [(str(f.id), f.name) for f in agenda.action_fields]
     if form.validate_on_submit():
         field = next(f for f in agenda.action_fields if str(f.id) == form.action_field_id.data)
-        try:
-            agenda_service.add_goal(
+        outcome = commit(
+            lambda: agenda_service.add_goal(
                 field, form.code.data or "", form.title.data or "", form.description.data or ""
             )
-            db.session.commit()
+        )
+        if outcome.ok:
             flash("Ziel hinzugefügt.", "success")
-        except ValidationFailed as error:
-            db.session.rollback()
-            flash(error.message, "danger")
     else:
         _flash_errors(form)
     return redirect(url_for("agenda.version", agenda_id=agenda.id))
@@ -207,11 +191,6 @@ def delete_goal(goal_id: int) -> Response:
         abort(404)
     agenda_id = goal.action_field.agenda_id
     # The CSRF token is checked for every POST by the app-wide CSRFProtect.
-    try:
-        agenda_service.remove_goal(goal)
-        db.session.commit()
+    if commit(lambda: agenda_service.remove_goal(goal)).ok:
         flash("Ziel entfernt.", "success")
-    except ValidationFailed as error:
-        db.session.rollback()
-        flash(error.message, "danger")
     return redirect(url_for("agenda.version", agenda_id=agenda_id))

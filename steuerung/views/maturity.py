@@ -15,10 +15,10 @@ from steuerung.forms.maturity import (
 from steuerung.models import RATING_LABELS, MaturityAssessment, MaturityStatement
 from steuerung.navigation import add_nav_item
 from steuerung.services.common.charts import maturity_by_topic
-from steuerung.services.common.errors import ValidationFailed
 from steuerung.services.maturity import assessments as service
 from steuerung.services.maturity import rules
 from steuerung.views.access import permission_required
+from steuerung.views.transaction import commit
 
 bp = Blueprint("maturity", __name__, url_prefix="/potenzialcheck")
 
@@ -72,17 +72,14 @@ def new() -> str | Response:
             )
             for s in statements
         }
-        try:
-            assessment = service.create_assessment(
+        outcome = commit(
+            lambda: service.create_assessment(
                 form.title.data, form.assessed_on.data, form.note.data or "", ratings, current_user
             )
-        except ValidationFailed as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
+        )
+        if outcome.ok and outcome.value is not None:
             flash("Die Einschätzung wurde gespeichert.", "success")
-            return redirect(url_for("maturity.detail", assessment_id=assessment.id))
+            return redirect(url_for("maturity.detail", assessment_id=outcome.value.id))
     elif request.method == "POST":
         flash("Bitte prüfen Sie die markierten Angaben.", "danger")
     return render_template(
@@ -128,15 +125,14 @@ def propose(assessment_id: int) -> Response:
         MaturityStatement, request.form.get("statement_id", type=int) or 0
     ) or abort(404)
     step = request.form.get("step", type=int)
-    try:
-        measure = service.propose_measure(
+    outcome = commit(
+        lambda: service.propose_measure(
             assessment, statement, -1 if step is None else step, current_user
         )
-    except ValidationFailed as error:
-        db.session.rollback()
-        flash(error.message, "danger")
+    )
+    if not outcome.ok or outcome.value is None:
         return redirect(url_for("maturity.detail", assessment_id=assessment.id))
-    db.session.commit()
+    measure = outcome.value
     flash(f"Entwurf {measure.reference} „{measure.title}“ wurde im Register angelegt.", "success")
     if "measures.detail" in current_app.view_functions:
         return redirect(url_for("measures.detail", measure_id=measure.id))

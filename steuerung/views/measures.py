@@ -7,13 +7,13 @@ Views are thin: forms validate input, services apply the rules and flush, views 
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from steuerung.extensions import db
@@ -35,9 +35,10 @@ from steuerung.models import (
     Department,
     Measure,
     MeasureStatus,
+    Milestone,
+    StatusChange,
 )
 from steuerung.navigation import add_nav_item
-from steuerung.services.common.errors import DomainError, StaleObject, TransitionNotAllowed
 from steuerung.services.common.settings import get_settings
 from steuerung.services.measures import editing as svc
 from steuerung.services.measures import reports, rules
@@ -47,11 +48,13 @@ from steuerung.services.measures.rules import (
     visible_measures_filter,
 )
 from steuerung.services.measures.workflow import (
+    IncompleteMeasure,
     allowed_transitions,
-    missing_for_submission,
+    submit,
     transition,
 )
 from steuerung.views.access import permission_required
+from steuerung.views.transaction import commit, form_errors_text
 
 bp = Blueprint("measures", __name__, url_prefix="/massnahmen")
 
@@ -243,6 +246,18 @@ def _new_department() -> tuple[Department, list[Department]]:
 
 def _handle_form(measure: Measure | None) -> str | Response:
     department = _new_department()[0] if measure is None else measure.department
+    if measure is None and request.method == "POST":
+        # The same new-measure form posted again (Back + save, double click): it edits the
+        # measure its first post created, with the version that post left.
+        earlier = svc.measure_created_by_form(request.form.get("creation_token"))
+        if earlier is not None and rules.can_edit_measure(current_user, earlier):
+            return _save_form(earlier, earlier.department, first_version=1)
+    return _save_form(measure, department)
+
+
+def _save_form(
+    measure: Measure | None, department: Department, first_version: int | None = None
+) -> str | Response:
     choices = svc.form_choices(department, measure)
     locked = rules.locked_fields(measure, current_user)
     if request.method == "POST":
@@ -253,6 +268,7 @@ def _handle_form(measure: Measure | None) -> str | Response:
             form.add_cost_rows(max(EMPTY_COST_ROWS - 1, 1))
     else:
         form = MeasureForm(choices=choices, locked=locked)
+        form.creation_token.data = secrets.token_urlsafe(24)
         default_line = svc.default_budget_line_id(department)
         if default_line is not None:
             for row in form.cost_plan:
@@ -263,56 +279,59 @@ def _handle_form(measure: Measure | None) -> str | Response:
     if request.method != "POST" or not form.validate():
         return _render_form(form, measure)
 
-    extra: dict[str, str] = {}
     submitting = bool(form.submit_measure.data) and (
         measure is None or rules.department_may_edit_freely(measure)
     )
-    try:
+    # A re-post of the new-measure form has no version: it was made against version 1.
+    expected_version = form.version_id.data or first_version
+
+    def save() -> Measure:
         saved = svc.save_measure(
             measure,
             form.measure_data(),
             current_user,
             choices,
-            form.version_id.data,
+            expected_version,
             department=department if measure is None else None,
+            creation_token=form.creation_token.data if measure is None else None,
         )
         if submitting:
-            missing = missing_for_submission(saved)
-            if missing:
-                db.session.rollback()
-                for name, message in missing.items():
-                    _place_error(form, name, message, extra)
-                flash(
-                    "Die Maßnahme ist noch nicht vollständig und wurde nicht gespeichert. "
-                    "Bitte ergänzen Sie die markierten Angaben oder speichern Sie sie als Entwurf.",
-                    "danger",
-                )
-                return _render_form(form, measure, extra)
-            transition(saved, MeasureStatus.SUBMITTED, current_user)
-        db.session.commit()
-    except StaleObject as error:
-        db.session.rollback()
-        return _conflict(form, measure, error.message)
-    except StaleDataError:
-        db.session.rollback()
-        return _conflict(form, measure, svc.STALE_MESSAGE)
-    except DomainError as error:
-        db.session.rollback()
-        if error.field:
-            _place_error(form, error.field, error.message, extra)
+            submit(saved, current_user)
+        return saved
+
+    outcome = commit(save, announce=False, stale_message=svc.STALE_MESSAGE)
+    if outcome.ok:
+        if submitting:
+            flash("Die Maßnahme wurde eingereicht. Die Koordinationsstelle prüft sie.", "success")
         else:
+            flash("Die Maßnahme wurde gespeichert.", "success")
+        return redirect(_detail_url(outcome.value))  # type: ignore[arg-type]
+    error = outcome.error
+    assert error is not None
+    if outcome.conflict:
+        if measure is None:
+            # Lost the race against a simultaneous post of the same form: that one was saved.
+            earlier = svc.measure_created_by_form(form.creation_token.data)
+            if earlier is not None:
+                flash("Diese Maßnahme wurde bereits gespeichert.", "info")
+                return redirect(_detail_url(earlier))
             flash(error.message, "danger")
-        return _render_form(form, measure, extra)
-    if submitting:
-        flash("Die Maßnahme wurde eingereicht. Die Koordinationsstelle prüft sie.", "success")
+            return _render_form(form, measure)
+        return _conflict(form, measure, error.message)
+    extra: dict[str, str] = {}
+    if isinstance(error, IncompleteMeasure):
+        for name, message in error.missing.items():
+            _place_error(form, name, message, extra)
+        flash(error.message, "danger")
+    elif error.field:
+        _place_error(form, error.field, error.message, extra)
     else:
-        flash("Die Maßnahme wurde gespeichert.", "success")
-    return redirect(_detail_url(saved))
+        flash(error.message, "danger")
+    return _render_form(form, measure, extra)
 
 
-def _conflict(form: MeasureForm, measure: Measure | None, message: str) -> str:
+def _conflict(form: MeasureForm, measure: Measure, message: str) -> str:
     """Re-show the user's input next to what the other person saved."""
-    assert measure is not None
     fresh = svc.load_measure(measure.id)
     if fresh is None:
         abort(404)
@@ -397,21 +416,22 @@ def transition_view(measure_id: int) -> Response:
     measure = _measure_or_abort(measure_id)
     form = TransitionForm()
     if not form.validate():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "danger")
+        flash(form_errors_text(form), "danger")
         return redirect(_detail_url(measure))
     try:
         target = MeasureStatus(form.target.data or "")
     except ValueError:
         flash("Diesen Status gibt es nicht.", "danger")
         return redirect(_detail_url(measure))
-    try:
-        change = transition(measure, target, current_user, form.reason.data or "")
-        db.session.commit()
-    except TransitionNotAllowed as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return redirect(_detail_url(measure))
-    flash(f"Status geändert: {change.to_status.label}.", "success")
+
+    def change() -> StatusChange:
+        return transition(
+            measure, target, current_user, form.reason.data or "", form.version_id.data
+        )
+
+    outcome = commit(change)
+    if outcome.ok:
+        flash(f"Status geändert: {target.label}.", "success")
     return redirect(_detail_url(measure))
 
 
@@ -422,18 +442,23 @@ def comment(measure_id: int) -> str | Response:
     measure = _measure_or_abort(measure_id, edit=True)
     form = CommentForm()
     if not form.validate():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "danger")
+        flash(form_errors_text(form), "danger")
         return redirect(_detail_url(measure))
-    svc.add_comment(measure, form.body.data or "", current_user)
-    db.session.commit()
-    flash("Ihre Antwort wurde gespeichert.", "success")
+
+    def answer() -> object:
+        svc.check_version(measure, form.version_id.data)
+        return svc.add_comment(measure, form.body.data or "", current_user)
+
+    if commit(answer).ok:
+        flash("Ihre Antwort wurde gespeichert.", "success")
     return redirect(_detail_url(measure))
 
 
 @bp.route("/<int:measure_id>/statusbericht", methods=["GET", "POST"])
 @permission_required(rules.may_write_measures)
 def report_new(measure_id: int) -> str | Response:
-    """Status report by the owner / department."""
+    """Status report by the owner / department; a report racing another change is refused
+    with the typed text kept."""
     measure = _measure_or_abort(measure_id, edit=True)
     if measure.status not in rules.REPORTING_STATUSES:
         flash(
@@ -442,19 +467,22 @@ def report_new(measure_id: int) -> str | Response:
         )
         return redirect(_detail_url(measure))
     form = StatusReportForm()
+    if request.method == "GET":
+        form.version_id.data = str(measure.version_id)
     if form.validate_on_submit():
-        try:
-            reports.add_status_report(measure, form.data, current_user)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            if error.field and error.field in form._fields:
-                form[error.field].errors = [error.message]
-            else:
-                flash(error.message, "danger")
-            return render_template("measures/report_form.html", form=form, measure=measure)
-        flash("Der Statusbericht wurde gespeichert.", "success")
-        return redirect(_detail_url(measure, "berichte"))
+
+        def report() -> object:
+            svc.check_version(measure, form.version_id.data)
+            return reports.add_status_report(measure, form.data, current_user)
+
+        outcome = commit(report, form=form)
+        if outcome.ok:
+            flash("Der Statusbericht wurde gespeichert.", "success")
+            return redirect(_detail_url(measure, "berichte"))
+        if outcome.conflict:
+            fresh = svc.load_measure(measure.id)
+            measure = fresh if fresh is not None else measure
+            form.version_id.data = str(measure.version_id)
     return render_template("measures/report_form.html", form=form, measure=measure)
 
 
@@ -463,18 +491,20 @@ def report_new(measure_id: int) -> str | Response:
 def milestone_toggle(measure_id: int, milestone_id: int) -> Response:
     """Tick off a milestone (or undo the tick)."""
     measure = _measure_or_abort(measure_id, edit=True)
-    if not SimpleActionForm().validate():
+    form = SimpleActionForm()
+    if not form.validate():
         abort(400)
-    try:
-        milestone = svc.toggle_milestone(measure, milestone_id, date.today())
-    except DomainError:
+    if all(m.id != milestone_id for m in measure.milestones):
         abort(404)
-    db.session.commit()
-    flash(
-        f"Meilenstein „{milestone.title}“ "
-        + ("als erreicht markiert." if milestone.done_on else "wieder geöffnet."),
-        "success",
-    )
+
+    def toggle() -> Milestone:
+        svc.check_version(measure, form.version_id.data)
+        return svc.toggle_milestone(measure, milestone_id, date.today())
+
+    outcome = commit(toggle)
+    if outcome.ok and outcome.value is not None:
+        done = "als erreicht markiert." if outcome.value.done_on else "wieder geöffnet."
+        flash(f"Meilenstein „{outcome.value.title}“ {done}", "success")
     return redirect(_detail_url(measure))
 
 
@@ -485,23 +515,23 @@ def key_figure_new(measure_id: int) -> str | Response:
     measure = _measure_or_abort(measure_id, edit=True)
     form = KeyFigureForm()
     if not form.validate():
-        flash(
-            "Kennzahl nicht angelegt: "
-            + " ".join(e for errors in form.errors.values() for e in errors),
-            "danger",
-        )
+        flash("Kennzahl nicht angelegt: " + form_errors_text(form), "danger")
         return redirect(_detail_url(measure, "berichte"))
-    svc.add_key_figure(
-        measure,
-        {
-            "name": form.name.data or "",
-            "unit": form.unit.data,
-            "baseline": form.baseline.decimal,
-            "target": form.target.decimal,
-        },
-    )
-    db.session.commit()
-    flash("Die Kennzahl wurde angelegt.", "success")
+
+    def add() -> object:
+        svc.check_version(measure, form.version_id.data)
+        return svc.add_key_figure(
+            measure,
+            {
+                "name": form.name.data or "",
+                "unit": form.unit.data,
+                "baseline": form.baseline.decimal,
+                "target": form.target.decimal,
+            },
+        )
+
+    if commit(add).ok:
+        flash("Die Kennzahl wurde angelegt.", "success")
     return redirect(_detail_url(measure, "berichte"))
 
 
@@ -512,20 +542,20 @@ def key_figure_value(measure_id: int, key_figure_id: int) -> Response:
     measure = _measure_or_abort(measure_id, edit=True)
     form = KeyFigureValueForm()
     if not form.validate() or form.value.decimal is None:
-        flash(
-            "Wert nicht gespeichert: "
-            + " ".join(e for errors in form.errors.values() for e in errors),
-            "danger",
-        )
+        flash("Wert nicht gespeichert: " + form_errors_text(form), "danger")
         return redirect(_detail_url(measure, "berichte"))
-    try:
-        svc.add_key_figure_value(
-            measure, key_figure_id, form.measured_on.data or date.today(), form.value.decimal
-        )
-    except DomainError:
+    if all(k.id != key_figure_id for k in measure.key_figures):
         abort(404)
-    db.session.commit()
-    flash("Der Messwert wurde gespeichert.", "success")
+    value = form.value.decimal
+
+    def record() -> object:
+        svc.check_version(measure, form.version_id.data)
+        return svc.add_key_figure_value(
+            measure, key_figure_id, form.measured_on.data or date.today(), value
+        )
+
+    if commit(record).ok:
+        flash("Der Messwert wurde gespeichert.", "success")
     return redirect(_detail_url(measure, "berichte"))
 
 
@@ -545,23 +575,30 @@ def change_request_new(measure_id: int) -> str | Response:
         form = ChangeRequestForm(choices=choices)
     else:
         data = _form_data(measure)
-        form = ChangeRequestForm(data={"cost_plan": data["cost_plan"]}, choices=choices)
+        form = ChangeRequestForm(
+            data={"cost_plan": data["cost_plan"], "version_id": measure.version_id},
+            choices=choices,
+        )
     extra: dict[str, str] = {}
     if form.validate_on_submit():
-        try:
-            svc.create_change_request(
+
+        def request_change() -> object:
+            svc.check_version(measure, form.version_id.data)
+            return svc.create_change_request(
                 measure, form.cost_rows(), form.reason.data or "", current_user, choices
             )
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            extra[error.field or "form"] = error.message
-        else:
+
+        outcome = commit(request_change, announce=False)
+        if outcome.ok:
             flash(
                 "Ihr Änderungsantrag wurde gestellt. Die Koordinationsstelle entscheidet darüber.",
                 "success",
             )
             return redirect(_detail_url(measure, "kosten"))
+        assert outcome.error is not None
+        extra[outcome.error.field or "form"] = outcome.error.message
+        if outcome.conflict:
+            form.version_id.data = str(measure.version_id)
     return render_template(
         "measures/change_request.html", form=form, measure=measure, extra_errors=extra
     )
@@ -579,19 +616,18 @@ def change_request_decide(measure_id: int, request_id: int) -> Response:
     if not form.validate():
         flash("Die Entscheidung konnte nicht gespeichert werden.", "danger")
         return redirect(_detail_url(measure, "kosten"))
-    try:
-        svc.decide_change_request(
+
+    def decide() -> object:
+        svc.check_version(measure, form.version_id.data)
+        return svc.decide_change_request(
             change, bool(form.accept.data), current_user, form.note.data or ""
         )
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return redirect(_detail_url(measure, "kosten"))
-    flash(
-        "Änderungsantrag angenommen; der Kostenplan wurde übernommen."
-        if change.status == ChangeRequestStatus.ACCEPTED
-        else "Änderungsantrag abgelehnt.",
-        "success",
-    )
+
+    if commit(decide).ok:
+        flash(
+            "Änderungsantrag angenommen; der Kostenplan wurde übernommen."
+            if change.status == ChangeRequestStatus.ACCEPTED
+            else "Änderungsantrag abgelehnt.",
+            "success",
+        )
     return redirect(_detail_url(measure, "kosten"))

@@ -44,8 +44,9 @@ from steuerung.models import (
     User,
 )
 from steuerung.models.base import utcnow
-from steuerung.services.common.errors import PermissionDenied, StaleObject, ValidationFailed
+from steuerung.services.common.errors import PermissionDenied, ValidationFailed
 from steuerung.services.common.settings import get_settings
+from steuerung.services.common.versioning import check_version as check_saved_version
 from steuerung.services.measures.rules import (
     CHANGE_REQUEST_STATUSES,
     can_edit_measure,
@@ -234,13 +235,9 @@ def default_budget_line_id(department: Department) -> int | None:
 
 
 def check_version(measure: Measure, expected_version: Any) -> None:
-    """Raise ``StaleObject`` unless ``expected_version`` is the measure's saved version."""
-    try:
-        expected = int(expected_version)
-    except (TypeError, ValueError):
-        expected = None
-    if expected != measure.version_id:
-        raise StaleObject(STALE_MESSAGE, field="version_id")
+    """Raise ``StaleObject`` unless ``expected_version`` is the measure's saved version
+    (a missing version is refused too)."""
+    check_saved_version(measure, expected_version, STALE_MESSAGE)
 
 
 # --------------------------------------------------------------------------- validation
@@ -417,6 +414,7 @@ def save_measure(
     choices: MeasureChoices,
     expected_version: Any = None,
     department: Department | None = None,
+    creation_token: str | None = None,
 ) -> Measure:
     """Create (``measure`` None) or update a measure from form data; flushes.
 
@@ -448,6 +446,7 @@ def save_measure(
             status=S.DRAFT,
             category=clean.get("category", MeasureCategory.DIGITAL_ADMINISTRATION),
             title=clean.get("title", ""),
+            creation_token=creation_token or None,
         )
         db.session.add(measure)
     for name, value in clean.items():
@@ -468,6 +467,13 @@ def save_measure(
         _apply_milestones(measure, clean["milestones"])
     db.session.flush()
     return measure
+
+
+def measure_created_by_form(token: str | None) -> Measure | None:
+    """The measure an earlier post of the same new-measure form created, if any."""
+    if not token:
+        return None
+    return db.session.scalar(select(Measure).where(Measure.creation_token == token[:64]))
 
 
 def current_values(measure: Measure) -> dict[str, Any]:

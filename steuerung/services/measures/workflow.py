@@ -8,11 +8,13 @@ Decisions need a reason. Forbidden transitions raise ``TransitionNotAllowed`` an
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from steuerung.extensions import db
 from steuerung.models import Measure, MeasureComment, MeasureStatus, Role, StatusChange, User
 from steuerung.models.base import utcnow
-from steuerung.services.common.errors import TransitionNotAllowed
+from steuerung.services.common.errors import TransitionNotAllowed, ValidationFailed
+from steuerung.services.common.versioning import check_version
 
 S = MeasureStatus
 DEPT = (Role.SUBMITTER,)
@@ -56,6 +58,12 @@ TRANSITIONS: tuple[Transition, ...] = (
 
 _BY_PAIR = {(t.source, t.target): t for t in TRANSITIONS}
 MAX_REASON_LENGTH = 4000
+#: Marks a transition made without a page (e.g. submitting right after saving).
+UNCHECKED: Any = object()
+STALE_DECISION = (
+    "Die Maßnahme wurde inzwischen von einer anderen Person geändert (Status oder Angaben). "
+    "Ihre Entscheidung wurde nicht gespeichert. Bitte prüfen Sie den aktuellen Stand."
+)
 
 
 def _role_may(transition: Transition, measure: Measure, user: User) -> bool:
@@ -91,8 +99,37 @@ def missing_for_submission(measure: Measure) -> dict[str, str]:
     return missing
 
 
-def transition(measure: Measure, target: MeasureStatus, by: User, reason: str = "") -> StatusChange:
-    """Move ``measure`` to ``target`` on behalf of ``by`` and record it; flushes, never commits."""
+class IncompleteMeasure(ValidationFailed):
+    """A measure lacks what a submission needs; ``missing`` maps fields to German messages."""
+
+    def __init__(self, missing: dict[str, str]) -> None:
+        super().__init__(
+            "Die Maßnahme ist noch nicht vollständig und wurde nicht gespeichert. Bitte "
+            "ergänzen Sie die markierten Angaben oder speichern Sie sie als Entwurf."
+        )
+        self.missing = missing
+
+
+def submit(measure: Measure, by: User) -> StatusChange:
+    """Submit ``measure`` for review; raises :class:`IncompleteMeasure` if something is missing."""
+    missing = missing_for_submission(measure)
+    if missing:
+        raise IncompleteMeasure(missing)
+    return transition(measure, MeasureStatus.SUBMITTED, by)
+
+
+def transition(
+    measure: Measure,
+    target: MeasureStatus,
+    by: User,
+    reason: str = "",
+    expected_version: Any = UNCHECKED,
+) -> StatusChange:
+    """Move ``measure`` to ``target`` on behalf of ``by`` and record it; flushes, never commits.
+
+    A decision taken on a page (``expected_version``: the version the page showed) is refused
+    when the measure changed since, after the rules of the transition itself are checked.
+    """
     reason = (reason or "").strip()
     source = measure.status
     rule = _BY_PAIR.get((source, target))
@@ -112,6 +149,8 @@ def transition(measure: Measure, target: MeasureStatus, by: User, reason: str = 
         raise TransitionNotAllowed(
             f"Die Begründung darf höchstens {MAX_REASON_LENGTH} Zeichen lang sein.", field="reason"
         )
+    if expected_version is not UNCHECKED:
+        check_version(measure, expected_version, STALE_DECISION)
     if target == S.SUBMITTED:
         missing = missing_for_submission(measure)
         if missing:

@@ -11,9 +11,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
-from steuerung.extensions import db
 from steuerung.forms.portfolio import (
     TransitionForm,
 )
@@ -21,12 +19,12 @@ from steuerung.models import (
     Measure,
     MeasureStatus,
 )
-from steuerung.services.common.errors import TransitionNotAllowed
 from steuerung.services.measures.workflow import allowed_transitions, transition
 from steuerung.services.portfolio import rules
 from steuerung.services.portfolio.review import inbox_measures
 from steuerung.views.access import permission_required
 from steuerung.views.portfolio._common import bp, measure_or_abort
+from steuerung.views.transaction import commit
 
 # --------------------------------------------------------------------------- review inbox
 
@@ -64,24 +62,18 @@ def inbox_transition(measure_id: int) -> Response:
             "danger",
         )
         return redirect(url_for("portfolio.inbox"))
-    if form.version_id.data and form.version_id.data != str(measure.version_id):
-        flash(
-            f"{measure.reference} wurde inzwischen geändert. Bitte prüfen Sie die Angaben erneut.",
-            "warning",
-        )
+    target = MeasureStatus(form.target.data)
+    outcome = commit(
+        lambda: transition(
+            measure, target, current_user, form.reason.data or "", form.version_id.data
+        ),
+        announce=False,
+    )
+    if not outcome.ok:
+        assert outcome.error is not None
+        flash(f"{measure.reference}: {outcome.error.message}", "warning")
         return redirect(url_for("portfolio.inbox"))
-    try:
-        change = transition(
-            measure, MeasureStatus(form.target.data), current_user, form.reason.data or ""
-        )
-        db.session.commit()
-    except TransitionNotAllowed as error:
-        db.session.rollback()
-        flash(f"{measure.reference}: {error.message}", "danger")
-        return redirect(url_for("portfolio.inbox"))
-    except StaleDataError:
-        db.session.rollback()
-        flash(f"{measure.reference} wurde inzwischen geändert. Bitte erneut versuchen.", "warning")
-        return redirect(url_for("portfolio.inbox"))
+    change = outcome.value
+    assert change is not None
     flash(f"{measure.reference} „{measure.title}“: {change.to_status.label}.", "success")
     return redirect(url_for("portfolio.inbox"))

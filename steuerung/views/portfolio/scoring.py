@@ -23,7 +23,7 @@ from steuerung.forms.portfolio import (
 from steuerung.models import (
     CriterionKind,
 )
-from steuerung.services.common.errors import ValidationFailed
+from steuerung.services.measures.editing import check_version
 from steuerung.services.portfolio import ranking as portfolio_service
 from steuerung.services.portfolio import rules
 from steuerung.services.portfolio.scoring import (
@@ -39,6 +39,7 @@ from steuerung.services.portfolio.scoring import (
 )
 from steuerung.views.access import permission_required
 from steuerung.views.portfolio._common import bp, measure_or_abort
+from steuerung.views.transaction import commit
 
 # --------------------------------------------------------------------------- scoring
 
@@ -58,25 +59,29 @@ def score(measure_id: int) -> str | Response:
     stored = scores_of(measure)
     form = form_class()
     if request.method == "GET":
+        form.version_id.data = str(measure.version_id)
         for c in weighted:
             if c.id in stored:
                 form[f"c_{c.id}"].data = str(stored[c.id].value)
                 form[f"k_{c.id}"].data = stored[c.id].comment
     override = RankOverrideForm(
-        data={"rank": measure.rank_override, "reason": measure.rank_override_reason}
+        data={
+            "rank": measure.rank_override,
+            "reason": measure.rank_override_reason,
+            "version_id": measure.version_id,
+        }
     )
     status = 200
     if form.validate_on_submit():
         values = {c.id: int(form[f"c_{c.id}"].data) for c in weighted}
         comments = {c.id: form[f"k_{c.id}"].data or "" for c in weighted}
-        try:
+
+        def save_scores() -> None:
+            check_version(measure, form.version_id.data)
             score_measure(measure, values, current_user, comments)
-            db.session.commit()
-        except ValidationFailed as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-            status = 400
-        else:
+
+        outcome = commit(save_scores)
+        if outcome.ok:
             rank = portfolio_service.rank_of(current_user, measure.id)
             score_text = f"{measure.score:.2f}".replace(".", ",")
             rank_text = f", Rang {rank}" if rank else ""
@@ -86,6 +91,8 @@ def score(measure_id: int) -> str | Response:
                 "success",
             )
             return redirect(url_for("portfolio.score", measure_id=measure.id))
+        status = 409 if outcome.conflict else 400
+        form.version_id.data = str(measure.version_id)
     elif request.method == "POST":
         status = 400
     return render_template(
@@ -110,13 +117,12 @@ def rank_override(measure_id: int) -> str | Response:
     measure = measure_or_abort(measure_id)
     form = RankOverrideForm()
     if form.validate_on_submit():
-        try:
+
+        def save_rank() -> None:
+            check_version(measure, form.version_id.data)
             set_rank_override(measure, form.rank.data, form.reason.data or "", current_user)
-            db.session.commit()
-        except ValidationFailed as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
+
+        if commit(save_rank).ok:
             if measure.rank_override is None:
                 flash("Die manuelle Rangfestlegung wurde aufgehoben.", "success")
             else:
@@ -157,17 +163,14 @@ def criteria() -> str | Response:
             rows.append(_criterion_row(row, int(existing[index].id)))
         if (form.new["name"].data or "").strip():
             rows.append(_criterion_row(form.new, None))
-        try:
-            update_criteria(rows, by=current_user)
-            db.session.commit()
-        except ValidationFailed as error:
-            db.session.rollback()
-            error_message = error.message
-        else:
+        outcome = commit(lambda: update_criteria(rows, by=current_user), announce=False)
+        if outcome.ok:
             flash(
                 "Die Kriterien wurden gespeichert; alle Bewertungen sind neu berechnet.", "success"
             )
             return redirect(url_for("portfolio.criteria"))
+        assert outcome.error is not None
+        error_message = outcome.error.message
     status = 400 if request.method == "POST" else 200
     return render_template(
         "portfolio/criteria.html",
