@@ -115,6 +115,14 @@ def post_form(client: FlaskClient, url: str, data: dict[str, Any], **kwargs: Any
     return client.post(url, data=payload, **kwargs)
 
 
+def page_after(client: FlaskClient, response: Any) -> str:
+    """The page the user sees after a POST: the redirect target, or the page itself when the
+    app shows the form again (an error with the input kept)."""
+    if 300 <= response.status_code < 400:
+        return client.get(response.headers["Location"]).get_data(as_text=True)
+    return response.get_data(as_text=True)
+
+
 def login(client: FlaskClient, username: str, password: str = PASSWORD) -> Any:
     """Log ``client`` in through the login form."""
     return post_form(client, "/auth/login", {"username": username, "password": password})

@@ -9,7 +9,8 @@ import pytest
 from conftest import csrf_token
 from measures_helpers import make_measure, world_fixture  # noqa: F401
 
-from steuerung.models import ChangeRequest, KeyFigure, MeasureStatus, Milestone, Settings
+from steuerung.extensions import db as _db
+from steuerung.models import ChangeRequest, KeyFigure, Measure, MeasureStatus, Milestone, Settings
 
 ROLES = ["submitter", "coordinator", "leadership", "treasury", "admin"]
 TARGETS = ["own_draft", "own_approved", "other_draft", "other_approved"]
@@ -50,7 +51,8 @@ def expected(role: str, route: str, target: str, visible_to_all: bool = True) ->
     if role not in WRITERS or not visible:
         return 403
     if route == "transition":
-        return 302  # the workflow decides and explains with a message
+        # the workflow decides: done (302) or refused with a message on the page (400)
+        return 302 if editable else 400
     if not editable:
         return 403
     if route in ("edit", "edit_post"):
@@ -87,6 +89,10 @@ def _call(client, route, measure, request, token):
         return client.get(url)
     payload = {k: v.replace("{next}", next_status) for k, v in (data or {}).items()}
     payload["csrf_token"] = token
+    # As the page the user acted on would: the measure's current version.
+    _db.session.expire_all()
+    current = _db.session.get(Measure, measure.id)
+    payload["version_id"] = str(current.version_id if current else 0)
     return client.post(url, data=payload)
 
 

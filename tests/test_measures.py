@@ -232,7 +232,7 @@ def test_optimistic_lock_refuses_second_save_and_shows_both(login_as, world, fac
     payload = form_payload(world, version_id=str(stale_version), title="Meine Fassung")
     response = post_form(client, url, payload)
     html = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert "inzwischen von einer anderen Person gespeichert" in html
     assert 'value="Meine Fassung"' in html  # own input kept
     assert "Von Kollegin gespeichert" in html  # the other person's values shown
@@ -630,8 +630,8 @@ def test_race_between_check_and_save_is_a_conflict_not_an_error(
     db.session.commit()
     original_check = service.check_version
 
-    def check_then_someone_saves(obj, expected):
-        original_check(obj, expected)
+    def check_then_someone_saves(obj, expected, *args):
+        original_check(obj, expected, *args)
         db.session.execute(
             update(Measure.__table__)
             .where(Measure.__table__.c.id == obj.id)
@@ -643,7 +643,7 @@ def test_race_between_check_and_save_is_a_conflict_not_an_error(
     url = f"/massnahmen/{measure.id}/bearbeiten"
     response = post_form(client, url, _edit_payload(world, measure, title="Meine Fassung"))
     html = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert "inzwischen von einer anderen Person gespeichert" in html
     assert 'value="Meine Fassung"' in html
 

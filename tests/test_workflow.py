@@ -4,9 +4,10 @@ change nothing and show a German message."""
 from __future__ import annotations
 
 import pytest
-from conftest import post_form
+from conftest import page_after, post_form
 from measures_helpers import logout, make_measure, world_fixture  # noqa: F401
 
+from steuerung.extensions import db as _db
 from steuerung.models import Measure, MeasureComment, MeasureStatus, Role, StatusChange
 from steuerung.services.measures.workflow import TRANSITIONS, allowed_transitions
 
@@ -14,11 +15,13 @@ ROLE_KEYS = {Role.SUBMITTER: "submitter", Role.COORDINATOR: "coordinator"}
 
 
 def _transition(client, measure_id, target, reason=""):
+    """Post a decision as a page showing the measure's current version would."""
     detail = f"/massnahmen/{measure_id}"
+    version = _db.session.get(Measure, measure_id).version_id
     return post_form(
         client,
         f"{detail}/status",
-        {"target": target.value, "reason": reason},
+        {"target": target.value, "reason": reason, "version_id": str(version)},
         token_from=detail,
     )
 
@@ -69,8 +72,8 @@ def test_transition_without_required_reason_is_refused(login_as, world, factory,
     db.session.commit()
     client = login_as(ROLE_KEYS[rule.roles[-1]])
     response = _transition(client, measure.id, rule.target, "   ")
-    assert response.status_code == 302
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert response.status_code == 400
+    page = page_after(client, response)
     assert "ist eine Begründung erforderlich" in page
     assert _status(db, measure.id) == rule.source
     assert db.session.query(StatusChange).count() == 0
@@ -91,7 +94,8 @@ def test_department_cannot_make_office_transitions(login_as, world, factory, db,
     page = client.get(f"/massnahmen/{measure.id}").get_data(as_text=True)
     assert f'name="target" value="{rule.target.value}"' not in page
     response = _transition(client, measure.id, rule.target, "Grund")
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert response.status_code == 400
+    page = page_after(client, response)
     assert "Sie dürfen den Status nicht" in page
     assert _status(db, measure.id) == rule.source
     assert db.session.query(StatusChange).count() == 0
@@ -113,8 +117,9 @@ def test_undefined_transitions_are_refused_even_for_the_office(
     db.session.commit()
     client = login_as("coordinator")
     response = _transition(client, measure.id, target, "Grund")
-    assert response.status_code == 302
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert response.status_code == 400
+    page = page_after(client, response)
+    assert "Grund" in page  # the typed reason is kept
     assert "ist nicht vorgesehen" in page
     assert _status(db, measure.id) == source
 
@@ -144,14 +149,12 @@ def test_unknown_target_and_other_department(login_as, world, factory, db):
     assert response.status_code == 302
     detail = f"/massnahmen/{measure.id}"
     response = post_form(client, f"{detail}/status", {"target": "fertig"}, token_from=detail)
-    assert "Diesen Status gibt es nicht." in client.get(response.headers["Location"]).get_data(
-        as_text=True
-    )
+    assert "Diesen Status gibt es nicht." in page_after(client, response)
     logout(client)
     client = login_as("other_submitter")
     # another department's approved measure is readable but its lifecycle is not theirs
     response = _transition(client, approved.id, MeasureStatus.IN_PROGRESS)
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    page = page_after(client, response)
     assert "Sie dürfen den Status nicht" in page
     assert _status(db, approved.id) == MeasureStatus.APPROVED
     # a draft of another department is not even visible
@@ -172,7 +175,7 @@ def test_incomplete_measure_cannot_be_submitted(login_as, world, factory, db):
     db.session.commit()
     client = login_as("submitter")
     response = _transition(client, measure.id, MeasureStatus.SUBMITTED)
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    page = page_after(client, response)
     assert "noch nicht vollständig" in page
     assert _status(db, measure.id) == MeasureStatus.DRAFT
 
@@ -215,9 +218,7 @@ def test_empty_answer_is_refused(login_as, world, factory, db):
     client = login_as("submitter")
     detail = f"/massnahmen/{measure.id}"
     response = post_form(client, f"{detail}/antwort", {"body": ""}, token_from=detail)
-    assert "Bitte schreiben Sie einen Text." in client.get(response.headers["Location"]).get_data(
-        as_text=True
-    )
+    assert "Bitte schreiben Sie einen Text." in page_after(client, response)
     assert db.session.query(MeasureComment).count() == 0
 
 

@@ -54,7 +54,7 @@ from steuerung.services.measures.workflow import (
     transition,
 )
 from steuerung.views.access import permission_required
-from steuerung.views.transaction import commit, form_errors_text
+from steuerung.views.transaction import Outcome, commit, form_errors_text
 
 bp = Blueprint("measures", __name__, url_prefix="/massnahmen")
 
@@ -244,7 +244,7 @@ def _new_department() -> tuple[Department, list[Department]]:
     return chosen, departments
 
 
-def _handle_form(measure: Measure | None) -> str | Response:
+def _handle_form(measure: Measure | None) -> str | Response | tuple[str, int]:
     department = _new_department()[0] if measure is None else measure.department
     if measure is None and request.method == "POST":
         # The same new-measure form posted again (Back + save, double click): it edits the
@@ -257,7 +257,7 @@ def _handle_form(measure: Measure | None) -> str | Response:
 
 def _save_form(
     measure: Measure | None, department: Department, first_version: int | None = None
-) -> str | Response:
+) -> str | Response | tuple[str, int]:
     choices = svc.form_choices(department, measure)
     locked = rules.locked_fields(measure, current_user)
     if request.method == "POST":
@@ -330,26 +330,26 @@ def _save_form(
     return _render_form(form, measure, extra)
 
 
-def _conflict(form: MeasureForm, measure: Measure, message: str) -> str:
-    """Re-show the user's input next to what the other person saved."""
+def _conflict(form: MeasureForm, measure: Measure, message: str) -> tuple[str, int]:
+    """Re-show the user's input next to what the other person saved (HTTP 409)."""
     fresh = svc.load_measure(measure.id)
     if fresh is None:
         abort(404)
     form.version_id.data = str(fresh.version_id)
     flash(message, "danger")
-    return _render_form(form, fresh, conflict=svc.current_values(fresh))
+    return _render_form(form, fresh, conflict=svc.current_values(fresh)), 409
 
 
 @bp.route("/neu", methods=["GET", "POST"])
 @permission_required(rules.may_write_measures)
-def new() -> str | Response:
+def new() -> str | Response | tuple[str, int]:
     """Submission form for a new measure of the user's department."""
     return _handle_form(None)
 
 
 @bp.route("/<int:measure_id>/bearbeiten", methods=["GET", "POST"])
 @permission_required(rules.may_write_measures)
-def edit(measure_id: int) -> str | Response:
+def edit(measure_id: int) -> str | Response | tuple[str, int]:
     """Edit form; fields that may not change in the current state are shown read-only."""
     measure = _measure_or_abort(measure_id, edit=True)
     if not rules.editable_fields(measure, current_user):
@@ -370,8 +370,14 @@ def detail(measure_id: int) -> str:
     """Detail page with tabs: overview, cost plan, reports and key figures, history."""
     measure = _measure_or_abort(measure_id)
     tab = request.args.get("tab", "uebersicht")
-    if tab not in TABS:
-        tab = "uebersicht"
+    return _render_detail(measure, tab if tab in TABS else "uebersicht")[0]
+
+
+def _render_detail(
+    measure: Measure, tab: str = "uebersicht", status: int = 200, **forms: Any
+) -> tuple[str, int]:
+    """The detail page; ``forms`` replace the empty action forms (input kept after an error)."""
+    unsaved = forms.pop("unsaved", "")
     settings = get_settings()
     may_edit = can_edit_measure(current_user, measure)
     context: dict[str, Any] = {
@@ -379,9 +385,9 @@ def detail(measure_id: int) -> str:
         "tab": tab,
         "tabs": TABS,
         "transitions": allowed_transitions(measure, current_user),
-        "transition_form": TransitionForm(),
+        "transition_form": forms.get("transition_form") or TransitionForm(),
         "question": svc.open_question(measure),
-        "comment_form": CommentForm(),
+        "comment_form": forms.get("comment_form") or CommentForm(),
         "action_form": SimpleActionForm(),
         "may_edit": may_edit and bool(rules.editable_fields(measure, current_user)),
         "may_write": may_edit,
@@ -393,17 +399,32 @@ def detail(measure_id: int) -> str:
         "horizon": settings.horizon,
         "today_iso": date.today().isoformat(),
         "open_requests": svc.open_change_request_count(measure.id),
+        "unsaved": unsaved,
     }
     if tab == "kosten":
         context["change_requests"] = svc.change_requests_of(measure.id)
         context["line_labels"] = svc.budget_line_labels(context["change_requests"])
         context["decision_form"] = DecisionForm()
     if tab == "berichte":
-        context["key_figure_form"] = KeyFigureForm()
+        context["key_figure_form"] = forms.get("key_figure_form") or KeyFigureForm()
         context["value_form"] = KeyFigureValueForm()
     if tab == "verlauf":
         context["history"] = svc.history(measure.id)
-    return render_template("measures/detail.html", **context)
+    return render_template("measures/detail.html", **context), status
+
+
+def _reshow(
+    measure_id: int,
+    outcome: Outcome[Any],
+    tab: str = "uebersicht",
+    unsaved: str = "",
+    **forms: Any,
+) -> Any:
+    """After a refused action: the current state of the measure with the user's input kept
+    (in its form if that is still offered, and as ``unsaved`` text in any case)."""
+    fresh = _measure_or_abort(measure_id)
+    status = 409 if outcome.conflict else 400
+    return _render_detail(fresh, tab, status, unsaved=unsaved.strip(), **forms)
 
 
 # --------------------------------------------------------------------------- actions
@@ -411,7 +432,7 @@ def detail(measure_id: int) -> str:
 
 @bp.route("/<int:measure_id>/status", methods=["POST"], endpoint="transition")
 @permission_required(rules.may_write_measures)
-def transition_view(measure_id: int) -> Response:
+def transition_view(measure_id: int) -> Response | tuple[str, int]:
     """Make a lifecycle transition from the detail page's buttons."""
     measure = _measure_or_abort(measure_id)
     form = TransitionForm()
@@ -430,14 +451,15 @@ def transition_view(measure_id: int) -> Response:
         )
 
     outcome = commit(change)
-    if outcome.ok:
-        flash(f"Status geändert: {target.label}.", "success")
+    if not outcome.ok:
+        return _reshow(measure_id, outcome, unsaved=form.reason.data or "", transition_form=form)
+    flash(f"Status geändert: {target.label}.", "success")
     return redirect(_detail_url(measure))
 
 
 @bp.route("/<int:measure_id>/antwort", methods=["POST"])
 @permission_required(rules.may_write_measures)
-def comment(measure_id: int) -> str | Response:
+def comment(measure_id: int) -> str | Response | tuple[str, int]:
     """The department answers the office's question (or anyone with write access notes)."""
     measure = _measure_or_abort(measure_id, edit=True)
     form = CommentForm()
@@ -449,14 +471,16 @@ def comment(measure_id: int) -> str | Response:
         svc.check_version(measure, form.version_id.data)
         return svc.add_comment(measure, form.body.data or "", current_user)
 
-    if commit(answer).ok:
-        flash("Ihre Antwort wurde gespeichert.", "success")
+    outcome = commit(answer)
+    if not outcome.ok:
+        return _reshow(measure_id, outcome, unsaved=form.body.data or "", comment_form=form)
+    flash("Ihre Antwort wurde gespeichert.", "success")
     return redirect(_detail_url(measure))
 
 
 @bp.route("/<int:measure_id>/statusbericht", methods=["GET", "POST"])
 @permission_required(rules.may_write_measures)
-def report_new(measure_id: int) -> str | Response:
+def report_new(measure_id: int) -> Response | tuple[str, int]:
     """Status report by the owner / department; a report racing another change is refused
     with the typed text kept."""
     measure = _measure_or_abort(measure_id, edit=True)
@@ -483,7 +507,10 @@ def report_new(measure_id: int) -> str | Response:
             fresh = svc.load_measure(measure.id)
             measure = fresh if fresh is not None else measure
             form.version_id.data = str(measure.version_id)
-    return render_template("measures/report_form.html", form=form, measure=measure)
+        return render_template("measures/report_form.html", form=form, measure=measure), (
+            409 if outcome.conflict else 400
+        )
+    return render_template("measures/report_form.html", form=form, measure=measure), 200
 
 
 @bp.route("/<int:measure_id>/meilensteine/<int:milestone_id>", methods=["POST"])
@@ -510,7 +537,7 @@ def milestone_toggle(measure_id: int, milestone_id: int) -> Response:
 
 @bp.route("/<int:measure_id>/kennzahlen", methods=["POST"])
 @permission_required(rules.may_write_measures)
-def key_figure_new(measure_id: int) -> str | Response:
+def key_figure_new(measure_id: int) -> str | Response | tuple[str, int]:
     """Add a key figure to the measure."""
     measure = _measure_or_abort(measure_id, edit=True)
     form = KeyFigureForm()
@@ -530,8 +557,10 @@ def key_figure_new(measure_id: int) -> str | Response:
             },
         )
 
-    if commit(add).ok:
-        flash("Die Kennzahl wurde angelegt.", "success")
+    outcome = commit(add)
+    if not outcome.ok:
+        return _reshow(measure_id, outcome, "berichte", key_figure_form=form)
+    flash("Die Kennzahl wurde angelegt.", "success")
     return redirect(_detail_url(measure, "berichte"))
 
 

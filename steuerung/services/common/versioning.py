@@ -56,6 +56,15 @@ CHILDREN: dict[type, tuple[type, str, str]] = {
 TOUCH: dict[type, str] = {Measure: "updated_at", BudgetLine: "name"}
 
 
+CREATED_KEY = "versioning_created"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_created(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(CREATED_KEY, None)
+
+
 def check_version(obj: Any, expected: Any, message: str) -> None:
     """Refuse (``StaleObject``) unless ``expected`` is ``obj``'s saved version.
 
@@ -91,6 +100,10 @@ def _parent(session: Session, obj: Any) -> Any:
 
 @event.listens_for(Session, "before_flush")
 def _raise_parent_versions(session: Session, flush_context: Any, instances: Any) -> None:
+    # Parents inserted in this transaction are at version 1 until it commits, however many
+    # flushes it takes to add their children.
+    created: set[Any] = session.info.setdefault(CREATED_KEY, set())
+    created.update(obj for obj in session.new if type(obj) in TOUCH)
     parents: set[Any] = set()
     for obj in chain(session.new, session.dirty, session.deleted):
         if type(obj) in TOUCH and obj in session.dirty:
@@ -101,7 +114,7 @@ def _raise_parent_versions(session: Session, flush_context: Any, instances: Any)
         if parent is not None:
             parents.add(parent)
     for parent in parents:
-        if parent in session.new or parent in session.deleted:
+        if parent in session.new or parent in session.deleted or parent in created:
             continue
         if isinstance(parent, Measure):
             parent.updated_at = utcnow()

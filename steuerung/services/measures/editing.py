@@ -64,6 +64,13 @@ STALE_MESSAGE = (
     "Stand. Prüfen Sie beides; wenn Sie erneut speichern, gelten Ihre Eingaben."
 )
 
+#: An action on the detail page (answer, report, key figure ...) based on an old page.
+STALE_ACTION = (
+    "Die Maßnahme wurde inzwischen von einer anderen Person geändert. Ihre Eingabe wurde "
+    "nicht gespeichert; sie steht noch im Formular. Bitte prüfen Sie den aktuellen Stand und "
+    "senden Sie sie erneut ab."
+)
+
 #: Text limits (mirror the columns).
 LIMITS = {
     "title": 200,
@@ -234,10 +241,10 @@ def default_budget_line_id(department: Department) -> int | None:
 # --------------------------------------------------------------------------- editing rules
 
 
-def check_version(measure: Measure, expected_version: Any) -> None:
+def check_version(measure: Measure, expected_version: Any, message: str = STALE_ACTION) -> None:
     """Raise ``StaleObject`` unless ``expected_version`` is the measure's saved version
     (a missing version is refused too)."""
-    check_saved_version(measure, expected_version, STALE_MESSAGE)
+    check_saved_version(measure, expected_version, message)
 
 
 # --------------------------------------------------------------------------- validation
@@ -434,7 +441,7 @@ def save_measure(
     ):
         raise PermissionDenied("Sie können Maßnahmen nur für Ihren eigenen Fachbereich anlegen.")
     if measure is not None:
-        check_version(measure, expected_version)
+        check_version(measure, expected_version, STALE_MESSAGE)
     data = {k: v for k, v in data.items() if k in allowed}
     start = data["start_date"] if "start_date" in data else getattr(measure, "start_date", None)
     end = data["end_date"] if "end_date" in data else getattr(measure, "end_date", None)

@@ -128,10 +128,12 @@ def transition(
     """Move ``measure`` to ``target`` on behalf of ``by`` and record it; flushes, never commits.
 
     A decision taken on a page (``expected_version``: the version the page showed) is refused
-    when the measure changed since, after the rules of the transition itself are checked.
+    first when the measure changed since: the page the user decided on is out of date.
     """
     reason = (reason or "").strip()
     source = measure.status
+    if expected_version is not UNCHECKED:
+        check_version(measure, expected_version, STALE_DECISION)
     rule = _BY_PAIR.get((source, target))
     if rule is None:
         raise TransitionNotAllowed(
@@ -149,8 +151,6 @@ def transition(
         raise TransitionNotAllowed(
             f"Die Begründung darf höchstens {MAX_REASON_LENGTH} Zeichen lang sein.", field="reason"
         )
-    if expected_version is not UNCHECKED:
-        check_version(measure, expected_version, STALE_DECISION)
     if target == S.SUBMITTED:
         missing = missing_for_submission(measure)
         if missing:
