@@ -26,6 +26,8 @@ from steuerung.models import (
     BudgetLine,
     CommitmentAuthorization,
     CostPlanEntry,
+    CoverageRing,
+    CoverageRingMember,
     CriterionKind,
     Department,
     FundingSource,
@@ -90,9 +92,12 @@ def load_demo(only_if_empty: bool = False) -> bool:
     users = ensure_users(departments)
     goals = ensure_agenda()
     lines = _budget_lines(departments)
-    for spec in data.MEASURES:
-        _measure(spec, departments, users, goals, lines)
+    by_title = {
+        spec["title"]: _measure(spec, departments, users, goals, lines) for spec in data.MEASURES
+    }
     db.session.flush()
+    _link_commitments(lines, by_title)
+    _coverage_rings(lines)
     _link_dependencies()
     _score_demo_measures(users)
     _maturity_demo(users)
@@ -255,18 +260,49 @@ def _budget_lines(departments: dict[str, Department]) -> dict[str, BudgetLine]:
                 department=departments[spec["department"]],
                 name=spec["name"],
             )
+            base_load = spec.get("base_load", {})
             for year, amount in spec["amounts"].items():
-                line.amounts.append(BudgetAmount(year=year, approved_amount=_money(amount)))
-            for granted, due, amount in spec.get("commitments", []):
+                line.amounts.append(
+                    BudgetAmount(
+                        year=year,
+                        approved_amount=_money(amount),
+                        base_load=_money(base_load.get(year, "0")),
+                    )
+                )
+            for granted, due, amount, purpose in spec.get("commitments", []):
                 line.commitments.append(
                     CommitmentAuthorization(
-                        granted_year=granted, due_year=due, amount=_money(amount)
+                        granted_year=granted,
+                        due_year=due,
+                        amount=_money(amount),
+                        purpose=f"Auftrag für „{purpose}“",
                     )
                 )
             db.session.add(line)
         lines[key] = line
     db.session.flush()
     return lines
+
+
+def _link_commitments(lines: dict[str, BudgetLine], measures: dict[str, Measure]) -> None:
+    """Each VE serves the measure its purpose names (the treasury links them)."""
+    for key, spec in data.BUDGET_LINES.items():
+        by_due = {(g, d, _money(a)): title for g, d, a, title in spec.get("commitments", [])}
+        for commitment in lines[key].commitments:
+            title = by_due.get((commitment.granted_year, commitment.due_year, commitment.amount))
+            if title is not None:
+                commitment.measure = measures[title]
+
+
+def _coverage_rings(lines: dict[str, BudgetLine]) -> None:
+    """The Deckungsringe declared with the demo budget."""
+    for spec in data.COVERAGE_RINGS:
+        ring = CoverageRing(
+            name=spec["name"], year=spec["year"], kind=BudgetKind(spec["kind"]), note=spec["note"]
+        )
+        for key in spec["lines"]:
+            ring.members.append(CoverageRingMember(budget_line=lines[key], year=spec["year"]))
+        db.session.add(ring)
 
 
 # ---------------------------------------------------------------------------- measures
@@ -305,7 +341,9 @@ def _measure(
         legal_deadline=legal[1] if legal else None,
         operation_critical=spec.get("operation_critical", False),
         political_mandate=spec.get("political_mandate", False),
-        running_costs_per_year=_money(spec.get("running_costs", "0")),
+        running_cost_after_horizon=_money(spec.get("running_costs", "0")),
+        useful_life_years=spec.get("useful_life"),
+        contractually_bound=spec.get("contractually_bound", False),
         report_interval_days=spec.get("report_interval_days"),
         created_by=actor,
         created_at=_at(created_on),
@@ -321,7 +359,6 @@ def _measure(
                     budget_line=line,
                     year=year,
                     amount=_money(amount),
-                    kind=line.kind,
                     funding_source=FundingSource(source),
                     funding_programme=programme,
                     funding_share=Decimal(share),

@@ -231,6 +231,8 @@ BUDGET_LINES: dict[str, dict[str, Any]] = {
         "department": "FB 1",
         "name": "Softwarelizenzen und Pflege",
         "amounts": {2026: "95000", 2027: "80000", 2028: "80000", 2029: "80000"},
+        # Licences and maintenance of the systems in use: most of the line is bound.
+        "base_load": {2026: "55000", 2027: "55000", 2028: "57000", 2029: "57000"},
     },
     "it_fortbildung": {
         "product": "1.1.1.04",
@@ -260,7 +262,7 @@ BUDGET_LINES: dict[str, dict[str, Any]] = {
         "department": "FB 1",
         "name": "Einführung E-Akte",
         "amounts": {2026: "150000", 2027: "100000", 2028: "0", 2029: "0"},
-        "commitments": [(2026, 2027, "50000")],
+        "commitments": [(2026, 2027, "50000", "E-Akte in der Kernverwaltung (Stufe 1)")],
     },
     "fin_software": {
         "product": "1.1.2.01",
@@ -270,6 +272,7 @@ BUDGET_LINES: dict[str, dict[str, Any]] = {
         "department": "FB 2",
         "name": "Finanzsoftware und E-Rechnung",
         "amounts": {2026: "30000", 2027: "30000", 2028: "30000", 2029: "30000"},
+        "base_load": {2026: "18000", 2027: "18000", 2028: "18500", 2029: "18500"},
     },
     "bs_online": {
         "product": "1.2.2.01",
@@ -279,6 +282,7 @@ BUDGET_LINES: dict[str, dict[str, Any]] = {
         "department": "FB 3",
         "name": "Online-Dienste Bürgerservice",
         "amounts": {2026: "45000", 2027: "45000", 2028: "40000", 2029: "40000"},
+        "base_load": {2026: "9000", 2027: "9000", 2028: "9000", 2029: "9000"},
     },
     "bs_app": {
         "product": "1.2.2.01",
@@ -298,6 +302,7 @@ BUDGET_LINES: dict[str, dict[str, Any]] = {
         "department": "FB 4",
         "name": "Kita-Verwaltung und Online-Anmeldung",
         "amounts": {2026: "40000", 2027: "20000", 2028: "12000", 2029: "12000"},
+        "base_load": {2026: "6000", 2027: "6000", 2028: "6000", 2029: "6000"},
     },
     "schule_geraete": {
         "product": "2.1.1.01",
@@ -308,7 +313,7 @@ BUDGET_LINES: dict[str, dict[str, Any]] = {
         "department": "FB 4",
         "name": "Digitale Ausstattung Schulen (DigitalPakt)",
         "amounts": {2026: "240000", 2027: "180000", 2028: "60000", 2029: "60000"},
-        "commitments": [(2026, 2027, "120000")],
+        "commitments": [(2026, 2027, "120000", "Tablets für die Grundschulen")],
     },
     "schule_netze": {
         "product": "2.1.1.01",
@@ -319,10 +324,14 @@ BUDGET_LINES: dict[str, dict[str, Any]] = {
         "department": "FB 4",
         "name": "Schulnetze, WLAN und Glasfaser",
         "amounts": {2026: "200000", 2027: "150000", 2028: "100000", 2029: "0"},
-        "commitments": [(2026, 2027, "80000"), (2026, 2028, "40000")],
+        "commitments": [
+            (2026, 2027, "80000", "WLAN in allen Schulgebäuden"),
+            (2026, 2028, "40000", "WLAN in allen Schulgebäuden"),
+        ],
     },
     "bau_software": {
-        "product": "5.1.2.01",
+        # Produktrahmen: 5.2.1 Bau- und Grundstücksordnung (Bauaufsicht).
+        "product": "5.2.1.01",
         "cost_center": "61010",
         "account": "54310000",
         "kind": "consumptive",
@@ -339,7 +348,7 @@ BUDGET_LINES: dict[str, dict[str, Any]] = {
         "department": "FB 6",
         "name": "Sensorik und urbane Datenplattform",
         "amounts": {2026: "110000", 2027: "60000", 2028: "20000", 2029: "0"},
-        "commitments": [(2026, 2027, "40000")],
+        "commitments": [(2026, 2027, "40000", "Parkraumsensorik in der Innenstadt")],
     },
     "sc_betrieb": {
         "product": "5.4.1.01",
@@ -349,12 +358,17 @@ BUDGET_LINES: dict[str, dict[str, Any]] = {
         "department": "FB 6",
         "name": "Betrieb Smart-City-Plattform",
         "amounts": {2026: "15000", 2027: "20000", 2028: "20000", 2029: "20000"},
+        "base_load": {2026: "4000", 2027: "4000", 2028: "4000", 2029: "4000"},
     },
 }
 
-DIGITALPAKT = ("grant", "DigitalPakt Schule", "90")
+#: DigitalPakt Schule 2.0: Bund and Länder fund half each (50 % of the eligible cost).
+DIGITALPAKT = ("grant", "DigitalPakt Schule 2.0", "50")
 SMART_CITIES = ("grant", "Modellprojekte Smart Cities", "65")
 LANDESFOERDERUNG = ("grant", "Landesförderung Digitale Kommune", "50")
+#: The OZG obliges to offer services online; since its 2024 amendment it sets no general
+#: deadline (the original one ended with 2022), so the demo invents none.
+OZG_BASIS = "Onlinezugangsgesetz (OZG) – Pflicht zum Online-Angebot, ohne gesetzliche Frist"
 OZG_FOLGE = ("third_party", "Kostenbeteiligung Zweckverband Kommunale IT", "30")
 
 
@@ -393,6 +407,7 @@ MEASURES: list[dict[str, Any]] = [
     # ------------------------------------------------------------------ in progress
     {
         "title": "Digitaler Bauantrag",
+        "contractually_bound": True,
         "description": (
             "Bauanträge, Bauvoranfragen und Nachreichungen gehen künftig vollständig "
             "elektronisch ein. Wir übernehmen die im Länderverbund entwickelte Lösung und "
@@ -414,7 +429,7 @@ MEASURES: list[dict[str, Any]] = [
             "maturity": 3,
             "implementation": "reuse",
         },
-        "legal": ("Onlinezugangsgesetz (OZG)", D("2026-12-31")),
+        "legal": (OZG_BASIS, None),
         "running_costs": "12000",
         "costs": [
             cost("bau_software", {2026: 38000, 2027: 24000}),
@@ -456,6 +471,7 @@ MEASURES: list[dict[str, Any]] = [
     },
     {
         "title": "Online-Kita-Anmeldung mit zentraler Platzvergabe",
+        "contractually_bound": True,
         "description": (
             "Eltern melden ihren Betreuungsbedarf über ein Portal für alle Einrichtungen an, "
             "statt sich bei jeder Kita einzeln vormerken zu lassen. Die Platzvergabe erfolgt "
@@ -476,7 +492,7 @@ MEASURES: list[dict[str, Any]] = [
             "maturity": 3,
             "implementation": "own",
         },
-        "legal": ("Onlinezugangsgesetz (OZG)", D("2026-12-31")),
+        "legal": (OZG_BASIS, None),
         "political_mandate": True,
         "running_costs": "9000",
         "costs": [
@@ -521,6 +537,8 @@ MEASURES: list[dict[str, Any]] = [
     },
     {
         "title": "E-Akte in der Kernverwaltung (Stufe 1)",
+        "useful_life": 10,
+        "contractually_bound": True,
         "description": (
             "Einführung der elektronischen Akte zunächst im Haupt-, Personal- und "
             "Ordnungsamt. Dazu gehören ein Aktenplan für die ganze Stadt, das Scannen des "
@@ -613,6 +631,8 @@ MEASURES: list[dict[str, Any]] = [
     },
     {
         "title": "Tablets für die Grundschulen",
+        "useful_life": 5,
+        "contractually_bound": True,
         "description": (
             "Ausstattung der vier Grundschulen mit Klassensätzen an Tablets, "
             "Ladewagen und einer zentralen Geräteverwaltung. Grundlage ist der "
@@ -648,6 +668,7 @@ MEASURES: list[dict[str, Any]] = [
     },
     {
         "title": "WLAN in allen Schulgebäuden",
+        "useful_life": 10,
         "description": (
             "Flächendeckendes WLAN in allen Unterrichtsräumen der sieben Schulen in "
             "städtischer Trägerschaft, einschließlich Verkabelung und Netzwerktechnik. "
@@ -683,6 +704,7 @@ MEASURES: list[dict[str, Any]] = [
     },
     {
         "title": "Parkraumsensorik in der Innenstadt",
+        "useful_life": 8,
         "description": (
             "Bodensensoren auf rund 400 Stellplätzen melden die Belegung an die "
             "Datenplattform. Ein Parkleitsystem und die Rathaus-App zeigen freie Plätze an; "
@@ -766,6 +788,7 @@ MEASURES: list[dict[str, Any]] = [
     },
     {
         "title": "Notebooks statt Desktop-PCs für mobiles Arbeiten",
+        "useful_life": 5,
         "description": (
             "Schrittweiser Austausch der Arbeitsplatzrechner gegen Notebooks mit "
             "Dockingstation, sicherem VPN-Zugang und Headset. Damit können Beschäftigte im "
@@ -1060,7 +1083,7 @@ MEASURES: list[dict[str, Any]] = [
             "maturity": 4,
             "implementation": "reuse",
         },
-        "legal": ("Onlinezugangsgesetz (OZG)", D("2025-12-31")),
+        "legal": (OZG_BASIS, None),
         "costs": [cost("bs_online", {2026: 6000})],
         "reports": [
             report(
@@ -1146,7 +1169,7 @@ MEASURES: list[dict[str, Any]] = [
             "maturity": 3,
             "implementation": "reuse",
         },
-        "legal": ("Onlinezugangsgesetz (OZG)", D("2027-12-31")),
+        "legal": (OZG_BASIS, None),
         "costs": [
             cost("bs_online", {2027: 16000}, OZG_FOLGE),
             cost("bs_online", {2028: 3000, 2029: 3000}, running=True),
@@ -1270,7 +1293,7 @@ MEASURES: list[dict[str, Any]] = [
             "maturity": 2,
             "implementation": "reuse",
         },
-        "legal": ("Onlinezugangsgesetz (OZG)", D("2027-06-30")),
+        "legal": (OZG_BASIS, None),
         "costs": [cost("bs_online", {2027: 11000, 2028: 2500, 2029: 2500})],
     },
     {
@@ -1585,3 +1608,17 @@ RANK_OVERRIDES: dict[str, tuple[int, str]] = {
         "Frühjahrshochwasser festgelegt.",
     ),
 }
+
+
+#: Deckungsringe the council declared with the budget (budget year 2026): the IT operating
+#: lines of the central IT, the finance software and the citizen services may cover each
+#: other (Ergebnishaushalt only).
+COVERAGE_RINGS: list[dict[str, Any]] = [
+    {
+        "name": "IT-Betrieb und Fachverfahren",
+        "year": 2026,
+        "kind": "consumptive",
+        "lines": ["it_lizenzen", "fin_software", "bs_online"],
+        "note": "Gegenseitig deckungsfähig gemäß Haushaltsvermerk Nr. 4 zum Haushaltsplan 2026.",
+    },
+]

@@ -110,7 +110,7 @@ CATEGORY_FIELDS = {
     MeasureCategory.SMART_REGION: ["S", "V"],
 }
 GRANTS = [
-    (FundingSource.GRANT, "DigitalPakt Schule", Decimal("90")),
+    (FundingSource.GRANT, "DigitalPakt Schule 2.0", Decimal("50")),
     (FundingSource.GRANT, "Modellprojekte Smart Cities", Decimal("65")),
     (FundingSource.GRANT, "Landesförderung Digitale Kommune", Decimal("50")),
     (FundingSource.GRANT, "EFRE – Europäischer Fonds für regionale Entwicklung", Decimal("60")),
@@ -485,12 +485,19 @@ def _set_approved_amounts(
             approved = (need * factor / 1000).quantize(Decimal("1")) * 1000
             if need == 0:
                 approved = Decimal(rng.choice([0, 5000, 10000]))
+            # Licence and maintenance lines mostly pay for running systems.
+            base = (
+                (approved * Decimal(rng.choice([0, 0, 20, 40, 60])) / 100).quantize(Decimal("1"))
+                if kinds.get(line_id) == BudgetKind.CONSUMPTIVE
+                else Decimal("0")
+            )
             amounts.append(
                 {
                     "id": next_amount,
                     "budget_line_id": line_id,
                     "year": year,
                     "approved_amount": approved,
+                    "base_load": base,
                 }
             )
             next_amount += 1
@@ -503,6 +510,9 @@ def _set_approved_amounts(
                     "granted_year": horizon[0],
                     "due_year": horizon[1],
                     "amount": (later * Decimal("0.3")).quantize(Decimal("0.01")),
+                    "measure_id": None,
+                    "purpose": "Auftrag für Folgejahr",
+                    "archived_at": None,
                 }
             )
             next_commitment += 1
@@ -623,8 +633,11 @@ class _Builder:
             "ozg_maturity_level": rng.randint(1, 4) if ozg else None,
             "ozg_implementation": rng.choice(list(OzgImplementation)) if ozg else None,
             "legal_basis": "Onlinezugangsgesetz (OZG)" if legal else "",
-            "legal_deadline": (self.today + self._days(-60, 720)) if legal else None,
-            "running_costs_per_year": running,
+            # The OZG set no deadline after 2022: legal obligations come without invented ones.
+            "legal_deadline": None,
+            "running_cost_after_horizon": running,
+            "useful_life_years": rng.choice([5, 8, 10]) if rng.random() < 0.4 else None,
+            "contractually_bound": status == S.IN_PROGRESS and rng.random() < 0.5,
             "score": None,
             "priority_class": None,
             "rank_override": None,
@@ -800,7 +813,6 @@ class _Builder:
                     "budget_line_id": line_id,
                     "year": year,
                     "amount": amount,
-                    "kind": kind,
                     "funding_source": source,
                     "funding_programme": programme,
                     "funding_share": share,

@@ -222,7 +222,7 @@ class Factory:
         measure.goals = list(goals or [])
         for line, year, amount in costs or []:
             measure.cost_plan.append(
-                CostPlanEntry(budget_line=line, year=year, amount=Decimal(amount), kind=line.kind)
+                CostPlanEntry(budget_line=line, year=year, amount=Decimal(amount))
             )
         self.session.add(measure)
         self.session.flush()

@@ -17,7 +17,10 @@ from conftest import Factory
 from steuerung.models import (
     BudgetAmount,
     BudgetKind,
+    CommitmentAuthorization,
     CostPlanEntry,
+    CoverageRing,
+    FundingSource,
     Measure,
     MeasureCategory,
     MeasureStatus,
@@ -96,7 +99,7 @@ def build_demo(factory: Factory, users: dict[str, Any], extra: int = 0) -> Demo:
             end_date=date(2027, 6, 30),
             score=Decimal("80"),
             priority_class="A",
-            running_costs_per_year=Decimal("1200"),
+            running_cost_after_horizon=Decimal("1200"),
         )
     )
     report(m[0], date(2026, 5, 1), (G, G, G))
@@ -135,7 +138,7 @@ def build_demo(factory: Factory, users: dict[str, Any], extra: int = 0) -> Demo:
             category=MeasureCategory.SMART_CITY,
             score=Decimal("55"),
             priority_class="B",
-            running_costs_per_year=Decimal("300"),
+            running_cost_after_horizon=Decimal("300"),
         )
     )
     # 3: approved, smart city, V-1, green report, rank override, owner
@@ -316,48 +319,67 @@ def expected_tiles(demo: Demo, f: DashboardFilters, settings: Any) -> dict[str, 
 
 def expected_money(
     demo: Demo, years: list[int], f: DashboardFilters, session: Any
-) -> dict[int, tuple[Decimal, Decimal]]:
-    """(demand, approved) per year; department = budget lines of that department;
-    field/category filters allocate each line's approved amount pro rata to its demand."""
+) -> dict[int, tuple[Decimal | None, Decimal, Decimal, Decimal]]:
+    """(available, own share, sum of gaps, sum of free amounts) per year, by the cover rules:
+    per line available = Ansatz - base load - VE due; gap/free per line, never netted.
+    The department filter keeps that department's lines; field/category filters keep those
+    measures' own share and the part of each line's gap it causes (no free amount, no
+    available money of their own). The dashboard demo has no Deckungsring."""
     entries = session.query(CostPlanEntry).all()
     amounts = session.query(BudgetAmount).all()
+    commitments = session.query(CommitmentAuthorization).all()
+    assert not session.query(CoverageRing).count()
+    cent = Decimal("0.01")
     result = {}
     for year in years:
 
         def line_ok(line: Any, f: DashboardFilters = f) -> bool:
             return f.department_id is None or line.department_id == f.department_id
 
-        counting = [
-            e
-            for e in entries
-            if e.year == year and e.measure.status in COUNTING and line_ok(e.budget_line)
-        ]
-        measure_filter = f.action_field_id is not None or f.category is not None
-        if not measure_filter:
-            demand = sum((e.amount for e in counting), Decimal("0"))
-            approved = sum(
-                (a.approved_amount for a in amounts if a.year == year and line_ok(a.budget_line)),
-                Decimal("0"),
+        lines = {a.budget_line for a in amounts if a.year == year}
+        lines |= {e.budget_line for e in entries if e.year == year}
+        available = {line.id: Decimal("0") for line in lines}
+        for a in amounts:
+            if a.year == year:
+                available[a.budget_line_id] += a.approved_amount - a.base_load
+        for c in commitments:
+            if c.due_year == year and c.archived_at is None and c.budget_line_id in available:
+                available[c.budget_line_id] -= c.amount
+        own: dict[int, Decimal] = defaultdict(Decimal)
+        chosen: dict[int, Decimal] = defaultdict(Decimal)
+        only = DashboardFilters(action_field_id=f.action_field_id, category=f.category)
+        for e in entries:
+            if e.year == year and e.measure.status in COUNTING:
+                share = e.amount - (
+                    (e.amount * e.funding_share / 100).quantize(cent)
+                    if e.funding_source != FundingSource.OWN
+                    else Decimal("0")
+                )
+                own[e.budget_line_id] += share
+                if selected(e.measure, only):
+                    chosen[e.budget_line_id] += share
+        shown = [line for line in lines if line_ok(line)]
+        gap = {i: max(own[i] - available[i], Decimal("0")) for i in available}
+        free = {i: max(available[i] - own[i], Decimal("0")) for i in available}
+        if f.action_field_id is None and f.category is None:
+            result[year] = (
+                sum((available[line.id] for line in shown), Decimal("0")),
+                sum((own[line.id] for line in shown), Decimal("0")),
+                sum((gap[line.id] for line in shown), Decimal("0")),
+                sum((free[line.id] for line in shown), Decimal("0")),
             )
         else:
-            line_total: dict[int, Decimal] = defaultdict(Decimal)
-            for e in counting:
-                line_total[e.budget_line_id] += e.amount
-            line_approved: dict[int, Decimal] = defaultdict(Decimal)
-            for a in amounts:
-                if a.year == year:
-                    line_approved[a.budget_line_id] += a.approved_amount
-            only = DashboardFilters(action_field_id=f.action_field_id, category=f.category)
-            demand = approved = Decimal("0")
-            per_line: dict[int, Decimal] = defaultdict(Decimal)
-            for e in counting:
-                if selected(e.measure, only):
-                    per_line[e.budget_line_id] += e.amount
-            for line_id, amount in per_line.items():
-                demand += amount
-                ratio = min(Decimal(1), line_approved[line_id] / line_total[line_id])
-                approved += (amount * ratio).quantize(Decimal("0.01"))
-        result[year] = (demand, approved)
+            caused = Decimal("0")
+            for line in shown:
+                if own[line.id] > 0 and gap[line.id] > 0:
+                    part = gap[line.id] * min(Decimal(1), chosen[line.id] / own[line.id])
+                    caused += part.quantize(cent, rounding="ROUND_HALF_UP")
+            result[year] = (
+                None,
+                sum((chosen[line.id] for line in shown), Decimal("0")),
+                caused,
+                Decimal("0"),
+            )
     return result
 
 

@@ -51,7 +51,7 @@ def form_payload(world: World, **overrides: Any) -> dict[str, Any]:
         "end_date": "2027-06-30",
         "ozg_maturity_level": "",
         "ozg_implementation": "",
-        "running_costs_per_year": "1.200,00",
+        "running_cost_after_horizon": "1.200,00",
         "cost_plan-0-year": "2026",
         "cost_plan-0-budget_line_id": str(world.line.id),
         "cost_plan-0-amount": "12.500,50",

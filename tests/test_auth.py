@@ -127,7 +127,7 @@ def test_each_role_reaches_its_start_page(client, users):
     expectations = {
         "submitter": "Zuletzt bearbeitete Maßnahmen",
         "coordinator": "warten auf Prüfung",
-        "treasury": "Bedarf und Ansätze im Planungszeitraum",
+        "treasury": "Deckung im Planungszeitraum",
         "leadership": "warten auf Prüfung",
         "admin": "Benutzer und Organisation",
     }

@@ -118,38 +118,64 @@ def test_edit_amounts_and_stale_version(
     assert response.status_code == 302, _text(response)[:2000]
     db.session.expire_all()
     assert {a.year: a.approved_amount for a in line.amounts} == {2027: D("250.00")}
-    # A second save with the old version number is refused.
+    # A second save with the old version number is refused; the input and the saved values
+    # are both shown.
     response = post_form(client, url, {**form, "amount_2027": "999"})
-    assert response.status_code == 400
-    assert "inzwischen von jemand anderem geändert" in _text(response)
+    assert response.status_code == 409
+    html = _text(response)
+    assert "inzwischen von einer anderen Person geändert" in html
+    assert 'value="999"' in html and "Aktuell gespeicherter Stand" in html
+    db.session.expire_all()
+    assert {a.year: a.approved_amount for a in line.amounts} == {2027: D("250.00")}
+    # Without a version number nothing is saved either.
+    response = post_form(client, url, {**form, "amount_2027": "999", "version_id": ""})
+    assert response.status_code == 409
     db.session.expire_all()
     assert {a.year: a.approved_amount for a in line.amounts} == {2027: D("250.00")}
 
 
-def test_commitments_add_refuse_and_delete(
+def test_commitments_add_refuse_and_archive(
     login_as: Any, users: dict[str, Any], db: Any, factory: Any
 ) -> None:
     line = factory.budget_line(users["treasury"].department, BudgetKind.INVESTIVE)
+    measure = factory.measure(
+        users["treasury"].department, MeasureStatus.APPROVED, costs=[(line, 2027, "90000.00")]
+    )
     db.session.commit()
     client = login_as("treasury")
     url = f"/haushalt/stellen/{line.id}/ve"
     token_from = f"/haushalt/stellen/{line.id}"
-    ok = {"granted_year": "2026", "due_year": "2028", "amount": "50.000,00"}
+    ok = {
+        "granted_year": "2026",
+        "due_year": "2028",
+        "amount": "50.000,00",
+        "measure_id": str(measure.id),
+        "purpose": "Auftrag Glasfaser",
+    }
     assert post_form(client, url, ok, token_from=token_from).status_code == 302
     bad = post_form(client, url, {**ok, "due_year": "2026"}, token_from=token_from)
     assert bad.status_code == 400
     assert "Das Fälligkeitsjahr muss nach dem Jahr der Ermächtigung liegen" in _text(bad)
-    again = post_form(client, url, ok, token_from=token_from)
-    assert again.status_code == 400 and "gibt es schon eine VE" in _text(again)
+    other = factory.measure(users["treasury"].department, MeasureStatus.APPROVED)
+    db.session.commit()
+    wrong = post_form(client, url, {**ok, "measure_id": str(other.id)}, token_from=token_from)
+    assert wrong.status_code == 400 and "plant keine Kosten auf dieser Haushaltsstelle" in _text(
+        wrong
+    )
     commitment = db.session.scalar(select(CommitmentAuthorization))
     assert commitment.amount == D("50000.00") and commitment.due_year == 2028
+    assert commitment.measure_id == measure.id
     page = _text(client.get(token_from))
-    assert "50.000,00" in page
+    assert "50.000,00" in page and measure.reference in page
     response = post_form(
-        client, f"/haushalt/ve/{commitment.id}/loeschen", {}, token_from=token_from
+        client, f"/haushalt/ve/{commitment.id}/archivieren", {}, token_from=token_from
     )
     assert response.status_code == 302
-    assert db.session.scalar(select(func.count(CommitmentAuthorization.id))) == 0
+    db.session.expire_all()
+    # Never deleted: archived, still listed, counted nowhere.
+    assert db.session.scalar(select(func.count(CommitmentAuthorization.id))) == 1
+    assert db.session.get(CommitmentAuthorization, commitment.id).archived_at is not None
+    assert "archiviert" in _text(client.get(token_from))
 
 
 def test_rollover_keeps_old_year_readable(

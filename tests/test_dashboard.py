@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from decimal import Decimal
 
 import pytest
 from conftest import login
@@ -63,8 +62,9 @@ def test_tiles_match_independent_counts(demo, users, db):
         assert got.overdue_reports == want["overdue"], filters
         assert got.without_owner == want["without_owner"], filters
         year = filters.year or settings.budget_year
-        demand, approved = expected_money(demo, [year], filters, db.session)[year]
-        assert (got.demand, got.approved) == (demand, approved), filters
+        available, own, gap, free = expected_money(demo, [year], filters, db.session)[year]
+        cov = got.coverage.figures
+        assert (cov.available, cov.own, cov.gap, cov.free) == (available, own, gap, free), filters
 
 
 def test_unfiltered_tiles_have_the_known_values(demo, users):
@@ -75,9 +75,12 @@ def test_unfiltered_tiles_have_the_known_values(demo, users):
     # Kita (report 1.12.2025 + 91 days), Sensorik (no report), WLAN (30-day interval, start 2027
     # but last report 12.6. -> not overdue) -> 2
     assert got.overdue_reports == 2
-    assert got.demand == 36000  # 6000 + 25000 + 2000 + 3000 in 2026
-    assert got.approved == 30000
-    assert got.coverage_ratio == Decimal("83.3")
+    assert got.coverage.figures.own == 36000  # 6000 + 25000 + 2000 + 3000 in 2026
+    assert got.coverage.figures.available == 30000
+    # Line 1: 10.000 for 6.000 + 2.000 + 3.000 (gap 1.000); line 2: 20.000 for 25.000
+    # (gap 5.000). The lines' gaps add up; nothing nets.
+    assert (got.coverage.gap, got.coverage.free) == (6000, 0)
+    assert got.coverage.status.label == "teilweise gedeckt"
 
 
 def test_status_by_field_matches(demo, users):
@@ -105,7 +108,7 @@ def test_coverage_chart_matches(demo, users, db):
         got = svc.coverage_chart(filters)
         years = [filters.year] if filters.year else horizon
         want = expected_money(demo, years, filters, db.session)
-        assert [(r.year, r.demand, r.approved) for r in got.years] == [
+        assert [(r.year, r.figures.available, r.figures.own, r.gap, r.free) for r in got.years] == [
             (y, *want[y]) for y in years
         ], filters
 
@@ -150,7 +153,9 @@ def test_leadership_summary_text(demo, users):
     assert text.startswith("3 von 14 Maßnahmen in Umsetzung, 2 mit roter Ampel: ")
     assert "E-Akte (FB 1)" in text and "WLAN Schulen (FB 3)" in text
     assert "2 Statusberichte sind überfällig." in text
-    assert text.endswith("Deckung 2026: 83,3 % (teilweise gedeckt).")
+    assert text.endswith(
+        "Deckung 2026: teilweise gedeckt, Summe der Lücken 6.000,00\u00a0€, frei 0,00\u00a0€."
+    )
 
 
 def test_dashboard_page_renders_all_charts_and_twins(demo, login_as):
@@ -270,7 +275,9 @@ def test_csv_downloads_hold_the_chart_data(demo, login_as, users):
     lights = _csv(client.get("/dashboard/daten/ampeln.csv"))
     assert lights[0] == ["Fachbereich", "Grün", "Gelb", "Rot", "Kein Bericht"]
     coverage = _csv(client.get("/dashboard/daten/deckung.csv?jahr=2026"))
-    assert coverage[1][:3] == ["2026", "36000,00", "30000,00"]
+    assert coverage[0][:2] == ["Jahr", "Verfügbar"]
+    assert coverage[1][:2] == ["2026", "30000,00"]
+    assert coverage[1][4:7] == ["36000,00", "6000,00", "0,00"]
     assert client.get("/dashboard/daten/gibtsnicht.csv").status_code == 404
     fb2 = demo.departments[1]
     filtered = _csv(client.get(f"/dashboard/daten/kennzahlen.csv?fachbereich={fb2.id}"))

@@ -183,12 +183,15 @@ def test_budget_xlsx_export_cell_by_cell(login_as: Any, budget_data: dict[str, A
     assert "attachment" in response.headers["Content-Disposition"]
     wb = load_workbook(io.BytesIO(response.data))
     assert wb.sheetnames == [
+        "Summen",
         "Nach Haushaltsstelle",
+        "Nach Deckungsring",
         "Nach Fachbereich",
-        "Nach Art",
+        "Nach Haushaltsteil",
         "Nach Handlungsfeld",
         "Nach Finanzierung",
         "Maßnahmen",
+        "VE",
         "Parameter",
     ]
     m1, m2, _ = budget_data["measures"]
@@ -222,17 +225,18 @@ def test_budget_xlsx_export_cell_by_cell(login_as: Any, budget_data: dict[str, A
     assert first["Investitionsnummer"] is None  # empty text cell
     assert first["Art"] == "konsumtiv"
     assert first["HJ 2026"] == 400 and first["HJ+1 2027"] == 1500
-    assert first["HJ+2 2028"] == 0 and first["Gesamt"] == 1900
+    assert first["HJ+2 2028"] == 0 and first["Gesamt brutto"] == 1900
+    assert first["Förderung"] == 0 and first["Eigenanteil"] == 1900
     assert first["Finanzierung"] == "Eigenmittel"
-    # Line A: 2026 500.25 vs 1000, 2027 1500 vs 1000 -> partly.
+    # Line A: 2026 500.25 vs 1000 (free), 2027 1500 vs 1000 (gap 500) -> partly.
     assert first["Deckung der Haushaltsstelle"] == "teilweise gedeckt"
     grant = find(m1, line_b)
     assert grant["Investitionsnummer"] == line_b.investment_number
     assert grant["Art"] == "investiv"
     assert grant["Finanzierung"] == "Fördermittel"
-    assert grant["davon Förder-/Drittmittel"] == 250
+    assert grant["Förderung"] == 250 and grant["Eigenanteil"] == 250
     for row in data_rows:
-        for column in ("HJ 2026", "HJ+1 2027", "HJ+2 2028", "HJ+3 2029", "Gesamt"):
+        for column in ("HJ 2026", "HJ+1 2027", "HJ+2 2028", "HJ+3 2029", "Gesamt brutto"):
             assert isinstance(row[column], int | float), (column, row[column])
     # Sum row: formulas over exactly the data rows; their values add up.
     assert sum_row["Maßnahme"] == "Summe"
@@ -240,19 +244,32 @@ def test_budget_xlsx_export_cell_by_cell(login_as: Any, budget_data: dict[str, A
     assert sum_row["HJ 2026"] == f"=SUM(J2:J{last})"
     assert sum(r["HJ 2026"] for r in data_rows) == pytest.approx(1000.25)
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == f"A1:Q{last}"
+    assert ws.auto_filter.ref == f"A1:R{last}"
     assert ws["J2"].number_format == MONEY_FORMAT
 
     by_line = _sheet_dicts(wb["Nach Haushaltsstelle"])
     row_a = next(r for r in by_line if r["Haushaltsstelle"] == line_a.label)
-    assert row_a["Bedarf HJ 2026"] == pytest.approx(500.25)
-    assert row_a["Ansatz HJ 2026"] == 1000
-    assert row_a["Lücke HJ 2026"] == 0
+    assert row_a["Eigenanteil HJ 2026"] == pytest.approx(500.25)
+    assert row_a["Ansatz/Planung HJ 2026"] == 1000 and row_a["Verfügbar HJ 2026"] == 1000
+    assert row_a["Lücke HJ 2026"] == 0 and row_a["Frei HJ 2026"] == pytest.approx(499.75)
     assert row_a["Lücke HJ+1 2027"] == 500
     assert row_a["Deckung"] == "teilweise gedeckt"
-    assert row_a["Deckungsgrad %"] == pytest.approx(100.0)  # 2000 approved / 2000.25 demand
+    row_b = next(r for r in by_line if r["Haushaltsstelle"] == line_b.label)
+    # Line B: 500 gross, 50 % grant -> own 250 against 300 -> free 50.
+    assert (row_b["Bedarf brutto HJ 2026"], row_b["Förderung HJ 2026"]) == (500, 250)
+    assert row_b["Frei HJ 2026"] == 50 and row_b["Förderquote %"] == 50
     assert by_line[-1]["Haushaltsstelle"] == "Summe"
-    assert str(by_line[-1]["Bedarf gesamt"]).startswith("=SUM(")
+    assert str(by_line[-1]["Lücke gesamt"]).startswith("=SUM(")
+    # The totals sheet: gaps and free amounts per budget part, never netted.
+    totals = _sheet_dicts(wb["Summen"])
+    overall = next(
+        r for r in totals if r["Haushaltsteil"].startswith("Gesamt") and r["Jahr"] == "HJ 2026"
+    )
+    assert (overall["Lücke"], overall["Frei"]) == (0, pytest.approx(549.75))
+    later = next(
+        r for r in totals if r["Haushaltsteil"].startswith("Gesamt") and r["Jahr"] == "HJ+1 2027"
+    )
+    assert (later["Lücke"], later["Frei"], later["Deckung"]) == (500, 0, "teilweise gedeckt")
 
     params = dict((r[0].value, r[1].value) for r in wb["Parameter"].iter_rows(min_row=2))
     assert params["Haushaltsjahr"] == 2026
@@ -287,7 +304,7 @@ def test_budget_csv_exports_parse_back(login_as: Any, budget_data: dict[str, Any
     assert rows[0]["Titel"] == '\'=HYPERLINK("http://evil","klick")'
     assert sorted(r["HJ+1 2027"] for r in rows) == ["0,00", "0,00", "1500,00"]
     assert rows[2]["HJ 2026"] == "100,25"
-    total = sum(D(r["Gesamt"].replace(",", ".")) for r in rows)
+    total = sum(D(r["Gesamt brutto"].replace(",", ".")) for r in rows)
     assert total == D("2500.25")
 
     response = client.get("/haushalt/export.csv?tabelle=fachbereich")

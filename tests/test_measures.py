@@ -48,7 +48,7 @@ def test_save_draft_creates_measure_with_goals_cost_plan_and_audit(login_as, wor
     assert amounts == [(2026, Decimal("12500.50")), (2027, Decimal("30000.00"))]
     grant = next(e for e in measure.cost_plan if e.year == 2027)
     assert grant.funding_programme == "Digitalpakt" and grant.funding_share == Decimal("50")
-    assert measure.running_costs_per_year == Decimal("1200.00")
+    assert measure.running_cost_after_horizon == Decimal("1200.00")
     assert [m.title for m in measure.milestones] == ["Ausschreibung"]
     assert db.session.query(AuditEntry).filter_by(measure_id=measure.id).count() >= 4
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -95,7 +95,7 @@ BAD_INPUTS = [
     ({"cost_plan-0-amount": "zwölf"}, "cost_plan-0-amount", "Bitte geben Sie eine Zahl ein"),
     ({"cost_plan-0-amount": "1,2,3"}, "cost_plan-0-amount", "enthält mehrere Kommas"),
     ({"cost_plan-0-amount": "1,234"}, "cost_plan-0-amount", "zwei Nachkommastellen"),
-    ({"running_costs_per_year": "-1"}, "running_costs_per_year", "darf nicht negativ sein"),
+    ({"running_cost_after_horizon": "-1"}, "running_cost_after_horizon", "darf nicht negativ sein"),
     ({"end_date": "2026-01-01"}, "end_date", "Das Ende darf nicht vor dem Beginn liegen."),
     ({"start_date": "31.02.2026"}, "start_date", "gültiges Datum"),
     ({"cost_plan-0-year": "2031"}, "cost_plan-0-year", "nicht im Planungszeitraum"),
@@ -562,7 +562,7 @@ GARBAGE = [
     {"cost_plan-0-year": "9" * 30, "cost_plan-0-amount": "9" * 40, "cost_plan-0-kind": "?"},
     {"cost_plan-70-year": "2026", "cost_plan-70-amount": "1", "milestones-0-due_date": "x"},
     {"start_date": "2026-13-45", "end_date": "0000-00-00", "legal_deadline": "morgen"},
-    {"running_costs_per_year": "NaN", "cost_plan-0-funding_share": "Infinity"},
+    {"running_cost_after_horizon": "NaN", "cost_plan-0-funding_share": "Infinity"},
     {"target": "submitted", "reason": "x" * 5000, "body": "y" * 20000},
     {"measured_on": "gestern", "value": "1e400", "name": "", "baseline": "--1"},
     {"progress_percent": "1" * 50, "schedule_light": "lila", "reported_on": "2026-02-30"},

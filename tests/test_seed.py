@@ -18,7 +18,9 @@ from steuerung.models import (
     BudgetAmount,
     BudgetKind,
     BudgetLine,
+    CommitmentAuthorization,
     CostPlanEntry,
+    CoverageRing,
     Department,
     FundingSource,
     Goal,
@@ -85,7 +87,12 @@ def test_demo_has_all_states_roles_and_the_known_gaps(db):
     overdue = db.session.scalar(select(func.count(Measure.id)).where(overdue_clause(DEMO_DAY)))
     assert overdue >= 2
     bauantrag = db.session.scalar(select(Measure).where(Measure.title == "Digitaler Bauantrag"))
-    assert bauantrag.ozg_leika_key and bauantrag.legal_obligation and bauantrag.legal_deadline
+    assert bauantrag.ozg_leika_key and bauantrag.legal_obligation
+    # The OZG sets no deadline since its 2024 amendment: the demo invents none.
+    ozg = db.session.scalars(select(Measure).where(Measure.ozg_leika_key.is_not(None))).all()
+    assert all(m.legal_deadline is None for m in ozg if "OZG" in m.legal_basis)
+    assert bauantrag.department.code == "FB 5"
+    assert bauantrag.cost_plan[0].budget_line.product == "5.2.1.01"  # Bauaufsicht
     assert bauantrag.key_figures[0].values
     returned = db.session.scalars(
         select(Measure).where(Measure.status == MeasureStatus.RETURNED)
@@ -122,13 +129,30 @@ def test_demo_reports_budget_and_cost_plans_are_consistent(db):
             assert measure.status in (*COUNTING_STATUSES, MeasureStatus.COMPLETED)
             assert measure.last_report_on == max(r.reported_on for r in measure.status_reports)
         for entry in measure.cost_plan:
-            assert 2026 <= entry.year <= 2029 and entry.kind == entry.budget_line.kind
+            assert 2026 <= entry.year <= 2029
     lines = db.session.scalars(select(BudgetLine)).all()
     assert 12 <= len(lines) <= 16
     assert {line.kind for line in lines} == set(BudgetKind)
     assert all(line.investment_number for line in lines if line.kind == BudgetKind.INVESTIVE)
-    programmes = set(db.session.scalars(select(CostPlanEntry.funding_programme)))
-    assert {"DigitalPakt Schule", "Modellprojekte Smart Cities"} <= programmes
+    programmes = dict(
+        db.session.execute(
+            select(CostPlanEntry.funding_programme, CostPlanEntry.funding_share).distinct()
+        ).all()
+    )
+    assert programmes["DigitalPakt Schule 2.0"] == Decimal("50")  # Bund and Länder 50/50
+    assert programmes["Modellprojekte Smart Cities"] == Decimal("65")
+    # Operating base load on the licence and maintenance lines, a Deckungsring, VE that
+    # serve measures.
+    bound = db.session.scalars(
+        select(BudgetLine.name).join(BudgetAmount).where(BudgetAmount.base_load > 0).distinct()
+    ).all()
+    assert "Softwarelizenzen und Pflege" in bound
+    ring = db.session.scalar(select(CoverageRing))
+    assert ring.year == 2026 and len(ring.members) >= 2
+    linked = db.session.scalars(
+        select(CommitmentAuthorization).where(CommitmentAuthorization.measure_id.is_not(None))
+    ).all()
+    assert linked and all(ve.measure is not None for ve in linked)
     assert db.session.scalar(select(func.count()).where(CostPlanEntry.is_running_cost.is_(True)))
 
     demand = {
@@ -148,7 +172,7 @@ def test_demo_reports_budget_and_cost_plans_are_consistent(db):
     for amount in db.session.scalars(select(BudgetAmount)):
         need = Decimal(demand.get((amount.budget_line_id, amount.year), 0))
         if need:
-            if amount.approved_amount >= need:
+            if amount.approved_amount - amount.base_load >= need:
                 states.add("gedeckt")
             elif amount.approved_amount > 0:
                 states.add("teilweise")

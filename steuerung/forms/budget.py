@@ -12,8 +12,10 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -96,6 +98,14 @@ class BudgetLineForm(AppForm):
         """(year, field) for every amount field."""
         return [(y, self[f"amount_{y}"]) for y in self.years]
 
+    def base_load_fields(self) -> list[tuple[int, Field]]:
+        """(year, field) for every "bound by running operations" field."""
+        return [(y, self[f"base_load_{y}"]) for y in self.years]
+
+    def year_fields(self) -> list[tuple[int, Field, Field]]:
+        """(year, amount field, base load field) per year: one row of the form each."""
+        return [(y, self[f"amount_{y}"], self[f"base_load_{y}"]) for y in self.years]
+
 
 def line_form(
     years: list[int],
@@ -116,6 +126,15 @@ def line_form(
             AmountField(
                 f"{word} {year}",
                 description="Leer lassen, wenn kein Betrag beschlossen ist.",
+            ),
+        )
+        setattr(
+            _Form,
+            f"base_load_{year}",
+            AmountField(
+                f"davon gebunden für laufenden Betrieb {year}",
+                description="Lizenzen, Wartung, Betrieb bestehender Systeme: nicht frei für "
+                "neue Maßnahmen. Leer = 0.",
             ),
         )
     _Form.years = list(years)
@@ -142,13 +161,51 @@ class CommitmentForm(AppForm):
         ],
     )
     amount = AmountField("Betrag der VE", required=True)
+    measure_id = SelectField(
+        "Für Maßnahme",
+        coerce=lambda v: int(v) if v not in (None, "", "None") else None,
+        description="Die Maßnahme, deren Auftrag die VE absichert (optional).",
+        validate_choice=False,
+    )
+    purpose = StringField(
+        "Zweck", validators=[Optional(), Length(max=200, message="Höchstens 200 Zeichen.")]
+    )
     submit = SubmitField("VE hinzufügen")
 
 
-class DeleteForm(AppForm):
-    """A bare form (CSRF only) for delete buttons."""
+class ArchiveForm(AppForm):
+    """A bare form (CSRF only) for archive buttons (budget data is never deleted)."""
 
-    submit = SubmitField("Löschen")
+    submit = SubmitField("Archivieren")
+
+
+class RingForm(AppForm):
+    """A Deckungsring: name, year, budget part and its member lines."""
+
+    name = StringField(
+        "Name",
+        validators=[DataRequired("Bitte einen Namen angeben."), Length(max=120)],
+        description="Wie im Haushaltsplan, z. B. „Deckungsring IT-Betrieb“.",
+    )
+    year = SelectField("Haushaltsjahr", coerce=int)
+    kind = SelectField(
+        "Haushaltsteil",
+        choices=[
+            (BudgetKind.CONSUMPTIVE.value, "Ergebnishaushalt (konsumtiv)"),
+            (BudgetKind.INVESTIVE.value, "Finanzhaushalt (investiv)"),
+        ],
+        validators=[DataRequired("Bitte den Haushaltsteil wählen.")],
+    )
+    line_ids = SelectMultipleField(
+        "Haushaltsstellen",
+        coerce=int,
+        description="Mindestens zwei Haushaltsstellen desselben Haushaltsteils.",
+    )
+    note = TextAreaField(
+        "Vermerk", validators=[Optional(), Length(max=500, message="Höchstens 500 Zeichen.")]
+    )
+    version_id = HiddenField()
+    submit = SubmitField("Deckungsring speichern")
 
 
 class ImportForm(AppForm):

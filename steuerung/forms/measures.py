@@ -35,7 +35,6 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from steuerung.forms.base import AppForm, SubForm
 from steuerung.models import (
-    BudgetKind,
     FundingSource,
     MeasureCategory,
     MeasureKind,
@@ -162,7 +161,8 @@ def _enum_choices(enum_cls: Any, blank: str | None = None) -> list[tuple[str, st
 
 
 class CostRowForm(SubForm):
-    """One row of the cost plan: year x budget line x amount with kind and funding."""
+    """One row of the cost plan: year x budget line x amount with funding (the kind,
+    konsumtiv or investiv, is the budget line's)."""
 
     year = ChoiceField(
         "Jahr", coerce=_int_or_none, unknown_message="Das Jahr liegt nicht im Planungszeitraum."
@@ -173,12 +173,6 @@ class CostRowForm(SubForm):
         unknown_message="Diese Haushaltsstelle gibt es nicht (oder sie ist nicht aktiv).",
     )
     amount = GermanDecimalField("Betrag (€)")
-    kind = ChoiceField(
-        "Art",
-        choices=_enum_choices(BudgetKind),
-        default=BudgetKind.CONSUMPTIVE.value,
-        unknown_message="Bitte wählen Sie konsumtiv oder investiv.",
-    )
     funding_source = ChoiceField(
         "Finanzierung",
         choices=_enum_choices(FundingSource),
@@ -326,9 +320,24 @@ class MeasureForm(AppForm):
 
     # money
     cost_plan = FieldList(FormField(CostRowForm), min_entries=EMPTY_COST_ROWS, max_entries=60)
-    running_costs_per_year = GermanDecimalField(
-        "Folgekosten pro Jahr nach Inbetriebnahme (€)",
-        description="Laufende Kosten (Lizenzen, Betrieb), z. B. 12.000,00.",
+    running_cost_after_horizon = GermanDecimalField(
+        "Folgekosten pro Jahr nach dem Planungszeitraum (€)",
+        description="Laufende Kosten (Lizenzen, Betrieb) ab dem fünften Jahr, z. B. 12.000,00. "
+        "Folgekosten innerhalb des Planungszeitraums bitte als Kostenzeilen mit dem Haken "
+        "„Folgekosten“ erfassen.",
+    )
+    useful_life_years = IntegerField(
+        "Nutzungsdauer in Jahren (bei Investitionen)",
+        validators=[
+            Optional(),
+            NumberRange(1, 100, message="Bitte eine Nutzungsdauer zwischen 1 und 100 Jahren."),
+        ],
+        description="Über diese Jahre wird die Investition abgeschrieben (AfA); die "
+        "Abschreibung belastet den Ergebnishaushalt.",
+    )
+    contractually_bound = BooleanField(
+        "Aufträge erteilt / vertraglich gebunden",
+        description="Vertraglich gebundene Maßnahmen bleiben im Budget-Szenario gesetzt.",
     )
 
     save = SubmitField("Als Entwurf speichern")
@@ -381,7 +390,6 @@ class MeasureForm(AppForm):
                     "year": sub.year.data,
                     "budget_line_id": sub.budget_line_id.data,
                     "amount": sub.amount.decimal,
-                    "kind": sub.kind.data,
                     "funding_source": sub.funding_source.data,
                     "funding_programme": (sub.funding_programme.data or "").strip(),
                     "funding_share": sub.funding_share.decimal or Decimal("0"),
@@ -425,8 +433,14 @@ class MeasureForm(AppForm):
             if name in self._fields:
                 value = self[name].data
                 data[name] = value.strip() if isinstance(value, str) else value
-        if "running_costs_per_year" in self._fields:
-            data["running_costs_per_year"] = self.running_costs_per_year.decimal or Decimal("0")
+        if "running_cost_after_horizon" in self._fields:
+            data["running_cost_after_horizon"] = self.running_cost_after_horizon.decimal or Decimal(
+                "0"
+            )
+        if "useful_life_years" in self._fields:
+            data["useful_life_years"] = self.useful_life_years.data
+        if "contractually_bound" in self._fields:
+            data["contractually_bound"] = bool(self.contractually_bound.data)
         if "cost_plan" in self._fields:
             data["cost_plan"] = self.cost_rows()
         if "milestones" in self._fields:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from wtforms import (
@@ -156,32 +157,70 @@ def criteria_form_class(count: int) -> type[CriteriaForm]:
 
 
 class ScenarioForm(AppForm):
-    """Cut-off scenario parameters (GET: the scenario is bookmarkable)."""
+    """Cut-off scenario parameters (GET: the scenario is bookmarkable); one optional amount
+    per pot is added by :func:`scenario_form`."""
 
     class Meta:
         csrf = False
 
-    year = SelectField("Haushaltsjahr", coerce=str)
-    available = StringField(
-        "Verfügbarer Betrag in Euro",
-        validators=[DataRequired("Bitte den verfügbaren Betrag angeben.")],
-        description="Zum Beispiel 250.000,00",
-    )
     include_submitted = BooleanField(
-        "Eingereichte und in Prüfung befindliche Maßnahmen einbeziehen"
+        "Eingereichte, in Prüfung befindliche und zurückgestellte Maßnahmen einbeziehen"
     )
     submit = SubmitField("Szenario berechnen")
 
-    def validate_available(self, field: Any) -> None:
-        """German money, not negative."""
-        try:
-            parse_amount(field.data)
-        except NumberError as error:
-            raise ValidationError(str(error)) from None
+    #: (field name, budget part value, year) of the pot fields (set by ``scenario_form``).
+    pots: list[tuple[str, str, int]] = []
+
+    def pot_fields(self) -> list[tuple[str, int, Any]]:
+        """(budget part value, year, field) for each pot."""
+        return [(kind, year, self[name]) for name, kind, year in self.pots]
+
+    def overrides(self) -> dict[tuple[str, int], Decimal | None]:
+        """The amounts typed per pot (None: from the budget lines)."""
+        result: dict[tuple[str, int], Decimal | None] = {}
+        for kind, year, pot_field in self.pot_fields():
+            text = (pot_field.data or "").strip()
+            result[(kind, year)] = parse_amount(text) if text else None
+        return result
+
+
+def scenario_form(years: list[int], formdata: Any) -> ScenarioForm:
+    """A :class:`ScenarioForm` with one optional "available" field per budget part and year."""
+
+    class _Form(ScenarioForm):
+        pass
+
+    pots = []
+    for kind, word in (("consumptive", "konsumtiv"), ("investive", "investiv")):
+        for year in years:
+            name = f"pot_{kind}_{year}"
+            setattr(
+                _Form,
+                name,
+                StringField(
+                    f"Verfügbar {word} {year}",
+                    validators=[_optional_amount],
+                    render_kw={"inputmode": "decimal", "placeholder": "aus dem Haushalt"},
+                ),
+            )
+            pots.append((name, kind, year))
+    _Form.pots = pots
+    return _Form(formdata)
+
+
+def _optional_amount(form: Any, field: Any) -> None:
+    """Empty, or a German money amount that is not negative."""
+    text = (field.data or "").strip()
+    if not text:
+        return
+    try:
+        parse_amount(text)
+    except NumberError as error:
+        raise ValidationError(str(error)) from None
 
 
 class SaveScenarioForm(AppForm):
-    """Save the computed scenario under a name."""
+    """Save the computed scenario under a name (its parameters travel as hidden fields)."""
 
     name = StringField(
         "Name des Szenarios",
@@ -190,7 +229,7 @@ class SaveScenarioForm(AppForm):
             Length(max=120, message="Höchstens 120 Zeichen."),
         ],
     )
-    year = HiddenField()
-    available = HiddenField()
     include_submitted = HiddenField()
+    #: The pot amounts set by hand, as ``consumptive:2026=1000.00;...``.
+    overrides = HiddenField()
     submit_save = SubmitField("Szenario speichern")

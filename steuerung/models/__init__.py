@@ -9,6 +9,8 @@ from steuerung.models.budget import (
     BudgetLine,
     CommitmentAuthorization,
     CostPlanEntry,
+    CoverageRing,
+    CoverageRingMember,
     FundingSource,
 )
 from steuerung.models.maturity import (
@@ -56,6 +58,8 @@ __all__ = [
     "ChangeRequestStatus",
     "CommitmentAuthorization",
     "CostPlanEntry",
+    "CoverageRing",
+    "CoverageRingMember",
     "CriterionKind",
     "Department",
     "FundingSource",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -119,6 +120,7 @@ class BudgetAmount(Base):
     __table_args__ = (
         UniqueConstraint("budget_line_id", "year", name="uq_budget_amounts_line_year"),
         CheckConstraint("approved_amount >= 0", name="approved_not_negative"),
+        CheckConstraint("base_load >= 0", name="base_load_not_negative"),
         CheckConstraint(YEAR_CHECK, name="year_range"),
     )
 
@@ -128,26 +130,28 @@ class BudgetAmount(Base):
     )
     year: Mapped[int] = mapped_column(Integer)
     approved_amount: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    #: Part of the amount bound by running operations (licences, maintenance of today's
+    #: systems): not available for new measures ("gebunden für laufenden Betrieb").
+    base_load: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
 
     budget_line: Mapped[BudgetLine] = relationship(back_populates="amounts")
 
 
 class CommitmentAuthorization(Base):
-    """Verpflichtungsermächtigung: granted in one year, falling due in a later one."""
+    """Verpflichtungsermächtigung: granted in one year, falling due in a later one.
+
+    A VE binds part of the Planung of the year it falls due. It may name the measure it
+    serves. VE are never deleted, only archived (``archived_at``), so the trail stays.
+    """
 
     __tablename__ = "commitment_authorizations"
     __table_args__ = (
-        UniqueConstraint(
-            "budget_line_id",
-            "granted_year",
-            "due_year",
-            name="uq_commitment_authorizations_line_years",
-        ),
         CheckConstraint("amount >= 0", name="amount_not_negative"),
         CheckConstraint(f"granted_year BETWEEN {MIN_YEAR} AND {MAX_YEAR}", name="granted_range"),
         CheckConstraint(
             "due_year > granted_year AND due_year <= granted_year + 10", name="due_after_granted"
         ),
+        Index("ix_commitment_authorizations_line_due", "budget_line_id", "due_year"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -157,8 +161,67 @@ class CommitmentAuthorization(Base):
     granted_year: Mapped[int] = mapped_column(Integer)
     due_year: Mapped[int] = mapped_column(Integer)
     amount: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    #: The measure the VE serves (e.g. the contract of an investment), if any.
+    measure_id: Mapped[int | None] = mapped_column(
+        ForeignKey("measures.id", ondelete="SET NULL"), index=True, default=None
+    )
+    #: What the VE is for, in the treasury's words.
+    purpose: Mapped[str] = mapped_column(String(200), default="")
+    #: Set when the VE no longer applies; archived VE count nowhere but stay readable.
+    archived_at: Mapped[datetime | None] = mapped_column(default=None)
 
     budget_line: Mapped[BudgetLine] = relationship(back_populates="commitments")
+    measure: Mapped[Measure | None] = relationship()
+
+
+class CoverageRing(Base):
+    """A Deckungsring: budget lines of one budget part declared mutually coverable for a year.
+
+    Inside a ring the lines' available money and needs are summed before comparing; a
+    surplus on one member covers a gap on another. Outside rings every line stands alone.
+    """
+
+    __tablename__ = "coverage_rings"
+    __table_args__ = (
+        UniqueConstraint("year", "name", name="uq_coverage_rings_year_name"),
+        CheckConstraint(YEAR_CHECK, name="year_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    #: The budget year the ring is declared for.
+    year: Mapped[int] = mapped_column(Integer)
+    #: The budget part (Ergebnishaushalt or Finanzhaushalt) of every member line.
+    kind: Mapped[BudgetKind] = mapped_column(enum_type(BudgetKind, "coverage_ring_kind"))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    version_id: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+    members: Mapped[list[CoverageRingMember]] = relationship(
+        back_populates="ring", cascade="all, delete-orphan", order_by="CoverageRingMember.id"
+    )
+
+
+class CoverageRingMember(Base):
+    """A budget line in a Deckungsring; a line is in at most one ring per year."""
+
+    __tablename__ = "coverage_ring_members"
+    __table_args__ = (
+        UniqueConstraint("budget_line_id", "year", name="uq_coverage_ring_members_line_year"),
+        CheckConstraint(YEAR_CHECK, name="year_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ring_id: Mapped[int] = mapped_column(
+        ForeignKey("coverage_rings.id", ondelete="CASCADE"), index=True
+    )
+    budget_line_id: Mapped[int] = mapped_column(ForeignKey("budget_lines.id"), index=True)
+    #: The ring's year, repeated so the database keeps a line in one ring per year.
+    year: Mapped[int] = mapped_column(Integer)
+
+    ring: Mapped[CoverageRing] = relationship(back_populates="members")
+    budget_line: Mapped[BudgetLine] = relationship()
 
 
 class CostPlanEntry(Base):
@@ -179,17 +242,33 @@ class CostPlanEntry(Base):
     budget_line_id: Mapped[int] = mapped_column(ForeignKey("budget_lines.id"))
     year: Mapped[int] = mapped_column(Integer)
     amount: Mapped[Decimal] = mapped_column()
-    #: Usually the budget line's kind; kept per entry as the department states it.
-    kind: Mapped[BudgetKind] = mapped_column(enum_type(BudgetKind, "cost_plan_kind"))
     funding_source: Mapped[FundingSource] = mapped_column(
         enum_type(FundingSource, "funding_source"), default=FundingSource.OWN
     )
     #: Name of the grant programme when funded by Fördermittel / Drittmittel.
     funding_programme: Mapped[str] = mapped_column(String(200), default="")
-    #: Share in percent of ``amount`` covered by the external funding (0 for own funds).
+    #: Share in percent of ``amount`` covered by the external funding (0 for own funds);
+    #: the expected income of the year is ``amount * funding_share / 100``.
     funding_share: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("0"))
     #: True for running costs after go-live (Folgekosten).
     is_running_cost: Mapped[bool] = mapped_column(Boolean, default=False)
 
     measure: Mapped[Measure] = relationship(back_populates="cost_plan")
     budget_line: Mapped[BudgetLine] = relationship()
+
+    @property
+    def kind(self) -> BudgetKind:
+        """Konsumtiv or investiv: always the budget line's (no free choice)."""
+        return self.budget_line.kind
+
+    @property
+    def grant(self) -> Decimal:
+        """Expected grant or third-party income for this row (amount x share)."""
+        if self.funding_source == FundingSource.OWN:
+            return Decimal("0.00")
+        return (self.amount * self.funding_share / 100).quantize(Decimal("0.01"))
+
+    @property
+    def own_share(self) -> Decimal:
+        """Eigenanteil: what the Kommune pays itself."""
+        return self.amount - self.grant

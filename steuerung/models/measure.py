@@ -196,7 +196,13 @@ class Measure(Base):
             "ozg_maturity_level IS NULL OR (ozg_maturity_level BETWEEN 0 AND 7)",
             name="ozg_maturity_range",
         ),
-        CheckConstraint("running_costs_per_year >= 0", name="running_costs_not_negative"),
+        CheckConstraint(
+            "running_cost_after_horizon >= 0", name="running_cost_after_horizon_not_negative"
+        ),
+        CheckConstraint(
+            "useful_life_years IS NULL OR (useful_life_years BETWEEN 1 AND 100)",
+            name="useful_life_range",
+        ),
         CheckConstraint(
             "report_interval_days IS NULL OR report_interval_days BETWEEN 7 AND 366",
             name="report_interval_range",
@@ -241,8 +247,14 @@ class Measure(Base):
     operation_critical: Mapped[bool] = mapped_column(Boolean, default=False)
     political_mandate: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    #: Folgekosten: yearly running cost after go-live, in euros.
-    running_costs_per_year: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    #: Folgekosten per year after the planning horizon (from HJ+4 on), in euros. Running
+    #: costs inside the horizon are cost-plan rows flagged ``is_running_cost``.
+    running_cost_after_horizon: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    #: Nutzungsdauer in years of what an investive measure builds or buys: its investive
+    #: cost is depreciated (AfA) over these years and burdens the Ergebnishaushalt.
+    useful_life_years: Mapped[int | None] = mapped_column(Integer, default=None)
+    #: Orders placed or contracts signed: the measure stays above the line in scenarios.
+    contractually_bound: Mapped[bool] = mapped_column(Boolean, default=False)
 
     #: Weighted score 0-100 written by the scoring service (None = not scored yet).
     score: Mapped[Decimal | None] = mapped_column(Numeric(6, 2), default=None)

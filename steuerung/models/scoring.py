@@ -81,20 +81,19 @@ class Score(Base):
 
 
 class BudgetScenario(Base):
-    """A saved budget cut-off scenario: year, available amount and the result at saving time."""
+    """A saved cut-off scenario: its parameters and the result at saving time (JSON)."""
 
     __tablename__ = "budget_scenarios"
-    __table_args__ = (
-        CheckConstraint("available_amount >= 0", name="available_not_negative"),
-        CheckConstraint("year BETWEEN 2000 AND 2100", name="year_range"),
-    )
+    __table_args__ = (CheckConstraint("budget_year BETWEEN 2000 AND 2100", name="year_range"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
-    year: Mapped[int] = mapped_column(Integer)
-    available_amount: Mapped[Decimal] = mapped_column()
+    #: The budget year (HJ) the scenario was computed for; its horizon is HJ..HJ+3.
+    budget_year: Mapped[int] = mapped_column(Integer)
     include_submitted: Mapped[bool] = mapped_column(Boolean, default=False)
-    #: JSON snapshot of the result (measure ids above / below the line, sums).
+    #: JSON of the parameters (money per pot if set by hand).
+    params_json: Mapped[str] = mapped_column(Text, default="{}")
+    #: JSON snapshot of the result (pots per budget part and year, funded and missed measures).
     result_json: Mapped[str] = mapped_column(Text, default="{}")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

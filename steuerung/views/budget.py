@@ -26,10 +26,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from steuerung.extensions import db
 from steuerung.forms.budget import (
+    ArchiveForm,
     CommitmentForm,
-    DeleteForm,
     ImportApplyForm,
     ImportForm,
+    RingForm,
     RolloverForm,
     line_form,
 )
@@ -38,18 +39,21 @@ from steuerung.models import (
     BudgetKind,
     BudgetLine,
     CommitmentAuthorization,
+    CoverageRing,
     Department,
 )
 from steuerung.models.settings import PLANNING_YEARS
 from steuerung.navigation import add_nav_item
 from steuerung.services.budget import imports as import_service
 from steuerung.services.budget import lines as budget_service
+from steuerung.services.budget import rings as ring_service
 from steuerung.services.budget import rules
 from steuerung.services.budget.coverage import Grouping, coverage_table, measures_by_line
 from steuerung.services.budget.exports import budget_csv, budget_workbook, year_caption
-from steuerung.services.common.errors import DomainError, StaleObject, ValidationFailed
+from steuerung.services.common.errors import DomainError, ValidationFailed
 from steuerung.services.common.settings import get_settings
 from steuerung.views.access import permission_required
+from steuerung.views.transaction import commit
 
 bp = Blueprint("budget", __name__, url_prefix="/haushalt")
 
@@ -60,19 +64,26 @@ add_nav_item("budget.rollover", "Haushaltsjahr", rules.may_see_rollover_menu, 83
 #: URL names of the views (German) -> grouping.
 VIEWS = {
     "stelle": Grouping.BUDGET_LINE,
+    "ring": Grouping.RING,
     "fachbereich": Grouping.DEPARTMENT,
     "art": Grouping.KIND,
     "handlungsfeld": Grouping.ACTION_FIELD,
     "finanzierung": Grouping.FUNDING_SOURCE,
 }
 VIEW_TITLES = {
-    "stelle": "nach Haushaltsstelle",
-    "fachbereich": "nach Fachbereich",
-    "art": "nach Art",
-    "handlungsfeld": "nach Handlungsfeld",
-    "finanzierung": "nach Finanzierung",
+    "stelle": "Nach Haushaltsstelle",
+    "ring": "Nach Deckungsring",
+    "fachbereich": "Nach Fachbereich",
+    "art": "Nach Haushaltsteil",
+    "handlungsfeld": "Nach Handlungsfeld",
+    "finanzierung": "Nach Finanzierung",
 }
-CSV_TABLES = {"massnahmen": "measures", **{k: v.value for k, v in VIEWS.items()}}
+CSV_TABLES = {
+    "summen": "totals",
+    "massnahmen": "measures",
+    "ve": "commitments",
+    **{k: v.value for k, v in VIEWS.items()},
+}
 #: Measures shown inside a budget line's details on the overview page (the largest ones;
 #: the line's own page lists all). Keeps the page fast at 10,000 measures.
 MEASURES_PER_LINE = 10
@@ -130,14 +141,18 @@ def index() -> str:
         with_measures=grouping == Grouping.BUDGET_LINE,
         measures_limit=MEASURES_PER_LINE,
     )
+    detailed = request.args.get("spalten") == "1" and not table.by_measure
     return render_template(
         "budget/index.html",
         table=table,
+        detailed=detailed,
+        columns_per_year=9 if detailed else 4,
         captions={y: year_caption(y, params["budget_year"]) for y in params["years"]},
         views=VIEW_TITLES,
         year_choices=_year_choices(params["current_year"]),
         measures_per_line=MEASURES_PER_LINE,
         can_edit=rules.may_edit_budget(current_user),
+        warnings=budget_service.commitment_warnings(params["years"]),
         **params,
     )
 
@@ -235,65 +250,69 @@ def line_new() -> str | Response | tuple[str, int]:
     settings = get_settings()
     form = line_form(settings.horizon, settings.budget_year, _departments())
     if form.validate_on_submit():
-        try:
-            line = budget_service.save_budget_line(
+        outcome = commit(
+            lambda: budget_service.save_budget_line(
                 _line_data(form),
                 by=current_user,
                 amounts={y: f.data for y, f in form.amount_fields()},
-            )
-        except DomainError as error:
-            db.session.rollback()
-            _field_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"Haushaltsstelle {line.label} wurde angelegt.", "success")
-            return redirect(url_for("budget.line_detail", line_id=line.id))
-    status = 400 if form.errors else 200
+                base_loads={y: f.data for y, f in form.base_load_fields()},
+            ),
+            form=form,
+        )
+        if outcome.ok and outcome.value is not None:
+            flash(f"Haushaltsstelle {outcome.value.label} wurde angelegt.", "success")
+            return redirect(url_for("budget.line_detail", line_id=outcome.value.id))
+    status = 400 if request.method == "POST" else 200
     return render_template("budget/line_form.html", form=form, line=None), status
 
 
 @bp.route("/stellen/<int:line_id>/bearbeiten", methods=["GET", "POST"])
 @permission_required(rules.may_edit_budget)
 def line_edit(line_id: int) -> str | Response | tuple[str, int]:
-    """Edit a budget line's key data and its amounts for the horizon."""
+    """Edit a budget line's key data, amounts and base loads; a stale form is refused with
+    the user's input kept next to the values saved by the other person."""
     line = db.session.get(BudgetLine, line_id) or abort(404)
     settings = get_settings()
-    amounts = {a.year: a.approved_amount for a in line.amounts}
-    data = {f"amount_{y}": amounts.get(y) for y in settings.horizon}
+    stored = {a.year: a for a in line.amounts}
+    data: dict[str, Any] = {}
+    for y in settings.horizon:
+        data[f"amount_{y}"] = stored[y].approved_amount if y in stored else None
+        data[f"base_load_{y}"] = stored[y].base_load if y in stored else None
     data.update(kind=line.kind.value, version_id=str(line.version_id))
     form = line_form(settings.horizon, settings.budget_year, _departments(), obj=line, data=data)
+    conflict = None
+    status = 200
     if form.validate_on_submit():
-        try:
-            expected = int(form.version_id.data or 0) or None
-        except ValueError:
-            expected = None
-        try:
-            budget_service.save_budget_line(
+        outcome = commit(
+            lambda: budget_service.save_budget_line(
                 _line_data(form),
                 by=current_user,
                 line=line,
                 amounts={y: f.data for y, f in form.amount_fields()},
-                expected_version=expected,
-            )
-            db.session.commit()
-        except StaleObject as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        except DomainError as error:
-            db.session.rollback()
-            line = db.session.get(BudgetLine, line_id) or abort(404)
-            _field_error(form, error)
-        else:
+                base_loads={y: f.data for y, f in form.base_load_fields()},
+                expected_version=form.version_id.data,
+            ),
+            form=form,
+        )
+        if outcome.ok:
             flash(f"Haushaltsstelle {line.label} wurde gespeichert.", "success")
             return redirect(url_for("budget.line_detail", line_id=line.id))
-    status = 400 if form.errors or request.method == "POST" else 200
-    return render_template("budget/line_form.html", form=form, line=line), status
+        line = db.session.get(BudgetLine, line_id) or abort(404)
+        if outcome.conflict:
+            conflict = budget_service.current_line_values(line, settings.horizon)
+            form.version_id.data = str(line.version_id)
+            status = 409
+        else:
+            status = 400
+    elif request.method == "POST":
+        status = 400
+    return render_template("budget/line_form.html", form=form, line=line, conflict=conflict), status
 
 
 @bp.route("/stellen/<int:line_id>")
 @permission_required(rules.may_read_budget)
 def line_detail(line_id: int) -> str:
-    """One budget line: amounts of all years (old ones too), VE, coverage and measures."""
+    """One budget line: amounts of all years, VE (archived ones too), coverage, measures."""
     line = db.session.get(BudgetLine, line_id) or abort(404)
     params = _params()
     table = coverage_table(
@@ -306,16 +325,23 @@ def line_detail(line_id: int) -> str:
     measures = measures_by_line(
         params["years"], include_submitted=params["scenario"], line_ids=[line.id]
     ).get(line.id, [])
+    commitment_form = CommitmentForm(
+        data={"granted_year": params["current_year"], "due_year": params["current_year"] + 1}
+    )
+    commitment_form.measure_id.choices = [
+        ("", "– keine –"),
+        *budget_service.measures_on_line(line.id),
+    ]
     return render_template(
         "budget/line_detail.html",
         line=line,
         row=row,
         measures=measures,
+        commitments=budget_service.commitment_rows(line.id),
+        warnings=budget_service.commitment_warnings(params["years"], line.id),
         captions={y: year_caption(y, params["budget_year"]) for y in params["years"]},
-        commitment_form=CommitmentForm(
-            data={"granted_year": params["current_year"], "due_year": params["current_year"] + 1}
-        ),
-        delete_form=DeleteForm(),
+        commitment_form=commitment_form,
+        archive_form=ArchiveForm(),
         can_edit=rules.may_edit_budget(current_user),
         **params,
     )
@@ -324,19 +350,24 @@ def line_detail(line_id: int) -> str:
 @bp.route("/stellen/<int:line_id>/ve", methods=["POST"])
 @permission_required(rules.may_edit_budget)
 def commitment_add(line_id: int) -> str | Response | tuple[str, int]:
-    """Add a VE to a budget line."""
+    """Add a VE to a budget line (optionally for one of its measures)."""
     line = db.session.get(BudgetLine, line_id) or abort(404)
     form = CommitmentForm()
+    form.measure_id.choices = [("", "– keine –"), *budget_service.measures_on_line(line.id)]
     if form.validate_on_submit():
-        try:
-            budget_service.add_commitment(
-                line, form.granted_year.data, form.due_year.data, form.amount.data, by=current_user
-            )
-        except DomainError as error:
-            db.session.rollback()
-            _field_error(form, error)
-        else:
-            db.session.commit()
+        outcome = commit(
+            lambda: budget_service.add_commitment(
+                line,
+                form.granted_year.data,
+                form.due_year.data,
+                form.amount.data,
+                by=current_user,
+                measure_id=form.measure_id.data,
+                purpose=form.purpose.data or "",
+            ),
+            form=form,
+        )
+        if outcome.ok:
             flash("Die Verpflichtungsermächtigung wurde gespeichert.", "success")
             return redirect(url_for("budget.line_detail", line_id=line.id) + "#ve")
     params = _params()
@@ -348,19 +379,109 @@ def commitment_add(line_id: int) -> str | Response | tuple[str, int]:
     )
 
 
-@bp.route("/ve/<int:commitment_id>/loeschen", methods=["POST"])
+@bp.route("/ve/<int:commitment_id>/archivieren", methods=["POST"])
 @permission_required(rules.may_edit_budget)
-def commitment_delete(commitment_id: int) -> Response:
-    """Delete a VE."""
+def commitment_archive(commitment_id: int) -> Response:
+    """Archive a VE: it counts nowhere any more but stays readable (never deleted)."""
     commitment = db.session.get(CommitmentAuthorization, commitment_id) or abort(404)
     line_id = commitment.budget_line_id
-    form = DeleteForm()
-    if not form.validate_on_submit():
+    if not ArchiveForm().validate_on_submit():
         abort(400)
-    budget_service.delete_commitment(commitment, by=current_user)
-    db.session.commit()
-    flash("Die Verpflichtungsermächtigung wurde gelöscht.", "success")
+    if commit(lambda: budget_service.archive_commitment(commitment, by=current_user)).ok:
+        flash("Die Verpflichtungsermächtigung wurde archiviert.", "success")
     return redirect(url_for("budget.line_detail", line_id=line_id) + "#ve")
+
+
+# --- Deckungsringe ----------------------------------------------------------------------
+
+
+def _ring_form(ring: CoverageRing | None = None, **kwargs: Any) -> RingForm:
+    settings = get_settings()
+    form = RingForm(**kwargs)
+    years = sorted({*settings.horizon, *([ring.year] if ring is not None else [])})
+    form.year.choices = [(y, str(y)) for y in years]
+    form.line_ids.choices = [
+        (line.id, f"{line.label} – {line.name} ({line.kind.label})")
+        for line in budget_service.budget_lines()
+    ]
+    return form
+
+
+@bp.route("/deckungsringe")
+@permission_required(rules.may_read_budget)
+def rings() -> str:
+    """All Deckungsringe by year with their lines."""
+    return render_template(
+        "budget/rings.html",
+        rings=ring_service.rings(),
+        can_edit=rules.may_edit_budget(current_user),
+        dissolve_form=ArchiveForm(),
+    )
+
+
+@bp.route("/deckungsringe/neu", methods=["GET", "POST"], defaults={"ring_id": None})
+@bp.route("/deckungsringe/<int:ring_id>", methods=["GET", "POST"])
+@permission_required(rules.may_edit_budget)
+def ring_edit(ring_id: int | None) -> str | Response | tuple[str, int]:
+    """Create or change a Deckungsring."""
+    ring = None
+    if ring_id is not None:
+        ring = db.session.get(CoverageRing, ring_id) or abort(404)
+    if ring is not None and request.method == "GET":
+        form = _ring_form(
+            ring,
+            data={
+                "name": ring.name,
+                "year": ring.year,
+                "kind": ring.kind.value,
+                "line_ids": [m.budget_line_id for m in ring.members],
+                "note": ring.note,
+                "version_id": str(ring.version_id),
+            },
+        )
+    else:
+        form = _ring_form(ring, data={"year": get_settings().budget_year})
+    status = 200
+    if form.validate_on_submit():
+        data = ring_service.RingData(
+            name=form.name.data or "",
+            year=form.year.data,
+            kind=BudgetKind(form.kind.data),
+            line_ids=list(form.line_ids.data or []),
+            note=form.note.data or "",
+        )
+        outcome = commit(
+            lambda: ring_service.save_ring(
+                data, by=current_user, ring=ring, expected_version=form.version_id.data
+            ),
+            form=form,
+        )
+        if outcome.ok:
+            flash(f"Deckungsring „{data.name.strip()}“ wurde gespeichert.", "success")
+            return redirect(url_for("budget.rings"))
+        status = 409 if outcome.conflict else 400
+        if ring is not None:
+            fresh = db.session.get(CoverageRing, ring.id)
+            form.version_id.data = str(fresh.version_id) if fresh is not None else ""
+    elif request.method == "POST":
+        status = 400
+    return render_template("budget/ring_form.html", form=form, ring=ring), status
+
+
+@bp.route("/deckungsringe/<int:ring_id>/aufloesen", methods=["POST"])
+@permission_required(rules.may_edit_budget)
+def ring_dissolve(ring_id: int) -> Response:
+    """Dissolve a ring (its lines stand alone again; the audit log keeps it)."""
+    ring = db.session.get(CoverageRing, ring_id) or abort(404)
+    if not ArchiveForm().validate_on_submit():
+        abort(400)
+    name = ring.name
+    version = request.form.get("version_id")
+    if commit(
+        lambda: ring_service.dissolve_ring(ring, by=current_user, expected_version=version)
+    ).ok:
+        flash(f"Deckungsring „{name}“ wurde aufgelöst.", "success")
+    return redirect(url_for("budget.rings"))
 
 
 # --- Import -----------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from steuerung.navigation import add_nav_item
 from steuerung.services.common.settings import get_settings
 from steuerung.services.measures import editing as svc
 from steuerung.services.measures import reports, rules
+from steuerung.services.measures.costs import cost_summary
 from steuerung.services.measures.rules import (
     can_edit_measure,
     can_view_measure,
@@ -174,14 +175,15 @@ def _form_data(measure: Measure) -> dict[str, Any]:
         "contact": measure.contact,
         "start_date": measure.start_date,
         "end_date": measure.end_date,
-        "running_costs_per_year": measure.running_costs_per_year,
+        "running_cost_after_horizon": measure.running_cost_after_horizon,
+        "useful_life_years": measure.useful_life_years,
+        "contractually_bound": measure.contractually_bound,
         "milestones": [{"title": m.title, "due_date": m.due_date} for m in measure.milestones],
         "cost_plan": [
             {
                 "year": e.year,
                 "budget_line_id": e.budget_line_id,
                 "amount": e.amount,
-                "kind": e.kind.value,
                 "funding_source": e.funding_source.value,
                 "funding_programme": e.funding_programme,
                 "funding_share": e.funding_share,
@@ -400,6 +402,7 @@ def _render_detail(
         "today_iso": date.today().isoformat(),
         "open_requests": svc.open_change_request_count(measure.id),
         "unsaved": unsaved,
+        "costs": cost_summary(measure, settings.horizon),
     }
     if tab == "kosten":
         context["change_requests"] = svc.change_requests_of(measure.id)

@@ -84,19 +84,22 @@ def test_coordinator_journey(page, e2e_db, check_a11y):
     assert second[0].startswith("E-Akte") and second[1].startswith("Bürgerportal")
     expect(page.locator("#portfolio-blasen .main-svg").first).to_be_visible()
 
-    # 3. cut-off scenario: 250.000 € in 2026
+    # 3. cut-off scenario: 250.000 € konsumtiv in 2026; Schul-WLAN (in progress) is fixed
     page.goto("/portfolio/scenario")
     check_a11y(page)
-    page.get_by_label("Haushaltsjahr").select_option("2026")
-    page.get_by_label("Verfügbarer Betrag in Euro").fill("250.000,00")
+    page.get_by_text("Beträge je Topf selbst festlegen").click()
+    page.get_by_label("Verfügbar konsumtiv 2026").fill("250.000,00")
     page.get_by_role("button", name="Szenario berechnen").click()
     page.wait_for_load_state()
     expect(page.locator("#szenario-summen")).to_be_visible()
     summary = page.locator("#szenario-summen").inner_text()
-    assert "1 Maßnahmen, 200.000,00" in summary
-    assert "100.000,00" in summary  # Deckungslücke 350.000 - 250.000
+    assert "1 gesetzte, 1 finanzierte und 1 nicht finanzierte" in summary
+    pots = page.locator("#szenario-toepfe").inner_text()
+    assert "250.000,00" in pots and "50.000,00" in pots  # available, fixed
     rows = page.locator("#szenario-tabelle tbody").inner_text()
-    assert rows.index("E-Akte") < rows.index("Budgetlinie") < rows.index("Bürgerportal")
+    assert rows.index("E-Akte") < rows.index("Bürgerportal")
+    missed = page.locator("#knapp + ul").inner_text()
+    assert "Bürgerportal" in missed and "100.000,00" in missed  # 250 - 50 - 200 = 0 left
     check_a11y(page)
     page.get_by_label("Name des Szenarios").fill("Ansatz 2026 knapp")
     page.get_by_role("button", name="Szenario speichern").click()

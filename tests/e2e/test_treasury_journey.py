@@ -43,7 +43,8 @@ def test_treasury_budget_table_scenario_and_download(page, e2e_db, check_a11y, t
     page.get_by_role("link", name="Szenario mit eingereichten Maßnahmen").click()
     page.wait_for_load_state()
     assert "szenario=1" in page.url
-    assert "Szenario mit eingereichten Maßnahmen" in page.locator("caption").first.inner_text()
+    caption = page.locator("#coverage-table > caption").inner_text()
+    assert "Szenario mit eingereichten Maßnahmen" in caption
     assert "Kita-Anmeldung online" in page.content()
     assert "teilweise gedeckt" in page.content()
     check_a11y(page)
@@ -59,7 +60,7 @@ def test_treasury_budget_table_scenario_and_download(page, e2e_db, check_a11y, t
     titles = [row[1].value for row in workbook["Maßnahmen"].iter_rows(min_row=2)]
     assert "Kita-Anmeldung online" in titles
 
-    for view in ("Nach Fachbereich", "Nach Art"):
+    for view in ("Nach Fachbereich", "Nach Haushaltsteil", "Nach Deckungsring"):
         page.get_by_role("link", name=view).click()
         page.wait_for_load_state()
         check_a11y(page)

@@ -1,34 +1,50 @@
-"""Mid-term budget coverage (Deckung): what the measures need against what is approved.
+"""Mid-term budget coverage (Deckung) under the municipal cover rules: the one definition.
 
-One place for the question "per year and budget line, what do the counting measures need
-and how much of it is approved". Demand is the sum of the cost-plan amounts of measures in
-``COUNTING_STATUSES`` (approved, in progress), optionally also ``SCENARIO_STATUSES``
-(submitted, under review) as a scenario. Approved is the sum of ``BudgetAmount``.
+Every page, tile, chart, report, export and API answer that speaks of coverage uses this
+module. It has two layers, kept apart so the rules can be read and tested without a database:
 
-Everything is computed with SQL aggregates (``GROUP BY``) in a constant number of queries;
-Python only combines the aggregated rows (a few per budget line and year).
+* :func:`load_facts` reads, per budget line and year, in a fixed number of SQL aggregates:
+  the Ansatz/Planung, the part bound by running operations, the VE falling due, and the
+  demand of the measures that count (gross, grant, own share).
+* :func:`compute` applies the rules to those plain figures and returns named results.
 
-What "approved" means per rollup
---------------------------------
-Approved amounts belong to budget lines. For rollups that are made of whole budget lines
-(budget line, department = the line's Teilhaushalt, kind = konsumtiv/investiv, total) the
-approved figure is the exact sum of the lines' amounts. For rollups by a property of the
-*measure* (field of action, category, funding source) or when such a filter is applied,
-a budget line's approved amount is shared by all measures on it, so the figure shown is the
-**allocated** approved amount: each budget line and year covers its demand with the ratio
-``min(1, approved / demand of all counting measures on the line)``, and a group gets that
-share of its own demand on the line. Such rows never show more approved than demand
-(surplus on a line belongs to nobody), and their gaps add up to the lines' gaps.
-A measure linked to goals of two fields of action counts in both fields.
+The rules (GemHVO Deckungsgrundsätze; see DOMAIN.md)
+-----------------------------------------------------
+Per budget line and year:
+
+* **verfügbar** (available for measures) = Ansatz/Planung − gebunden für laufenden Betrieb
+  (base load) − VE falling due in that year. It can be negative (over-committed line).
+* **Bedarf** (demand) = the cost-plan amounts of the measures that count: approved and in
+  progress (``COUNTING_STATUSES``); the scenario adds submitted and under review ones.
+  Shown as gross cost, grant (``amount x share``) and **Eigenanteil** (own share = gross −
+  grant). The own share is the decisive figure: grants are income, budgeted as such.
+* **Lücke** (gap) = max(own share − available, 0); **frei** (free) = max(available − own, 0).
+
+Each line is bound to its purpose: a surplus on one line never covers another line's gap.
+Only the lines of a **Deckungsring** (declared mutually coverable for a year, always of one
+budget part) are summed first; the ring then has one gap or one free amount. Konsumtiv
+(Ergebnishaushalt) and investiv (Finanzhaushalt) money never nets: rings never mix them and
+totals are sums of gaps and sums of free amounts, never a difference.
+
+A total therefore shows two figures, the sum of the gaps and the sum of the free amounts of
+its lines and rings, and its status is "gedeckt" only when no line or ring has a gap.
+
+Rows that group lines (department, budget part) add their lines' figures. A ring's gap or
+free amount is shared among its member lines in proportion to their own gaps or free
+amounts, so that the lines of any grouping add up exactly to the rings' and lines' totals.
+Rows that group measures (field of action, category, funding source) show the demand of
+their measures and the share of each line's gap that their own share causes; they have no
+free amount of their own (a surplus on a line belongs to nobody).
 """
 
 from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from decimal import Decimal
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from sqlalchemy import Numeric, case, func, select, type_coerce
 from sqlalchemy.sql import ColumnElement
@@ -39,7 +55,10 @@ from steuerung.models import (
     BudgetAmount,
     BudgetKind,
     BudgetLine,
+    CommitmentAuthorization,
     CostPlanEntry,
+    CoverageRing,
+    CoverageRingMember,
     Department,
     FundingSource,
     Goal,
@@ -56,20 +75,20 @@ from steuerung.services.measures.rules import (
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
-_MONEY = Numeric(14, 2, asdecimal=True)
+MONEY_TYPE = Numeric(14, 2, asdecimal=True)
 
 
-def _money(value: object) -> Decimal:
-    """An aggregate result as a Decimal with cents (SQL SUM of nothing is NULL)."""
+def money(value: object) -> Decimal:
+    """An amount (or an SQL aggregate, NULL for nothing) as a Decimal with cents."""
     if value is None:
         return ZERO
     if not isinstance(value, Decimal):
         value = Decimal(str(value))
-    return value.quantize(CENT)
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 class CoverageStatus(enum.StrEnum):
-    """Whether the approved amounts cover the demand."""
+    """Whether the available money covers the own share."""
 
     COVERED = "covered"
     PARTLY = "partly"
@@ -93,6 +112,7 @@ class Grouping(enum.StrEnum):
 
     TOTAL = "total"
     BUDGET_LINE = "budget_line"
+    RING = "ring"
     DEPARTMENT = "department"
     KIND = "kind"
     ACTION_FIELD = "action_field"
@@ -105,138 +125,320 @@ class Grouping(enum.StrEnum):
         return GROUPING_LABELS[self]
 
     @property
-    def by_line(self) -> bool:
-        """True if every row consists of whole budget lines (exact approved amounts)."""
-        return self in LINE_GROUPINGS
+    def by_measure(self) -> bool:
+        """True if rows group measures (demand and caused gap only, no budget figures)."""
+        return self in MEASURE_GROUPINGS
 
 
 GROUPING_LABELS = {
     Grouping.TOTAL: "Gesamt",
     Grouping.BUDGET_LINE: "Haushaltsstelle",
+    Grouping.RING: "Deckungsring / Haushaltsstelle",
     Grouping.DEPARTMENT: "Teilhaushalt / Fachbereich",
-    Grouping.KIND: "Art (konsumtiv / investiv)",
+    Grouping.KIND: "Haushaltsteil (konsumtiv / investiv)",
     Grouping.ACTION_FIELD: "Handlungsfeld",
     Grouping.CATEGORY: "Kategorie",
     Grouping.FUNDING_SOURCE: "Finanzierungsquelle",
 }
-LINE_GROUPINGS = (Grouping.TOTAL, Grouping.BUDGET_LINE, Grouping.DEPARTMENT, Grouping.KIND)
+MEASURE_GROUPINGS = (Grouping.ACTION_FIELD, Grouping.CATEGORY, Grouping.FUNDING_SOURCE)
+#: German names of the budget parts.
+PART_LABELS = {
+    BudgetKind.CONSUMPTIVE: "Ergebnishaushalt (konsumtiv)",
+    BudgetKind.INVESTIVE: "Finanzhaushalt (investiv)",
+}
 
 
-@dataclass
-class YearCoverage:
-    """Demand against approved amount for one year (or the horizon's total)."""
+# --------------------------------------------------------------------------- results
 
-    year: int | None
-    demand: Decimal
-    approved: Decimal
-    #: Deckungslücke: demand minus approved where positive; for a total, the sum of the
-    #: yearly gaps (a surplus in one year does not cover another year).
+
+def coverage_status(own: Decimal, gap: Decimal) -> CoverageStatus:
+    """gedeckt without a gap; ungedeckt when the gap is the whole own share (or more)."""
+    if gap <= 0:
+        return CoverageStatus.COVERED
+    if gap >= own:
+        return CoverageStatus.UNCOVERED
+    return CoverageStatus.PARTLY
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Coverage of one line, ring, group or total in one year (or summed over years).
+
+    ``planned``, ``base_load``, ``ve_due`` and ``available`` are None for rows that group
+    measures (they own no budget money).
+    """
+
+    planned: Decimal | None
+    base_load: Decimal | None
+    ve_due: Decimal | None
+    available: Decimal | None
+    gross: Decimal
+    grant: Decimal
     gap: Decimal
-    #: Approved in percent of demand (may exceed 100); None without demand.
-    ratio: Decimal | None
-    status: CoverageStatus
-
-    @property
-    def label(self) -> str:
-        """German name of the status (alias used in templates)."""
-        return self.status.label
-
-
-def make_year_coverage(
-    year: int | None, demand: Decimal, approved: Decimal, gap: Decimal | None = None
-) -> YearCoverage:
-    """Build a :class:`YearCoverage`, deriving gap, ratio and status."""
-    demand, approved = _money(demand), _money(approved)
-    if gap is None:
-        gap = max(demand - approved, ZERO)
-    gap = _money(gap)
-    ratio = (approved * 100 / demand).quantize(Decimal("0.1")) if demand > 0 else None
-    if demand <= 0 or gap <= 0:
-        status = CoverageStatus.COVERED
-    elif gap >= demand:
-        status = CoverageStatus.UNCOVERED
-    else:
-        status = CoverageStatus.PARTLY
-    return YearCoverage(year, demand, approved, gap, ratio, status)
-
-
-def total_coverage(years: Iterable[YearCoverage]) -> YearCoverage:
-    """The horizon's total of yearly figures (gap = sum of the yearly gaps)."""
-    items = list(years)
-    return make_year_coverage(
-        None,
-        sum((y.demand for y in items), ZERO),
-        sum((y.approved for y in items), ZERO),
-        sum((y.gap for y in items), ZERO),
-    )
-
-
-@dataclass
-class MeasureDemand:
-    """A measure's demand on one budget line, per year (rows of the expandable details)."""
-
-    measure_id: int
-    title: str
-    department_code: str
-    status: MeasureStatus
-    budget_line_id: int
-    amounts: dict[int, Decimal]
-    #: Part of the amounts financed by grants or third parties.
-    external: Decimal
-    #: Funding sources used (labels), and programme names.
-    funding: str
-
-    @property
-    def reference(self) -> str:
-        """Human-readable id, e.g. ``M-0042`` (same as ``Measure.reference``)."""
-        return measure_reference(self.measure_id)
-
-    @property
-    def total(self) -> Decimal:
-        """Sum over the years."""
-        return sum(self.amounts.values(), ZERO)
-
-
-@dataclass
-class CoverageRow:
-    """One row of a coverage table: a budget line, department, kind, field, ..."""
-
-    key: object
-    label: str
-    years: dict[int, YearCoverage]
-    total: YearCoverage
-    #: Demand financed by grants or third parties over the horizon.
-    external: Decimal = ZERO
-    #: Extra description (e.g. the budget line's name and department).
-    detail: str = ""
-    measures: list[MeasureDemand] = field(default_factory=list)
-    #: Number of measures on the line (``measures`` may hold only the first ones).
-    measure_count: int = 0
+    free: Decimal
 
     @property
     def own(self) -> Decimal:
-        """Demand financed from own funds (Eigenmittel) over the horizon."""
-        return self.total.demand - self.external
+        """Eigenanteil: gross cost minus grants."""
+        return self.gross - self.grant
 
     @property
-    def external_share(self) -> Decimal | None:
-        """Share of grants / third-party funds in percent of the demand."""
-        if self.total.demand <= 0:
+    def status(self) -> CoverageStatus:
+        """gedeckt / teilweise gedeckt / ungedeckt."""
+        return coverage_status(self.own, self.gap)
+
+    @property
+    def ratio(self) -> Decimal | None:
+        """Covered part of the own share in percent (None without own share)."""
+        if self.own <= 0:
             return None
-        return (self.external * 100 / self.total.demand).quantize(Decimal("0.1"))
+        return ((self.own - self.gap) * 100 / self.own).quantize(Decimal("0.1"))
+
+    @property
+    def grant_share(self) -> Decimal | None:
+        """Grants in percent of the gross cost (None without cost)."""
+        if self.gross <= 0:
+            return None
+        return (self.grant * 100 / self.gross).quantize(Decimal("0.1"))
+
+    def __add__(self, other: Figures) -> Figures:
+        def add(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+            return None if a is None or b is None else a + b
+
+        return Figures(
+            add(self.planned, other.planned),
+            add(self.base_load, other.base_load),
+            add(self.ve_due, other.ve_due),
+            add(self.available, other.available),
+            self.gross + other.gross,
+            self.grant + other.grant,
+            self.gap + other.gap,
+            self.free + other.free,
+        )
+
+
+#: Neutral element of ``Figures + Figures`` for rows that own budget money.
+NOTHING = Figures(ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO)
+#: Neutral element for rows that group measures.
+NO_BUDGET = Figures(None, None, None, None, ZERO, ZERO, ZERO, ZERO)
+
+
+def total_of(items: Iterable[Figures], start: Figures = NOTHING) -> Figures:
+    """The sum of several figures (years of a row, lines of a group)."""
+    result = start
+    for item in items:
+        result = result + item
+    return result
+
+
+def line_figures(
+    planned: Decimal, base_load: Decimal, ve_due: Decimal, gross: Decimal, grant: Decimal
+) -> Figures:
+    """A line standing alone: available, gap and free amount from its plain figures."""
+    available = planned - base_load - ve_due
+    own = gross - grant
+    return Figures(
+        planned,
+        base_load,
+        ve_due,
+        available,
+        gross,
+        grant,
+        gap=max(own - available, ZERO),
+        free=max(available - own, ZERO),
+    )
+
+
+def share_out(total: Decimal, weights: Mapping[Any, Decimal]) -> dict[Any, Decimal]:
+    """Split ``total`` into cents proportionally to ``weights``; the parts add up exactly."""
+    weight_sum = sum(weights.values(), ZERO)
+    if total <= 0 or weight_sum <= 0:
+        return dict.fromkeys(weights, ZERO)
+    exact = {key: total * w / weight_sum for key, w in weights.items()}
+    parts = {key: value.quantize(CENT, rounding="ROUND_DOWN") for key, value in exact.items()}
+    left = int((total - sum(parts.values(), ZERO)) / CENT)
+    by_remainder = sorted(exact, key=lambda key: exact[key] - parts[key], reverse=True)
+    for key in by_remainder[:left]:
+        parts[key] += CENT
+    return parts
+
+
+# --------------------------------------------------------------------------- facts
+
+
+@dataclass(frozen=True)
+class LineInfo:
+    """The identifying columns of a budget line."""
+
+    id: int
+    label: str
+    name: str
+    kind: BudgetKind
+    department_id: int
+    department_code: str
+    department_name: str
+
+
+@dataclass(frozen=True)
+class LineYear:
+    """Plain figures of one line in one year, as stored."""
+
+    planned: Decimal = ZERO
+    base_load: Decimal = ZERO
+    ve_due: Decimal = ZERO
+    gross: Decimal = ZERO
+    grant: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class RingInfo:
+    """A Deckungsring of one year with its member lines."""
+
+    id: int
+    name: str
+    year: int
+    kind: BudgetKind
+    line_ids: tuple[int, ...]
 
 
 @dataclass
-class CoverageTable:
-    """A coverage table: rows by one grouping, year columns and a total row."""
+class BudgetFacts:
+    """Everything :func:`compute` needs, loaded by :func:`load_facts` (or built in a test)."""
 
-    grouping: Grouping
     years: list[int]
-    include_submitted: bool
-    rows: list[CoverageRow]
-    total: CoverageRow
-    #: True when approved amounts are allocated to rows (see the module docstring).
-    allocated: bool
+    lines: dict[int, LineInfo]
+    figures: dict[tuple[int, int], LineYear]
+    rings: list[RingInfo] = field(default_factory=list)
+    #: Demand of the measure groups (measure groupings and measure filters):
+    #: group key -> (line id, year) -> (gross, grant). None: no measure selection.
+    groups: dict[Any, dict[tuple[int, int], tuple[Decimal, Decimal]]] | None = None
+    #: Labels of the measure groups.
+    group_labels: dict[Any, str] = field(default_factory=dict)
+    #: Show only this department's lines (the rules still see every line: rings may span
+    #: departments).
+    department_id: int | None = None
+
+    def shown(self, line_id: int) -> bool:
+        """Whether a line belongs to the selection shown."""
+        return self.department_id is None or self.lines[line_id].department_id == self.department_id
+
+
+# --------------------------------------------------------------------------- calculation
+
+
+@dataclass
+class UnitResult:
+    """A ring or a line standing alone, in one year: the unit the rules compare."""
+
+    year: int
+    ring: RingInfo | None
+    line_ids: tuple[int, ...]
+    figures: Figures
+
+    @property
+    def label(self) -> str:
+        """The ring's name or the line's key."""
+        return f"Deckungsring „{self.ring.name}“" if self.ring else ""
+
+
+@dataclass
+class Coverage:
+    """The result of :func:`compute`.
+
+    ``lines[(line, year)]`` are the lines' figures with a ring's gap and free amount shared
+    among its members (they add up to the units); ``standalone[(line, year)]`` are the
+    lines' figures as if they stood alone; ``units[year]`` are the rings and lone lines.
+    """
+
+    years: list[int]
+    info: dict[int, LineInfo]
+    lines: dict[tuple[int, int], Figures]
+    standalone: dict[tuple[int, int], Figures]
+    units: dict[int, list[UnitResult]]
+    ring_of: dict[tuple[int, int], RingInfo]
+
+    def total(
+        self, year: int, kind: BudgetKind | None = None, line_ids: Iterable[int] | None = None
+    ) -> Figures:
+        """Sum over the lines (ring shares included) of a year: equal to the sum over the
+        rings and lone lines; of one budget part if ``kind`` is given, of some lines if
+        ``line_ids`` is given."""
+        ids = self.info if line_ids is None else line_ids
+        return total_of(
+            self.lines[(i, year)]
+            for i in ids
+            if (i, year) in self.lines and (kind is None or self.info[i].kind == kind)
+        )
+
+
+def compute(facts: BudgetFacts) -> Coverage:
+    """Apply the cover rules (module docstring) to ``facts``; no database needed."""
+    standalone: dict[tuple[int, int], Figures] = {}
+    for (line_id, year), f in facts.figures.items():
+        if line_id in facts.lines and year in facts.years:
+            standalone[(line_id, year)] = line_figures(
+                f.planned, f.base_load, f.ve_due, f.gross, f.grant
+            )
+    ring_of: dict[tuple[int, int], RingInfo] = {}
+    for ring in facts.rings:
+        if ring.year in facts.years:
+            for line_id in ring.line_ids:
+                if line_id in facts.lines:
+                    ring_of[(line_id, ring.year)] = ring
+    lines: dict[tuple[int, int], Figures] = {}
+    units: dict[int, list[UnitResult]] = defaultdict(list)
+    members: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for (line_id, year), figures in standalone.items():
+        ring = ring_of.get((line_id, year))
+        if ring is None:
+            lines[(line_id, year)] = figures
+            units[year].append(UnitResult(year, None, (line_id,), figures))
+        else:
+            members[(ring.id, year)].append(line_id)
+    for ring in facts.rings:
+        ids = sorted(members.get((ring.id, ring.year), []))
+        if not ids:
+            continue
+        summed = total_of(standalone[(i, ring.year)] for i in ids)
+        own, available = summed.own, summed.available or ZERO
+        ring_figures = replace(
+            summed, gap=max(own - available, ZERO), free=max(available - own, ZERO)
+        )
+        units[ring.year].append(UnitResult(ring.year, ring, tuple(ids), ring_figures))
+        gaps = share_out(ring_figures.gap, {i: standalone[(i, ring.year)].gap for i in ids})
+        frees = share_out(ring_figures.free, {i: standalone[(i, ring.year)].free for i in ids})
+        for i in ids:
+            lines[(i, ring.year)] = replace(standalone[(i, ring.year)], gap=gaps[i], free=frees[i])
+    for year in units:
+        units[year].sort(key=lambda u: (u.ring is None, u.ring.name if u.ring else "", u.line_ids))
+    return Coverage(facts.years, facts.lines, lines, standalone, dict(units), ring_of)
+
+
+def group_figures(
+    coverage: Coverage,
+    demand: Mapping[tuple[int, int], tuple[Decimal, Decimal]],
+) -> dict[int, Figures]:
+    """Per year: the demand of a group of measures and the part of the gaps it causes.
+
+    The gap of each line (ring share included) is attributed to the group in proportion to
+    the group's own share of the line's own share. Groups have no free amount.
+    """
+    result: dict[int, Figures] = {}
+    for year in coverage.years:
+        gross = grant = gap = ZERO
+        for (line_id, y), (g_gross, g_grant) in demand.items():
+            if y != year or (line_id, year) not in coverage.lines:
+                continue
+            line = coverage.lines[(line_id, year)]
+            gross += g_gross
+            grant += g_grant
+            if line.own > 0 and line.gap > 0:
+                gap += money(line.gap * min(Decimal(1), (g_gross - g_grant) / line.own))
+        result[year] = Figures(None, None, None, None, gross, grant, gap, ZERO)
+    return result
+
+
+# --------------------------------------------------------------------------- loading
 
 
 def statuses_for(include_submitted: bool) -> list[MeasureStatus]:
@@ -247,12 +449,12 @@ def statuses_for(include_submitted: bool) -> list[MeasureStatus]:
     return statuses
 
 
-def _external_expr() -> ColumnElement[Decimal]:
-    """Part of a cost-plan amount financed from outside (grants, third parties)."""
+def grant_expr() -> ColumnElement[Decimal]:
+    """SQL: a cost row's grant or third-party part (``amount x share``, rounded per row)."""
     return case(
         (
             CostPlanEntry.funding_source != FundingSource.OWN,
-            CostPlanEntry.amount * CostPlanEntry.funding_share / 100,
+            func.round(CostPlanEntry.amount * CostPlanEntry.funding_share / 100, 2),
         ),
         else_=0,
     )
@@ -275,13 +477,433 @@ def _measure_filters(
     return conditions
 
 
-def _group_column(grouping: Grouping) -> ColumnElement[object] | None:
-    """The measure-side column a grouping needs in the demand query (None for line groupings)."""
-    if grouping == Grouping.CATEGORY:
-        return Measure.category
-    if grouping == Grouping.FUNDING_SOURCE:
-        return CostPlanEntry.funding_source
-    return None
+def _demand_rows(
+    years: list[int],
+    statuses: list[MeasureStatus],
+    line_condition: list[ColumnElement[bool]],
+    measure_conditions: list[ColumnElement[bool]],
+    *group_cols: Any,
+) -> Any:
+    """Gross and grant per (group columns, line, year) of the counting measures."""
+    query = (
+        select(
+            *group_cols,
+            CostPlanEntry.budget_line_id,
+            CostPlanEntry.year,
+            type_coerce(func.sum(CostPlanEntry.amount), MONEY_TYPE),
+            type_coerce(func.sum(grant_expr()), MONEY_TYPE),
+        )
+        .join(Measure, Measure.id == CostPlanEntry.measure_id)
+        .where(Measure.status.in_(statuses), CostPlanEntry.year.in_(years), *measure_conditions)
+        .group_by(*group_cols, CostPlanEntry.budget_line_id, CostPlanEntry.year)
+    )
+    if line_condition:
+        query = query.join(BudgetLine, BudgetLine.id == CostPlanEntry.budget_line_id).where(
+            *line_condition
+        )
+    return db.session.execute(query)
+
+
+def load_facts(
+    years: list[int],
+    *,
+    include_submitted: bool = False,
+    department_id: int | None = None,
+    action_field_id: int | None = None,
+    category: MeasureCategory | None = None,
+    group_by: Grouping | None = None,
+) -> BudgetFacts:
+    """Read the figures per line and year (six aggregate queries whatever the portfolio).
+
+    ``department_id`` keeps the lines of that department (Teilhaushalt). ``action_field_id``
+    and ``category`` select measures, ``group_by`` (a measure grouping) groups them: their
+    demand is loaded as ``groups`` besides the lines' full demand, which the rules need.
+    """
+    years = sorted(years)
+    statuses = statuses_for(include_submitted)
+    # Every line is loaded: a ring may span departments, and the rules need all its lines.
+    line_condition: list[ColumnElement[bool]] = []
+
+    line_query = select(
+        BudgetLine.id,
+        BudgetLine.product,
+        BudgetLine.cost_center,
+        BudgetLine.account,
+        BudgetLine.investment_number,
+        BudgetLine.name,
+        BudgetLine.kind,
+        BudgetLine.department_id,
+        Department.code.label("department_code"),
+        Department.name.label("department_name"),
+    ).join(Department, Department.id == BudgetLine.department_id)
+    lines = {
+        row.id: LineInfo(
+            row.id,
+            " / ".join(
+                p for p in (row.product, row.cost_center, row.account, row.investment_number) if p
+            ),
+            row.name,
+            BudgetKind(row.kind),
+            row.department_id,
+            row.department_code,
+            row.department_name,
+        )
+        for row in db.session.execute(line_query.where(*line_condition))
+    }
+
+    figures: dict[tuple[int, int], dict[str, Decimal]] = defaultdict(dict)
+    amount_query = (
+        select(
+            BudgetAmount.budget_line_id,
+            BudgetAmount.year,
+            BudgetAmount.approved_amount,
+            BudgetAmount.base_load,
+        )
+        .join(BudgetLine, BudgetLine.id == BudgetAmount.budget_line_id)
+        .where(BudgetAmount.year.in_(years), *line_condition)
+    )
+    for line_id, year, planned, base_load in db.session.execute(amount_query):
+        figures[(line_id, year)].update(planned=money(planned), base_load=money(base_load))
+    ve_query = (
+        select(
+            CommitmentAuthorization.budget_line_id,
+            CommitmentAuthorization.due_year,
+            type_coerce(func.sum(CommitmentAuthorization.amount), MONEY_TYPE),
+        )
+        .join(BudgetLine, BudgetLine.id == CommitmentAuthorization.budget_line_id)
+        .where(
+            CommitmentAuthorization.due_year.in_(years),
+            CommitmentAuthorization.archived_at.is_(None),
+            *line_condition,
+        )
+        .group_by(CommitmentAuthorization.budget_line_id, CommitmentAuthorization.due_year)
+    )
+    for line_id, year, amount in db.session.execute(ve_query):
+        figures[(line_id, year)]["ve_due"] = money(amount)
+    for line_id, year, gross, grant in _demand_rows(years, statuses, line_condition, []):
+        figures[(line_id, year)].update(gross=money(gross), grant=money(grant))
+
+    ring_members: dict[int, list[int]] = defaultdict(list)
+    ring_rows = db.session.execute(
+        select(CoverageRing.id, CoverageRing.name, CoverageRing.year, CoverageRing.kind).where(
+            CoverageRing.year.in_(years)
+        )
+    ).all()
+    for ring_id, line_id in db.session.execute(
+        select(CoverageRingMember.ring_id, CoverageRingMember.budget_line_id).where(
+            CoverageRingMember.year.in_(years)
+        )
+    ):
+        ring_members[ring_id].append(line_id)
+    rings = [
+        RingInfo(r.id, r.name, r.year, BudgetKind(r.kind), tuple(sorted(ring_members[r.id])))
+        for r in ring_rows
+    ]
+
+    facts = BudgetFacts(
+        years=years,
+        lines=lines,
+        figures={key: LineYear(**values) for key, values in figures.items() if key[0] in lines},
+        rings=rings,
+        department_id=department_id,
+    )
+    measure_conditions = _measure_filters(action_field_id, category)
+    if measure_conditions or (group_by is not None and group_by.by_measure):
+        department = [BudgetLine.department_id == department_id] if department_id else []
+        _load_groups(facts, statuses, department, measure_conditions, group_by)
+    return facts
+
+
+def _load_groups(
+    facts: BudgetFacts,
+    statuses: list[MeasureStatus],
+    line_condition: list[ColumnElement[bool]],
+    measure_conditions: list[ColumnElement[bool]],
+    group_by: Grouping | None,
+) -> None:
+    """Demand of the selected measures, per group of ``group_by`` (or one group)."""
+    groups: dict[Any, dict[tuple[int, int], tuple[Decimal, Decimal]]] = defaultdict(dict)
+    labels: dict[Any, str] = {}
+    if group_by == Grouping.ACTION_FIELD:
+        pairs = (
+            select(
+                measure_goals.c.measure_id.label("measure_id"),
+                Goal.action_field_id.label("action_field_id"),
+            )
+            .join(Goal, Goal.id == measure_goals.c.goal_id)
+            .distinct()
+            .subquery()
+        )
+        rows = db.session.execute(
+            select(
+                pairs.c.action_field_id,
+                CostPlanEntry.budget_line_id,
+                CostPlanEntry.year,
+                type_coerce(func.sum(CostPlanEntry.amount), MONEY_TYPE),
+                type_coerce(func.sum(grant_expr()), MONEY_TYPE),
+            )
+            .join(Measure, Measure.id == CostPlanEntry.measure_id)
+            .join(BudgetLine, BudgetLine.id == CostPlanEntry.budget_line_id)
+            .outerjoin(pairs, pairs.c.measure_id == Measure.id)
+            .where(
+                Measure.status.in_(statuses),
+                CostPlanEntry.year.in_(facts.years),
+                *line_condition,
+                *measure_conditions,
+            )
+            .group_by(pairs.c.action_field_id, CostPlanEntry.budget_line_id, CostPlanEntry.year)
+        )
+        names = {
+            row.id: f"{row.code} {row.name}"
+            for row in db.session.execute(
+                select(ActionField.id, ActionField.code, ActionField.name)
+            )
+        }
+        for key, line_id, year, gross, grant in rows:
+            groups[key][(line_id, year)] = (money(gross), money(grant))
+            labels[key] = names.get(key, "ohne Handlungsfeld")
+    else:
+        column: Any = {
+            Grouping.CATEGORY: Measure.category,
+            Grouping.FUNDING_SOURCE: CostPlanEntry.funding_source,
+        }.get(group_by)  # type: ignore[arg-type]
+        cols = [column] if column is not None else []
+        for row in _demand_rows(facts.years, statuses, line_condition, measure_conditions, *cols):
+            key = row[0] if cols else "selection"
+            line_id, year, gross, grant = row[-4:]
+            groups[key][(line_id, year)] = (money(gross), money(grant))
+            if group_by == Grouping.CATEGORY:
+                labels[key] = MeasureCategory(key).label
+            elif group_by == Grouping.FUNDING_SOURCE:
+                labels[key] = FundingSource(key).label
+            else:
+                labels[key] = "Auswahl"
+    facts.groups = dict(groups)
+    facts.group_labels = labels
+
+
+# --------------------------------------------------------------------------- tables
+
+
+@dataclass
+class MeasureDemand:
+    """A measure's demand on one budget line, per year (rows of the expandable details)."""
+
+    measure_id: int
+    title: str
+    department_code: str
+    status: MeasureStatus
+    budget_line_id: int
+    amounts: dict[int, Decimal]
+    #: Part of the amounts financed by grants or third parties (over the years shown).
+    grant: Decimal
+    #: Funding sources used (labels), and programme names.
+    funding: str
+
+    @property
+    def reference(self) -> str:
+        """Human-readable id, e.g. ``M-0042``."""
+        return measure_reference(self.measure_id)
+
+    @property
+    def total(self) -> Decimal:
+        """Gross cost over the years."""
+        return sum(self.amounts.values(), ZERO)
+
+    @property
+    def own(self) -> Decimal:
+        """Eigenanteil over the years."""
+        return self.total - self.grant
+
+
+@dataclass
+class CoverageRow:
+    """One row of a coverage table: a line, ring, department, budget part, field, ..."""
+
+    key: Any
+    label: str
+    years: dict[int, Figures]
+    #: Extra description (the line's name and department, the ring's members ...).
+    detail: str = ""
+    #: The budget part of the row (lines, rings, budget-part rows), if it has one.
+    kind: BudgetKind | None = None
+    #: The Deckungsring a line belongs to in each year (budget-line rows).
+    rings: dict[int, str] = field(default_factory=dict)
+    #: The line's own figures before its ring shares gap and surplus (budget-line rows).
+    standalone: dict[int, Figures] = field(default_factory=dict)
+    measures: list[MeasureDemand] = field(default_factory=list)
+    #: Number of measures on the line (``measures`` may hold only the first ones).
+    measure_count: int = 0
+
+    @property
+    def total(self) -> Figures:
+        """The horizon: yearly figures added (a surplus in one year covers no other year)."""
+        start = NO_BUDGET if any(f.available is None for f in self.years.values()) else NOTHING
+        return total_of(self.years.values(), start)
+
+    @property
+    def has_gap(self) -> bool:
+        """True if the row has a gap in any year."""
+        return any(f.gap > 0 for f in self.years.values())
+
+
+@dataclass
+class CoverageTable:
+    """A coverage table: rows by one grouping, year columns, totals per budget part."""
+
+    grouping: Grouping
+    years: list[int]
+    include_submitted: bool
+    rows: list[CoverageRow]
+    #: The total row: every line and ring of the selection.
+    total: CoverageRow
+    #: One total row per budget part (konsumtiv, investiv) that has figures.
+    parts: list[CoverageRow]
+
+    @property
+    def by_measure(self) -> bool:
+        """True when rows group measures (no budget figures of their own)."""
+        return self.grouping.by_measure
+
+
+def _line_rows(coverage: Coverage, facts: BudgetFacts) -> list[CoverageRow]:
+    rows = []
+    for line_id, info in facts.lines.items():
+        if not facts.shown(line_id):
+            continue
+        years = {
+            y: coverage.lines[(line_id, y)] for y in facts.years if (line_id, y) in coverage.lines
+        }
+        if not years:
+            continue
+        rows.append(
+            CoverageRow(
+                key=line_id,
+                label=info.label,
+                detail=f"{info.name} ({info.department_code})",
+                kind=info.kind,
+                years={y: years.get(y, NOTHING) for y in facts.years},
+                rings={
+                    y: coverage.ring_of[(line_id, y)].name
+                    for y in facts.years
+                    if (line_id, y) in coverage.ring_of
+                },
+                standalone={
+                    y: coverage.standalone[(line_id, y)]
+                    for y in facts.years
+                    if (line_id, y) in coverage.standalone
+                },
+            )
+        )
+    return rows
+
+
+def _grouped(rows: list[CoverageRow], key_of: Any, years: list[int]) -> list[CoverageRow]:
+    """Rows of lines added up by ``key_of(row) -> (key, label, kind)``."""
+    grouped: dict[Any, CoverageRow] = {}
+    for row in rows:
+        key, label, kind = key_of(row)
+        target = grouped.setdefault(
+            key, CoverageRow(key=key, label=label, kind=kind, years=dict.fromkeys(years, NOTHING))
+        )
+        for year in years:
+            target.years[year] = target.years[year] + row.years[year]
+    return list(grouped.values())
+
+
+def _unit_rows(coverage: Coverage, facts: BudgetFacts) -> list[CoverageRow]:
+    rows: dict[Any, CoverageRow] = {}
+    for year, units in coverage.units.items():
+        for unit in units:
+            if not any(facts.shown(i) for i in unit.line_ids):
+                continue
+            if unit.ring is not None:
+                key: Any = ("ring", unit.ring.name)
+                members = ", ".join(facts.lines[i].label for i in unit.line_ids)
+                label, detail = f"Deckungsring „{unit.ring.name}“", members
+            else:
+                key = ("line", unit.line_ids[0])
+                info = facts.lines[unit.line_ids[0]]
+                label, detail = info.label, f"{info.name} ({info.department_code})"
+            row = rows.setdefault(
+                key,
+                CoverageRow(
+                    key=key,
+                    label=label,
+                    detail=detail,
+                    kind=facts.lines[unit.line_ids[0]].kind,
+                    years=dict.fromkeys(facts.years, NOTHING),
+                ),
+            )
+            row.years[year] = unit.figures
+    return sorted(rows.values(), key=lambda r: (r.key[0] != "ring", r.label))
+
+
+def build_table(
+    facts: BudgetFacts, grouping: Grouping, include_submitted: bool = False
+) -> CoverageTable:
+    """The coverage table of ``facts`` by ``grouping`` (pure: no database)."""
+    coverage = compute(facts)
+    years = facts.years
+    line_rows = _line_rows(coverage, facts)
+    if facts.groups is not None:
+        demand_all: dict[tuple[int, int], tuple[Decimal, Decimal]] = defaultdict(
+            lambda: (ZERO, ZERO)
+        )
+        for demand in facts.groups.values():
+            for key, (gross, grant) in demand.items():
+                g, r = demand_all[key]
+                demand_all[key] = (g + gross, r + grant)
+        selection = group_figures(coverage, demand_all)
+        total = CoverageRow(key="total", label="Summe", years=selection)
+        parts = []
+    else:
+        shown = [i for i in facts.lines if facts.shown(i)]
+        total = CoverageRow(
+            key="total", label="Summe", years={y: coverage.total(y, line_ids=shown) for y in years}
+        )
+        parts = [
+            CoverageRow(
+                key=kind,
+                label=PART_LABELS[kind],
+                kind=kind,
+                years={y: coverage.total(y, kind, shown) for y in years},
+            )
+            for kind in BudgetKind
+            if any(facts.lines[i].kind == kind for i in shown)
+        ]
+    if grouping == Grouping.BUDGET_LINE:
+        rows = line_rows
+    elif grouping == Grouping.RING:
+        rows = _unit_rows(coverage, facts)
+    elif grouping == Grouping.DEPARTMENT:
+        info = facts.lines
+        rows = _grouped(
+            line_rows,
+            lambda r: (
+                info[r.key].department_id,
+                f"{info[r.key].department_code} {info[r.key].department_name}",
+                None,
+            ),
+            years,
+        )
+    elif grouping == Grouping.KIND:
+        rows = _grouped(line_rows, lambda r: (r.kind, PART_LABELS[r.kind], r.kind), years)
+    elif grouping.by_measure and facts.groups is not None:
+        rows = [
+            CoverageRow(
+                key=key,
+                label=facts.group_labels.get(key, str(key)),
+                years=group_figures(coverage, demand),
+            )
+            for key, demand in facts.groups.items()
+        ]
+    else:
+        rows = []
+    rows.sort(key=lambda r: (r.label == "ohne Handlungsfeld", r.label))
+    if grouping == Grouping.RING:
+        rows.sort(key=lambda r: (r.key[0] != "ring", r.label))
+    return CoverageTable(grouping, years, include_submitted, rows, total, parts)
 
 
 def coverage_table(
@@ -295,232 +917,62 @@ def coverage_table(
     with_measures: bool = False,
     measures_limit: int | None = None,
 ) -> CoverageTable:
-    """Coverage rolled up by ``grouping`` for ``years`` (see the module docstring).
+    """Coverage by ``grouping`` for ``years`` (see the module docstring for the rules).
 
-    ``department_id`` restricts to the budget lines of that department (Teilhaushalt);
-    ``action_field_id`` and ``category`` restrict the measures (approved then allocated).
-    ``with_measures`` (budget-line grouping) adds each line's measures with their amounts
-    (the first ``measures_limit`` per line if given; ``measure_count`` has the full number).
-    Rows without demand and without approved amounts are left out.
+    ``department_id`` keeps that department's lines; ``action_field_id`` and ``category``
+    select measures. ``with_measures`` (budget-line grouping) adds each line's measures
+    (the ``measures_limit`` largest per line; ``measure_count`` has the full number).
     """
-    years = sorted(years)
-    statuses = statuses_for(include_submitted)
-    measure_filters = _measure_filters(action_field_id, category)
-    allocated = bool(measure_filters) or not grouping.by_line
-
-    line_query = select(
-        BudgetLine.id,
-        BudgetLine.product,
-        BudgetLine.cost_center,
-        BudgetLine.account,
-        BudgetLine.investment_number,
-        BudgetLine.name,
-        BudgetLine.kind,
-        BudgetLine.department_id,
-        Department.code,
-        Department.name,
-    ).join(Department, Department.id == BudgetLine.department_id)
-    if department_id is not None:
-        line_query = line_query.where(BudgetLine.department_id == department_id)
-    lines = {row[0]: row for row in db.session.execute(line_query)}
-
-    approved_query = (
-        select(
-            BudgetAmount.budget_line_id, BudgetAmount.year, func.sum(BudgetAmount.approved_amount)
-        )
-        .join(BudgetLine, BudgetLine.id == BudgetAmount.budget_line_id)
-        .where(BudgetAmount.year.in_(years))
-        .group_by(BudgetAmount.budget_line_id, BudgetAmount.year)
+    facts = load_facts(
+        years,
+        include_submitted=include_submitted,
+        department_id=department_id,
+        action_field_id=action_field_id,
+        category=category,
+        group_by=grouping,
     )
-    if department_id is not None:
-        approved_query = approved_query.where(BudgetLine.department_id == department_id)
-    approved: dict[tuple[int, int], Decimal] = {
-        (line_id, year): _money(amount)
-        for line_id, year, amount in db.session.execute(approved_query)
-    }
-
-    def demand_query(*group_cols: ColumnElement[object], filtered: bool) -> object:
-        query = (
-            select(
-                *group_cols,
-                CostPlanEntry.budget_line_id,
-                CostPlanEntry.year,
-                type_coerce(func.sum(CostPlanEntry.amount), _MONEY),
-                type_coerce(func.sum(_external_expr()), _MONEY),
-            )
-            .join(Measure, Measure.id == CostPlanEntry.measure_id)
-            .join(BudgetLine, BudgetLine.id == CostPlanEntry.budget_line_id)
-            .where(Measure.status.in_(statuses), CostPlanEntry.year.in_(years))
-            .group_by(*group_cols, CostPlanEntry.budget_line_id, CostPlanEntry.year)
-        )
-        if department_id is not None:
-            query = query.where(BudgetLine.department_id == department_id)
-        if filtered:
-            query = query.where(*measure_filters)
-        return query
-
-    # Demand of all counting measures per line and year (the line's own coverage) ...
-    line_demand: dict[tuple[int, int], Decimal] = {}
-    line_external: dict[tuple[int, int], Decimal] = {}
-    for line_id, year, amount, ext in db.session.execute(demand_query(filtered=False)):
-        line_demand[(line_id, year)] = _money(amount)
-        line_external[(line_id, year)] = _money(ext)
-    # ... and of the measures selected by the filters (the same without filters).
-    if measure_filters:
-        selected_demand: dict[tuple[int, int], Decimal] = {}
-        selected_external: dict[tuple[int, int], Decimal] = {}
-        for line_id, year, amount, ext in db.session.execute(demand_query(filtered=True)):
-            selected_demand[(line_id, year)] = _money(amount)
-            selected_external[(line_id, year)] = _money(ext)
-    else:
-        selected_demand, selected_external = line_demand, line_external
-
-    def line_group(line_id: int) -> tuple[object, str, str]:
-        """Key, label and detail of the row a budget line belongs to."""
-        line = lines[line_id]
-        if grouping == Grouping.BUDGET_LINE:
-            label = " / ".join(p for p in (line[1], line[2], line[3], line[4]) if p)
-            return line_id, label, f"{line[5]} ({line[8]})"
-        if grouping == Grouping.DEPARTMENT:
-            return line[7], f"{line[8]} {line[9]}", ""
-        if grouping == Grouping.KIND:
-            return line[6], BudgetKind(line[6]).label, ""
-        return "total", "Gesamt", ""
-
-    # Group demand (and allocated approved) per row key and year.
-    demand: dict[object, dict[int, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
-    covered: dict[object, dict[int, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
-    external: dict[object, Decimal] = defaultdict(lambda: ZERO)
-    labels: dict[object, tuple[str, str]] = {}
-
-    def share_covered(line_id: int, year: int, amount: Decimal) -> Decimal:
-        total = line_demand.get((line_id, year), ZERO)
-        if total <= 0:
-            return amount
-        ratio = min(Decimal(1), approved.get((line_id, year), ZERO) / total)
-        return (amount * ratio).quantize(CENT)
-
-    if not allocated:
-        for (line_id, year), amount in line_demand.items():
-            key, label, detail = line_group(line_id)
-            labels[key] = (label, detail)
-            demand[key][year] += amount
-            external[key] += line_external[(line_id, year)]
-        for (line_id, year), amount in approved.items():
-            key, label, detail = line_group(line_id)
-            labels[key] = (label, detail)
-            covered[key][year] += amount
-    else:
-        rows_iter: Iterable[tuple[object, ...]]
-        group_col = _group_column(grouping)
-        if grouping == Grouping.ACTION_FIELD:
-            pairs = (
-                select(
-                    measure_goals.c.measure_id.label("measure_id"),
-                    Goal.action_field_id.label("action_field_id"),
-                )
-                .join(Goal, Goal.id == measure_goals.c.goal_id)
-                .distinct()
-                .subquery()
-            )
-            query = (
-                select(
-                    pairs.c.action_field_id,
-                    CostPlanEntry.budget_line_id,
-                    CostPlanEntry.year,
-                    type_coerce(func.sum(CostPlanEntry.amount), _MONEY),
-                    type_coerce(func.sum(_external_expr()), _MONEY),
-                )
-                .join(Measure, Measure.id == CostPlanEntry.measure_id)
-                .join(BudgetLine, BudgetLine.id == CostPlanEntry.budget_line_id)
-                .outerjoin(pairs, pairs.c.measure_id == Measure.id)
-                .where(Measure.status.in_(statuses), CostPlanEntry.year.in_(years))
-                .where(*measure_filters)
-                .group_by(pairs.c.action_field_id, CostPlanEntry.budget_line_id, CostPlanEntry.year)
-            )
-            if department_id is not None:
-                query = query.where(BudgetLine.department_id == department_id)
-            field_labels = {
-                fid: f"{code} {name}"
-                for fid, code, name in db.session.execute(
-                    select(ActionField.id, ActionField.code, ActionField.name)
-                )
-            }
-            rows_iter = db.session.execute(query)
-        elif group_col is not None:
-            rows_iter = db.session.execute(demand_query(group_col, filtered=True))
-        else:
-            rows_iter = (
-                (None, line_id, year, amount, selected_external[(line_id, year)])
-                for (line_id, year), amount in selected_demand.items()
-            )
-        for group_value, line_id, year, amount, ext in rows_iter:
-            amount = _money(amount)
-            if grouping == Grouping.ACTION_FIELD:
-                key = group_value
-                label = field_labels.get(group_value, "ohne Handlungsfeld")  # type: ignore[arg-type]
-                detail = ""
-            elif grouping == Grouping.CATEGORY:
-                key, label, detail = group_value, MeasureCategory(group_value).label, ""
-            elif grouping == Grouping.FUNDING_SOURCE:
-                key, label, detail = group_value, FundingSource(group_value).label, ""
-            else:
-                key, label, detail = line_group(line_id)
-            labels[key] = (label, detail)
-            demand[key][year] += amount
-            covered[key][year] += share_covered(line_id, year, amount)
-            external[key] += _money(ext)
-
-    rows: list[CoverageRow] = []
-    for key, (label, detail) in labels.items():
-        per_year = {y: make_year_coverage(y, demand[key][y], covered[key][y]) for y in years}
-        rows.append(
-            CoverageRow(
-                key=key,
-                label=label,
-                detail=detail,
-                years=per_year,
-                total=total_coverage(per_year.values()),
-                external=external[key],
-            )
-        )
-    rows.sort(key=lambda r: (r.label == "ohne Handlungsfeld", r.label))
-
+    table = build_table(facts, grouping, include_submitted)
     if with_measures and grouping == Grouping.BUDGET_LINE:
         by_line, counts = _measures_by_line(
-            years,
+            table.years,
             include_submitted=include_submitted,
             department_id=department_id,
             action_field_id=action_field_id,
             category=category,
             limit_per_line=measures_limit,
         )
-        for row in rows:
-            row.measures = by_line.get(row.key, [])  # type: ignore[call-overload]
-            row.measure_count = counts.get(row.key, 0)  # type: ignore[call-overload]
-
-    # The total row: the selected lines and measures, each (line, year) counted once.
-    total_demand: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    total_approved: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for (line_id, year), amount in selected_demand.items():
-        total_demand[year] += amount
-        if allocated:
-            total_approved[year] += share_covered(line_id, year, amount)
-    if not allocated:
-        for (_, year), amount in approved.items():
-            total_approved[year] += amount
-    total_years = {y: make_year_coverage(y, total_demand[y], total_approved[y]) for y in years}
-    total = CoverageRow(
-        key="total",
-        label="Summe",
-        years=total_years,
-        total=total_coverage(total_years.values()),
-        external=sum(selected_external.values(), ZERO),
-    )
-    return CoverageTable(grouping, years, include_submitted, rows, total, allocated)
+        for row in table.rows:
+            row.measures = by_line.get(row.key, [])
+            row.measure_count = counts.get(row.key, 0)
+    return table
 
 
-def demand_vs_approved_by_year(
+@dataclass(frozen=True)
+class YearCoverage:
+    """The totals of one year: what pages, tiles, charts, reports and exports show."""
+
+    year: int
+    figures: Figures
+    #: Totals of the budget parts (konsumtiv, investiv) in that year.
+    parts: dict[BudgetKind, Figures]
+
+    @property
+    def gap(self) -> Decimal:
+        """Sum of the gaps of all lines and rings."""
+        return self.figures.gap
+
+    @property
+    def free(self) -> Decimal:
+        """Sum of the free amounts of all lines and rings."""
+        return self.figures.free
+
+    @property
+    def status(self) -> CoverageStatus:
+        """gedeckt only when no line or ring has a gap."""
+        return self.figures.status
+
+
+def coverage_by_year(
     years: list[int],
     *,
     include_submitted: bool = False,
@@ -528,16 +980,7 @@ def demand_vs_approved_by_year(
     action_field_id: int | None = None,
     category: MeasureCategory | None = None,
 ) -> list[YearCoverage]:
-    """Demand against approved amount per year (the "Gesamt" row of the coverage table).
-
-    Demand: cost-plan amounts of measures in ``COUNTING_STATUSES`` (plus
-    ``SCENARIO_STATUSES`` if ``include_submitted``). Approved: without filters, the sum of
-    all budget lines' approved amounts; with ``department_id``, the approved amounts of that
-    department's budget lines (and demand on those lines, whichever department submitted
-    the measure). With ``action_field_id`` or ``category`` the approved figure is the
-    allocated share of the budget lines these measures use (see the module docstring), so
-    a line shared with other measures is not counted in full.
-    """
+    """The totals per year (start page, dashboard, council report, leadership summary)."""
     table = coverage_table(
         years,
         Grouping.TOTAL,
@@ -546,7 +989,14 @@ def demand_vs_approved_by_year(
         action_field_id=action_field_id,
         category=category,
     )
-    return [table.total.years[y] for y in sorted(years)]
+    return [
+        YearCoverage(
+            year,
+            table.total.years[year],
+            {part.kind: part.years[year] for part in table.parts if part.kind is not None},
+        )
+        for year in table.years
+    ]
 
 
 def _funding_text(min_source: str, max_source: str, programme: str | None) -> str:
@@ -566,10 +1016,7 @@ def measures_by_line(
     category: MeasureCategory | None = None,
     line_ids: Iterable[int] | None = None,
 ) -> dict[int, list[MeasureDemand]]:
-    """Each budget line's measures with their amounts per year, in one query.
-
-    Filters as in :func:`coverage_table`. Measures within a line are ordered by reference.
-    """
+    """Each budget line's measures with their amounts per year, in one query."""
     measures, _ = _measures_by_line(
         years,
         include_submitted=include_submitted,
@@ -599,16 +1046,15 @@ def _measures_by_line(
     years = sorted(years)
     year_sums = [
         type_coerce(
-            func.sum(case((CostPlanEntry.year == y, CostPlanEntry.amount), else_=0)), _MONEY
+            func.sum(case((CostPlanEntry.year == y, CostPlanEntry.amount), else_=0)), MONEY_TYPE
         ).label(f"y{i}")
         for i, y in enumerate(years)
     ]
-    # Aggregate on ids only; titles and departments are joined to the (few) rows kept.
     query = (
         select(
             CostPlanEntry.budget_line_id.label("line_id"),
             CostPlanEntry.measure_id.label("measure_id"),
-            type_coerce(func.sum(_external_expr()), _MONEY).label("external"),
+            type_coerce(func.sum(grant_expr()), MONEY_TYPE).label("grant"),
             func.min(CostPlanEntry.funding_source).label("min_source"),
             func.max(CostPlanEntry.funding_source).label("max_source"),
             func.max(CostPlanEntry.funding_programme).label("programme"),
@@ -625,7 +1071,6 @@ def _measures_by_line(
     if line_ids is not None:
         query = query.where(CostPlanEntry.budget_line_id.in_(list(line_ids)))
     if limit_per_line is not None:
-        # Window functions run after GROUP BY: rank the measures per line by demand.
         query = query.add_columns(
             func.count().over(partition_by=CostPlanEntry.budget_line_id).label("line_count"),
             func.row_number()
@@ -667,8 +1112,8 @@ def _measures_by_line(
                 department_code=row.dept_code,
                 status=MeasureStatus(row.status),
                 budget_line_id=line_id,
-                amounts={y: _money(getattr(row, f"y{i}")) for i, y in enumerate(years)},
-                external=_money(row.external),
+                amounts={y: money(getattr(row, f"y{i}")) for i, y in enumerate(years)},
+                grant=money(row.grant),
                 funding=_funding_text(str(row.min_source), str(row.max_source), row.programme),
             )
         )

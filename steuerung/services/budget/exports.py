@@ -22,6 +22,14 @@ from xml.sax.saxutils import escape
 
 from openpyxl.utils import get_column_letter
 
+from steuerung.services.budget.coverage import (
+    CoverageTable,
+    Figures,
+    Grouping,
+    coverage_table,
+    measures_by_line,
+)
+
 #: First characters that make a spreadsheet treat text as a formula (or DDE payload).
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -392,10 +400,30 @@ def _quoted_range(title: str, ref: str) -> str:
 #: The coverage views exported as sheets, in this order.
 COVERAGE_SHEETS = (
     ("budget_line", "Nach Haushaltsstelle"),
+    ("ring", "Nach Deckungsring"),
     ("department", "Nach Fachbereich"),
-    ("kind", "Nach Art"),
+    ("kind", "Nach Haushaltsteil"),
     ("action_field", "Nach Handlungsfeld"),
     ("funding_source", "Nach Finanzierung"),
+)
+#: Per year and in total: the columns of a line-based coverage sheet.
+LINE_FIGURES = (
+    ("planned", "Ansatz/Planung"),
+    ("base_load", "Gebunden (Betrieb)"),
+    ("ve_due", "VE fällig"),
+    ("available", "Verfügbar"),
+    ("gross", "Bedarf brutto"),
+    ("grant", "Förderung"),
+    ("own", "Eigenanteil"),
+    ("gap", "Lücke"),
+    ("free", "Frei"),
+)
+#: The same for sheets that group measures (no budget money of their own).
+MEASURE_FIGURES = (
+    ("gross", "Bedarf brutto"),
+    ("grant", "Förderung"),
+    ("own", "Eigenanteil"),
+    ("gap", "Lücke (verursacht)"),
 )
 
 
@@ -405,49 +433,60 @@ def year_caption(year: int, budget_year: int) -> str:
     return f"HJ {year}" if offset == 0 else f"HJ{offset:+d} {year}"
 
 
-def coverage_sheet(table: object, title: str, budget_year: int) -> Sheet:
-    """One sheet of a coverage table: demand, approved and gap per year, totals, funding."""
-    from steuerung.services.budget.coverage import CoverageTable
+def coverage_sheet(table: CoverageTable, title: str, budget_year: int) -> Sheet:
+    """One sheet of a coverage table: the figures per year and over the horizon.
 
-    assert isinstance(table, CoverageTable)
-    approved_word = "Ansatz zugeordnet" if table.allocated else "Ansatz"
+    Gaps and free amounts of lines in a Deckungsring are their shares of the ring's, so the
+    sheet's sums equal the totals of every page (no line's surplus covers another line).
+    """
+    figures = MEASURE_FIGURES if table.by_measure else LINE_FIGURES
     columns = [table.grouping.label, "Bezeichnung"]
-    for year in table.years:
-        caption = year_caption(year, budget_year)
-        columns += [f"Bedarf {caption}", f"{approved_word} {caption}", f"Lücke {caption}"]
-    columns += [
-        "Bedarf gesamt",
-        f"{approved_word} gesamt",
-        "Lücke gesamt",
-        "Deckungsgrad %",
-        "Deckung",
-        "Eigenmittel",
-        "Förder-/Drittmittel",
-    ]
-    money = {
-        i for i, name in enumerate(columns) if i >= 2 and name not in ("Deckungsgrad %", "Deckung")
-    }
+    if table.grouping == Grouping.BUDGET_LINE:
+        columns.append("Deckungsring")
+    fixed = len(columns)
+    for year in [*table.years, None]:
+        caption = "gesamt" if year is None else year_caption(year, budget_year)
+        columns += [f"{name} {caption}" for _, name in figures]
+    columns += ["Deckung", "Förderquote %"]
+    money = set(range(fixed, len(columns) - 2))
+
+    def values(figs: Figures) -> list[object]:
+        return [getattr(figs, key) for key, _ in figures]
 
     def rows() -> list[list[object]]:
         out: list[list[object]] = []
         for row in table.rows:
-            values: list[object] = [row.label, row.detail]
+            line: list[object] = [row.label, row.detail]
+            if table.grouping == Grouping.BUDGET_LINE:
+                line.append(", ".join(sorted(set(row.rings.values()))))
             for year in table.years:
-                cov = row.years[year]
-                values += [cov.demand, cov.approved, cov.gap]
-            values += [
-                row.total.demand,
-                row.total.approved,
-                row.total.gap,
-                row.total.ratio,
-                row.total.status.label,
-                row.own,
-                row.external,
-            ]
-            out.append(values)
+                line += values(row.years[year])
+            total = row.total
+            line += [*values(total), total.status.label, total.grant_share]
+            out.append(line)
         return out
 
     return Sheet(title=title, columns=columns, rows=rows(), money_columns=money)
+
+
+def totals_sheet(table: CoverageTable, budget_year: int) -> Sheet:
+    """The totals per budget part and year: sum of gaps, sum of free amounts, status."""
+    columns = ["Haushaltsteil", "Jahr", *[name for _, name in LINE_FIGURES], "Deckung"]
+    rows: list[list[object]] = []
+    for part in [*table.parts, table.total]:
+        label = part.label if part is not table.total else "Gesamt (beide Haushaltsteile)"
+        for year in table.years:
+            figs = part.years[year]
+            rows.append(
+                [
+                    label,
+                    year_caption(year, budget_year),
+                    *[getattr(figs, key) for key, _ in LINE_FIGURES],
+                    figs.status.label,
+                ]
+            )
+    money = set(range(2, 2 + len(LINE_FIGURES)))
+    return Sheet(title="Summen", columns=columns, rows=rows, money_columns=money, sum_row=False)
 
 
 MEASURE_COLUMNS_FIXED = [
@@ -468,14 +507,13 @@ def measures_sheet(
     budget_year: int,
     *,
     include_submitted: bool,
-    line_table: object | None = None,
+    line_table: CoverageTable | None = None,
 ) -> Sheet:
     """All counting measures, one row per measure x budget line (DOMAIN.md columns).
 
-    Coverage status is the budget line's status over the horizon (gaps summed per year).
+    Coverage status is the budget line's status over the horizon (ring shares included).
     Three queries: lines, the line coverage, the measures' amounts.
     """
-    from steuerung.services.budget.coverage import Grouping, coverage_table, measures_by_line
     from steuerung.services.budget.lines import budget_line_keys
 
     table = line_table or coverage_table(
@@ -486,13 +524,14 @@ def measures_sheet(
     by_line = measures_by_line(years, include_submitted=include_submitted)
     columns = MEASURE_COLUMNS_FIXED + [year_caption(y, budget_year) for y in years]
     columns += [
-        "Gesamt",
+        "Gesamt brutto",
+        "Förderung",
+        "Eigenanteil",
         "Finanzierung",
-        "davon Förder-/Drittmittel",
         "Deckung der Haushaltsstelle",
     ]
     first_money = len(MEASURE_COLUMNS_FIXED)
-    money = set(range(first_money, first_money + len(years) + 1)) | {first_money + len(years) + 2}
+    money = set(range(first_money, first_money + len(years) + 3))
 
     keyed: list[tuple[tuple[object, ...], list[object]]] = []
     for line_id, measures in by_line.items():
@@ -514,8 +553,9 @@ def measures_sheet(
                         key.kind.label,
                         *[m.amounts[y] for y in years],
                         m.total,
+                        m.grant,
+                        m.own,
                         m.funding,
-                        m.external,
                         line_status.get(line_id, ""),
                     ],
                 )
@@ -523,6 +563,38 @@ def measures_sheet(
     keyed.sort(key=lambda item: item[0])
     rows = [row for _, row in keyed]
     return Sheet(title="Maßnahmen", columns=columns, rows=rows, money_columns=money)
+
+
+def commitments_sheet(budget_year: int) -> Sheet:
+    """Every VE (archived ones marked) with its line, years, amount and measure."""
+    from steuerung.services.budget.lines import commitment_rows
+
+    columns = [
+        "Haushaltsstelle",
+        "Bezeichnung",
+        "Art",
+        "Erteilt im Jahr",
+        "Fällig im Jahr",
+        "Betrag",
+        "Maßnahme",
+        "Zweck",
+        "Archiviert",
+    ]
+    rows = [
+        [
+            ve.line_label,
+            ve.line_name,
+            ve.kind.label,
+            ve.granted_year,
+            ve.due_year,
+            ve.amount,
+            ve.measure_reference,
+            ve.purpose,
+            "ja" if ve.archived else "nein",
+        ]
+        for ve in commitment_rows()
+    ]
+    return Sheet(title="VE", columns=columns, rows=rows, money_columns={5}, sum_row=False)
 
 
 def budget_parameters(
@@ -543,10 +615,23 @@ def budget_parameters(
             else "nur freigegebene Maßnahmen und Maßnahmen in Umsetzung",
         ),
         (
-            "Hinweis",
-            "Lücke = Bedarf minus Ansatz, je Jahr; die Gesamtlücke ist die Summe der "
-            "Jahreslücken. Bei Handlungsfeld und Finanzierung ist der Ansatz anteilig "
-            "zugeordnet; eine Maßnahme in zwei Handlungsfeldern zählt in beiden.",
+            "Verfügbar",
+            "Ansatz bzw. Planung abzüglich Bindung für den laufenden Betrieb und der im Jahr "
+            "fälligen Verpflichtungsermächtigungen (VE).",
+        ),
+        (
+            "Lücke / Frei",
+            "Je Haushaltsstelle und Jahr: Eigenanteil (Bedarf brutto minus Förderung) minus "
+            "verfügbar, bzw. umgekehrt. Eine Lücke wird nie mit freien Mitteln einer anderen "
+            "Haushaltsstelle verrechnet, außer innerhalb eines Deckungsrings (dort sind Lücke "
+            "und freier Betrag des Rings anteilig auf seine Haushaltsstellen verteilt). "
+            "Konsumtive und investive Mittel werden nie verrechnet. Summen sind Summen der "
+            "Lücken und Summen der freien Beträge.",
+        ),
+        (
+            "Handlungsfeld / Finanzierung",
+            "Bedarf dieser Maßnahmen und der Teil der Lücken ihrer Haushaltsstellen, den ihr "
+            "Eigenanteil verursacht; eine Maßnahme in zwei Handlungsfeldern zählt in beiden.",
         ),
     ]
 
@@ -554,14 +639,13 @@ def budget_parameters(
 def budget_workbook(
     years: list[int], budget_year: int, *, include_submitted: bool, who: str, exported_at: datetime
 ) -> bytes:
-    """The full budget export: one sheet per coverage view, the measures, the parameters."""
-    from steuerung.services.budget.coverage import Grouping, coverage_table
-
+    """The full budget export: totals, one sheet per coverage view, measures, VE, parameters."""
     tables = {
         key: coverage_table(years, Grouping(key), include_submitted=include_submitted)
         for key, _ in COVERAGE_SHEETS
     }
-    sheets = [coverage_sheet(tables[key], title, budget_year) for key, title in COVERAGE_SHEETS]
+    sheets = [totals_sheet(tables["budget_line"], budget_year)]
+    sheets += [coverage_sheet(tables[key], title, budget_year) for key, title in COVERAGE_SHEETS]
     sheets.append(
         measures_sheet(
             years,
@@ -570,15 +654,19 @@ def budget_workbook(
             line_table=tables["budget_line"],
         )
     )
+    sheets.append(commitments_sheet(budget_year))
     return write_xlsx(sheets, budget_parameters(budget_year, include_submitted, who, exported_at))
 
 
 def budget_csv(years: list[int], budget_year: int, view: str, *, include_submitted: bool) -> bytes:
-    """One view as CSV: ``measures`` or one of the coverage views of ``COVERAGE_SHEETS``."""
-    from steuerung.services.budget.coverage import Grouping, coverage_table
-
+    """One view as CSV: ``measures``, ``totals`` or a coverage view of ``COVERAGE_SHEETS``."""
     if view == "measures":
         sheet = measures_sheet(years, budget_year, include_submitted=include_submitted)
+    elif view == "totals":
+        table = coverage_table(years, Grouping.BUDGET_LINE, include_submitted=include_submitted)
+        sheet = totals_sheet(table, budget_year)
+    elif view == "commitments":
+        sheet = commitments_sheet(budget_year)
     else:
         title = dict(COVERAGE_SHEETS)[view]
         table = coverage_table(years, Grouping(view), include_submitted=include_submitted)

@@ -48,6 +48,7 @@ COLUMNS = [
     "Bezeichnung",
     "Art",
     "Fachbereich",
+    "Gebunden (Betrieb)",
 ]
 REQUIRED_COLUMNS = ["Produkt", "Kostenstelle", "Sachkonto", "Jahr", "Ansatz"]
 #: Other spellings finance software uses for the same columns (compared in lower case).
@@ -72,6 +73,11 @@ ALIASES = {
     "art": "Art",
     "fachbereich": "Fachbereich",
     "teilhaushalt": "Fachbereich",
+    "gebunden (betrieb)": "Gebunden (Betrieb)",
+    "gebunden": "Gebunden (Betrieb)",
+    "gebunden für laufenden betrieb": "Gebunden (Betrieb)",
+    "laufender betrieb": "Gebunden (Betrieb)",
+    "grundlast": "Gebunden (Betrieb)",
 }
 KIND_WORDS = {"konsumtiv": BudgetKind.CONSUMPTIVE, "investiv": BudgetKind.INVESTIVE}
 
@@ -102,10 +108,14 @@ class ImportRow:
     name: str = ""
     kind_text: str = ""
     department_code: str = ""
+    #: Part bound by running operations; empty: unchanged (0 for a new year).
+    base_load_text: str = ""
     year: int | None = None
     amount: Decimal | None = None
+    base_load: Decimal | None = None
     line_id: int | None = None
     old_amount: Decimal | None = None
+    old_base_load: Decimal | None = None
     action: str = ""
     errors: list[str] = field(default_factory=list)
 
@@ -136,6 +146,7 @@ _RAW_FIELDS = (
     "name",
     "kind_text",
     "department_code",
+    "base_load_text",
 )
 
 
@@ -295,6 +306,7 @@ def read_table(filename: str, data: bytes) -> list[ImportRow]:
                 name=get(values, "Bezeichnung"),
                 kind_text=get(values, "Art"),
                 department_code=get(values, "Fachbereich"),
+                base_load_text=get(values, "Gebunden (Betrieb)", amount=True),
             )
         )
     return rows
@@ -328,10 +340,13 @@ def validate_rows(rows: list[ImportRow], horizon: list[int]) -> ImportPreview:
         )
     }
     approved = {
-        (line_id, year): amount
-        for line_id, year, amount in db.session.execute(
+        (line_id, year): (amount, base_load)
+        for line_id, year, amount, base_load in db.session.execute(
             select(
-                BudgetAmount.budget_line_id, BudgetAmount.year, BudgetAmount.approved_amount
+                BudgetAmount.budget_line_id,
+                BudgetAmount.year,
+                BudgetAmount.approved_amount,
+                BudgetAmount.base_load,
             ).where(BudgetAmount.year.in_(horizon))
         )
     }
@@ -347,6 +362,7 @@ def validate_rows(rows: list[ImportRow], horizon: list[int]) -> ImportPreview:
         errors = row.errors
         errors.clear()
         row.year = row.amount = row.line_id = row.old_amount = None
+        row.base_load = row.old_base_load = None
         for label, value in (
             ("Produkt", row.product),
             ("Kostenstelle", row.cost_center),
@@ -374,11 +390,29 @@ def validate_rows(rows: list[ImportRow], horizon: list[int]) -> ImportPreview:
                     errors.append("Ansatz darf nicht negativ sein.")
                 elif row.amount > MAX_AMOUNT:
                     errors.append("Ansatz ist zu groß.")
+        if row.base_load_text:
+            try:
+                row.base_load = parse_decimal(row.base_load_text, noun="Betrag")
+            except NumberError as error:
+                errors.append(f"Gebunden (Betrieb) „{row.base_load_text}“: {error}")
+            else:
+                if row.amount is not None and row.base_load > row.amount:
+                    errors.append(
+                        "Der für den laufenden Betrieb gebundene Betrag ist größer als der Ansatz."
+                    )
 
         if row.product and row.cost_center and row.account:
             found = lines.get(row.key)
             if found is not None:
                 row.line_id = found[0]
+                stated = KIND_WORDS.get(row.kind_text.lower()) if row.kind_text else None
+                if row.kind_text and stated is None:
+                    errors.append(f"Art „{row.kind_text}“: bitte „konsumtiv“ oder „investiv“.")
+                elif stated is not None and stated != BudgetKind(found[1]):
+                    errors.append(
+                        f"Art „{row.kind_text}“ passt nicht zur Haushaltsstelle {row.key_label} "
+                        f"({BudgetKind(found[1]).label}); die Art folgt der Haushaltsstelle."
+                    )
             elif not (row.name and row.kind_text and row.department_code):
                 errors.append(
                     f"Unbekannte Haushaltsstelle {row.key_label}. Für eine neue "
@@ -413,10 +447,12 @@ def validate_rows(rows: list[ImportRow], horizon: list[int]) -> ImportPreview:
             row.action = "neu"
             row.old_amount = None
         else:
-            row.old_amount = approved.get((row.line_id, row.year))  # type: ignore[arg-type]
+            stored = approved.get((row.line_id, row.year))  # type: ignore[arg-type]
+            row.old_amount, row.old_base_load = stored if stored else (None, None)
+            new_base = row.base_load if row.base_load is not None else row.old_base_load
             if row.old_amount is None:
                 row.action = "neu"
-            elif row.old_amount == row.amount:
+            elif row.old_amount == row.amount and row.old_base_load == new_base:
                 row.action = "unverändert"
             else:
                 row.action = "geändert"
@@ -501,6 +537,7 @@ def apply_import(preview: ImportPreview, *, by: User) -> ImportResult:
     }
     created: dict[tuple[str, str, str, str], BudgetLine] = {}
     per_line: dict[int | tuple[str, str, str, str], dict[int, Decimal]] = {}
+    base_loads: dict[int | tuple[str, str, str, str], dict[int, Decimal]] = {}
     for row in preview.rows:
         if row.line_id is None and row.key not in created:
             created[row.key] = save_budget_line(
@@ -519,6 +556,8 @@ def apply_import(preview: ImportPreview, *, by: User) -> ImportResult:
             row.line_id if row.line_id is not None else row.key
         )
         per_line.setdefault(line_ref, {})[row.year] = row.amount  # type: ignore[index]
+        if row.base_load is not None:
+            base_loads.setdefault(line_ref, {})[row.year] = row.base_load  # type: ignore[index]
     line_ids = [ref for ref in per_line if isinstance(ref, int)]
     existing = {
         line.id: line
@@ -527,7 +566,9 @@ def apply_import(preview: ImportPreview, *, by: User) -> ImportResult:
     changed = 0
     for ref, amounts in per_line.items():
         line = existing[ref] if isinstance(ref, int) else created[ref]
-        changed += set_approved_amounts(line, amounts, by=by)  # type: ignore[arg-type]
+        changed += set_approved_amounts(  # type: ignore[arg-type]
+            line, amounts, by=by, base_loads=base_loads.get(ref)
+        )
     db.session.flush()
     return ImportResult(
         changed=changed,
@@ -555,6 +596,7 @@ def template_rows(horizon: list[int]) -> list[list[object]]:
                 "Lizenzen Fachverfahren",
                 "konsumtiv",
                 "FB 1",
+                Decimal("6000.00"),
             ],
         ]
     rows: list[list[object]] = []
@@ -571,6 +613,7 @@ def template_rows(horizon: list[int]) -> list[list[object]]:
                     "",
                     "",
                     "",
+                    Decimal("0.00"),
                 ]
             )
     return rows
@@ -582,9 +625,9 @@ def template_xlsx(horizon: list[int]) -> bytes:
         title="Ansätze",
         columns=COLUMNS,
         rows=template_rows(horizon),
-        money_columns={5},
+        money_columns={5, 9},
         sum_row=False,
-        widths={0: 14, 1: 14, 2: 14, 3: 18, 4: 8, 5: 16, 6: 32, 7: 12, 8: 12},
+        widths={0: 14, 1: 14, 2: 14, 3: 18, 4: 8, 5: 16, 6: 32, 7: 12, 8: 12, 9: 18},
     )
     return write_xlsx([sheet], template_notes(horizon))
 
@@ -606,5 +649,11 @@ def template_notes(horizon: list[int]) -> list[tuple[str, object]]:
             "Bezeichnung, Art (konsumtiv/investiv) und Fachbereich (Kürzel) ausfüllen",
         ),
         ("Beträge", "in Euro, z. B. 12500,00; keine negativen Beträge"),
+        (
+            "Gebunden (Betrieb)",
+            "optional: Teil des Ansatzes für den laufenden Betrieb (Lizenzen, Wartung); leer "
+            "lässt den gespeicherten Wert unverändert",
+        ),
+        ("Art", "bei bestehenden Haushaltsstellen optional; sie muss zur Stelle passen"),
         ("Übernahme", "nur wenn alle Zeilen fehlerfrei sind (alles oder nichts)"),
     ]

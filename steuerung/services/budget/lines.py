@@ -15,22 +15,33 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from steuerung.extensions import db
+from steuerung.formatting import money as money_text
 from steuerung.models import (
     BudgetAmount,
     BudgetKind,
     BudgetLine,
     CommitmentAuthorization,
+    CostPlanEntry,
     Department,
+    Measure,
     Settings,
     User,
 )
+from steuerung.models.base import utcnow
 from steuerung.models.budget import MAX_YEAR, MIN_YEAR
+from steuerung.models.measure import measure_reference
 from steuerung.services.budget.rules import may_edit_budget, may_roll_budget_year
-from steuerung.services.common.errors import PermissionDenied, StaleObject, ValidationFailed
+from steuerung.services.common.errors import PermissionDenied, ValidationFailed
 from steuerung.services.common.numbers import MAX_AMOUNT
 from steuerung.services.common.settings import get_settings
+from steuerung.services.common.versioning import check_version
 
 _KEY_FIELD = re.compile(r"^[0-9A-Za-z.\-/ _]+$")
+#: A budget line form based on an old version (someone else saved in between).
+LINE_STALE_MESSAGE = (
+    "Die Haushaltsstelle wurde inzwischen von einer anderen Person geändert. Ihre Eingaben "
+    "wurden nicht gespeichert; unten sehen Sie sie neben dem aktuell gespeicherten Stand."
+)
 
 
 @dataclass
@@ -116,19 +127,18 @@ def save_budget_line(
     by: User,
     line: BudgetLine | None = None,
     amounts: Mapping[int, Decimal | None] | None = None,
-    expected_version: int | None = None,
+    base_loads: Mapping[int, Decimal | None] | None = None,
+    expected_version: object = None,
 ) -> BudgetLine:
     """Create or update a budget line and, optionally, its approved amounts per year.
 
-    ``amounts`` maps year -> amount (None removes the year's amount). ``expected_version``
-    is the version the form was loaded with (optimistic locking).
+    ``amounts`` maps year -> amount (None removes the year's amount), ``base_loads`` year ->
+    part bound by running operations. ``expected_version`` is the version the form was
+    loaded with (optimistic locking; required when a line is changed).
     """
     _check_editor(by)
-    if line is not None and expected_version is not None and line.version_id != expected_version:
-        raise StaleObject(
-            "Die Haushaltsstelle wurde inzwischen von jemand anderem geändert. "
-            "Bitte laden Sie die Seite neu."
-        )
+    if line is not None:
+        check_version(line, expected_version, LINE_STALE_MESSAGE)
     clean = validate_line_data(data, line)
     if line is None:
         line = BudgetLine()
@@ -142,19 +152,26 @@ def save_budget_line(
     line.name = clean.name
     line.is_active = clean.is_active
     if amounts is not None:
-        set_approved_amounts(line, amounts, by=by)
+        set_approved_amounts(line, amounts, by=by, base_loads=base_loads)
     db.session.flush()
     return line
 
 
 def set_approved_amounts(
-    line: BudgetLine, amounts: Mapping[int, Decimal | None], *, by: User
+    line: BudgetLine,
+    amounts: Mapping[int, Decimal | None],
+    *,
+    by: User,
+    base_loads: Mapping[int, Decimal | None] | None = None,
 ) -> int:
     """Set the approved amounts (Ansatz / Planung) of ``line``; returns the number changed.
 
-    Amounts equal to the stored ones are not touched (no audit noise).
+    ``base_loads`` sets the part bound by running operations per year (a year missing there
+    keeps its stored value). Amounts equal to the stored ones are not touched (no audit
+    noise). The bound part may not exceed the amount.
     """
     _check_editor(by)
+    base_loads = base_loads or {}
     current = {a.year: a for a in line.amounts}
     changed = 0
     for year, amount in sorted(amounts.items()):
@@ -166,24 +183,46 @@ def set_approved_amounts(
                 f"amount_{year}",
             )
         existing = current.get(year)
+        base_load = base_loads.get(year)
+        if base_load is None:
+            base_load = existing.base_load if existing is not None else Decimal("0.00")
+        if amount is not None and (base_load < 0 or base_load > amount):
+            raise ValidationFailed(
+                f"Der für den laufenden Betrieb gebundene Betrag {year} muss zwischen 0 und "
+                "dem Ansatz liegen.",
+                f"base_load_{year}",
+            )
         if amount is None:
             if existing is not None:
                 line.amounts.remove(existing)
                 changed += 1
         elif existing is None:
-            line.amounts.append(BudgetAmount(year=year, approved_amount=amount))
+            line.amounts.append(
+                BudgetAmount(year=year, approved_amount=amount, base_load=base_load)
+            )
             changed += 1
-        elif existing.approved_amount != amount:
+        elif existing.approved_amount != amount or existing.base_load != base_load:
             existing.approved_amount = amount
+            existing.base_load = base_load
             changed += 1
     db.session.flush()
     return changed
 
 
 def add_commitment(
-    line: BudgetLine, granted_year: int, due_year: int, amount: Decimal, *, by: User
+    line: BudgetLine,
+    granted_year: int,
+    due_year: int,
+    amount: Decimal,
+    *,
+    by: User,
+    measure_id: int | None = None,
+    purpose: str = "",
 ) -> CommitmentAuthorization:
-    """Add a Verpflichtungsermächtigung granted in one year, due in a later one."""
+    """Add a Verpflichtungsermächtigung granted in one year, due in a later one.
+
+    ``measure_id`` names the measure the VE serves (it must use this line in its cost plan).
+    """
     _check_editor(by)
     if not MIN_YEAR <= granted_year <= MAX_YEAR:
         raise ValidationFailed("Das Jahr der Ermächtigung ist ungültig.", "granted_year")
@@ -195,25 +234,153 @@ def add_commitment(
         )
     if amount <= 0 or amount > MAX_AMOUNT:
         raise ValidationFailed("Der Betrag muss größer als 0 sein.", "amount")
-    if any(c.granted_year == granted_year and c.due_year == due_year for c in line.commitments):
+    purpose = (purpose or "").strip()
+    if len(purpose) > 200:
+        raise ValidationFailed("Der Zweck darf höchstens 200 Zeichen haben.", "purpose")
+    if measure_id is not None and measure_id not in dict(measures_on_line(line.id)):
         raise ValidationFailed(
-            f"Für {granted_year} mit Fälligkeit {due_year} gibt es schon eine VE. "
-            "Bitte die bestehende löschen oder ein anderes Jahr wählen.",
-            "due_year",
+            "Diese Maßnahme plant keine Kosten auf dieser Haushaltsstelle.", "measure_id"
         )
     commitment = CommitmentAuthorization(
-        granted_year=granted_year, due_year=due_year, amount=amount
+        granted_year=granted_year,
+        due_year=due_year,
+        amount=amount,
+        measure_id=measure_id,
+        purpose=purpose,
     )
     line.commitments.append(commitment)
     db.session.flush()
     return commitment
 
 
-def delete_commitment(commitment: CommitmentAuthorization, *, by: User) -> None:
-    """Remove a VE."""
+def archive_commitment(commitment: CommitmentAuthorization, *, by: User) -> None:
+    """Take a VE out of every figure; it stays readable (budget data is never deleted)."""
     _check_editor(by)
-    db.session.delete(commitment)
+    if commitment.archived_at is not None:
+        raise ValidationFailed("Diese Verpflichtungsermächtigung ist bereits archiviert.")
+    commitment.archived_at = utcnow()
     db.session.flush()
+
+
+def measures_on_line(line_id: int) -> list[tuple[int, str]]:
+    """(id, "M-0042 Titel") of the measures with cost rows on a line (VE form choices)."""
+    rows = db.session.execute(
+        select(Measure.id, Measure.title)
+        .where(
+            Measure.id.in_(
+                select(CostPlanEntry.measure_id).where(CostPlanEntry.budget_line_id == line_id)
+            )
+        )
+        .order_by(Measure.id)
+    )
+    return [(row.id, f"{measure_reference(row.id)} {row.title}") for row in rows]
+
+
+@dataclass(frozen=True)
+class CommitmentRow:
+    """A VE with its line and measure, for tables and exports (no ORM object per row)."""
+
+    id: int
+    line_id: int
+    line_label: str
+    line_name: str
+    kind: BudgetKind
+    granted_year: int
+    due_year: int
+    amount: Decimal
+    measure_id: int | None
+    measure_title: str
+    purpose: str
+    archived: bool
+
+    @property
+    def measure_reference(self) -> str:
+        """``M-0042`` or empty."""
+        return measure_reference(self.measure_id) if self.measure_id else ""
+
+
+def commitment_rows(line_id: int | None = None) -> list[CommitmentRow]:
+    """Every VE (or a line's), ordered by line, due year and id; one query."""
+    query = (
+        select(
+            CommitmentAuthorization.id,
+            CommitmentAuthorization.budget_line_id,
+            CommitmentAuthorization.granted_year,
+            CommitmentAuthorization.due_year,
+            CommitmentAuthorization.amount,
+            CommitmentAuthorization.measure_id,
+            CommitmentAuthorization.purpose,
+            CommitmentAuthorization.archived_at,
+            BudgetLine.product,
+            BudgetLine.cost_center,
+            BudgetLine.account,
+            BudgetLine.investment_number,
+            BudgetLine.name,
+            BudgetLine.kind,
+            Measure.title.label("measure_title"),
+        )
+        .join(BudgetLine, BudgetLine.id == CommitmentAuthorization.budget_line_id)
+        .outerjoin(Measure, Measure.id == CommitmentAuthorization.measure_id)
+        .order_by(
+            BudgetLine.product,
+            BudgetLine.cost_center,
+            CommitmentAuthorization.due_year,
+            CommitmentAuthorization.id,
+        )
+    )
+    if line_id is not None:
+        query = query.where(CommitmentAuthorization.budget_line_id == line_id)
+    return [
+        CommitmentRow(
+            id=row.id,
+            line_id=row.budget_line_id,
+            line_label=" / ".join(
+                p for p in (row.product, row.cost_center, row.account, row.investment_number) if p
+            ),
+            line_name=row.name,
+            kind=BudgetKind(row.kind),
+            granted_year=row.granted_year,
+            due_year=row.due_year,
+            amount=row.amount,
+            measure_id=row.measure_id,
+            measure_title=row.measure_title or "",
+            purpose=row.purpose,
+            archived=row.archived_at is not None,
+        )
+        for row in db.session.execute(query)
+    ]
+
+
+@dataclass(frozen=True)
+class CommitmentWarning:
+    """VE falling due in a year exceed that year's Planung of the line."""
+
+    line_id: int
+    line_label: str
+    year: int
+    ve_due: Decimal
+    planned: Decimal
+
+    @property
+    def text(self) -> str:
+        """The warning in German."""
+        return (
+            f"{self.line_label}: Die {self.year} fälligen VE ({money_text(self.ve_due)}) "
+            f"übersteigen die Planung {self.year} ({money_text(self.planned)})."
+        )
+
+
+def commitment_warnings(years: list[int], line_id: int | None = None) -> list[CommitmentWarning]:
+    """Lines and years where VE due exceed the Planung (from the coverage facts)."""
+    from steuerung.services.budget.coverage import load_facts
+
+    facts = load_facts(years)
+    warnings = []
+    for (lid, year), f in sorted(facts.figures.items()):
+        if (line_id is None or lid == line_id) and f.ve_due > f.planned:
+            info = facts.lines[lid]
+            warnings.append(CommitmentWarning(lid, info.label, year, f.ve_due, f.planned))
+    return warnings
 
 
 def budget_lines(department_id: int | None = None) -> list[BudgetLine]:
@@ -288,3 +455,19 @@ def roll_budget_year(*, by: User, new_year: int) -> Settings:
     settings.budget_year = new_year
     db.session.flush()
     return settings
+
+
+def current_line_values(line: BudgetLine, years: list[int]) -> dict[str, object]:
+    """The saved values of a line, shown next to a refused edit (locking conflict)."""
+    stored = {a.year: a for a in line.amounts}
+    values: dict[str, object] = {
+        "Bezeichnung": line.name,
+        "Art": line.kind.label,
+        "Aktiv": "ja" if line.is_active else "nein",
+    }
+    for year in years:
+        amount = stored.get(year)
+        values[f"Ansatz/Planung {year}"] = amount.approved_amount if amount else None
+        values[f"davon gebunden {year}"] = amount.base_load if amount else None
+    values["Version"] = line.version_id
+    return values

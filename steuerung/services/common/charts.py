@@ -109,50 +109,32 @@ def dashboard_status_by_field(data: Any) -> str:
 
 
 def dashboard_coverage(data: Any) -> str:
-    """Demand and approved per year (bars) with the coverage ratio (line, right axis)."""
+    """Grouped bars per year: money available, own share of the demand, and the sum of the
+    gaps (never netted against free amounts of other lines)."""
     years = [str(row.year) for row in data.years]
+    series = [
+        ("Verfügbar", [row.figures.available for row in data.years], "#1f5fa8"),
+        ("Eigenanteil (Bedarf)", [row.figures.own for row in data.years], "#6f42c1"),
+        ("Summe der Lücken", [row.gap for row in data.years], "#b02a37"),
+    ]
     traces = [
         {
             "type": "bar",
-            "name": "Bedarf",
+            "name": name,
             "x": years,
-            "y": [float(row.demand) for row in data.years],
-            "marker": {"color": "#1f5fa8"},
-            "hovertemplate": "%{x}: %{y:,.2f} €<extra>Bedarf</extra>",
-        },
-        {
-            "type": "bar",
-            "name": "Ansatz",
-            "x": years,
-            "y": [float(row.approved) for row in data.years],
-            "marker": {"color": "#1e7b34"},
-            "hovertemplate": "%{x}: %{y:,.2f} €<extra>Ansatz</extra>",
-        },
-        {
-            "type": "scatter",
-            "name": "Deckungsgrad (%)",
-            "x": years,
-            "y": [float(row.ratio) if row.ratio is not None else None for row in data.years],
-            "mode": "lines+markers",
-            "yaxis": "y2",
-            "line": {"color": "#b02a37"},
-            "hovertemplate": "%{x}: %{y:,.1f} %<extra>Deckungsgrad</extra>",
-        },
+            "y": [float(v) if v is not None else None for v in values],
+            "marker": {"color": colour},
+            "hovertemplate": "%{x}: %{y:,.2f} €<extra>" + name + "</extra>",
+        }
+        for name, values, colour in series
+        if any(v is not None for v in values)
     ]
     layout = {
         "barmode": "group",
         "height": 380,
         "xaxis": {"type": "category"},
         "yaxis": {"title": _title("Euro"), "tickformat": ",.0f"},
-        "yaxis2": {
-            "title": _title("Deckungsgrad (%)"),
-            "ticksuffix": " %",
-            "overlaying": "y",
-            "side": "right",
-            "rangemode": "tozero",
-        },
         "legend": {"orientation": "h", "y": -0.2},
-        "margin": {"r": 70},
     }
     return _dashboard_json(traces, layout)
 

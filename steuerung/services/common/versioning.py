@@ -27,6 +27,8 @@ from steuerung.models import (
     ChangeRequest,
     CommitmentAuthorization,
     CostPlanEntry,
+    CoverageRing,
+    CoverageRingMember,
     KeyFigure,
     KeyFigureValue,
     Measure,
@@ -51,9 +53,10 @@ CHILDREN: dict[type, tuple[type, str, str]] = {
     ChangeRequest: (Measure, "measure", "measure_id"),
     BudgetAmount: (BudgetLine, "budget_line", "budget_line_id"),
     CommitmentAuthorization: (BudgetLine, "budget_line", "budget_line_id"),
+    CoverageRingMember: (CoverageRing, "ring", "ring_id"),
 }
 #: Parent class -> a column flagged as modified so that its row is updated (and versioned).
-TOUCH: dict[type, str] = {Measure: "updated_at", BudgetLine: "name"}
+TOUCH: dict[type, str] = {Measure: "updated_at", BudgetLine: "name", CoverageRing: "name"}
 
 
 CREATED_KEY = "versioning_created"

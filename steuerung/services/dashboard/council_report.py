@@ -108,8 +108,12 @@ class CouncilReport:
 
     @property
     def max_money(self) -> float:
-        """Largest demand or approved amount of the years (scale of the SVG bars)."""
-        values = [float(v) for row in self.coverage.years for v in (row.demand, row.approved)]
+        """Largest available amount or own share of the years (scale of the SVG bars)."""
+        values = [
+            float(v or 0)
+            for row in self.coverage.years
+            for v in (row.figures.available, row.figures.own)
+        ]
         return max(values, default=0.0)
 
 

@@ -27,10 +27,12 @@ Definitions (shown on the page, too):
   ``ROADMAP_LIMIT`` highest ranked.
 * **Portfolio**: scored measures in the portfolio's states, the ``PORTFOLIO_LIMIT`` highest
   ranked.
-* **Money** (demand, approved, coverage) comes from
-  ``services.coverage.demand_vs_approved_by_year`` with its definitions: demand of approved
-  and in-progress measures; with the department filter the budget lines of that department
-  (Teilhaushalt); with field of action or category the approved amounts allocated pro rata.
+* **Money** comes from ``services.budget.coverage.coverage_by_year`` with its rules: the own
+  share of approved and in-progress measures against the money available on each line
+  (Ansatz minus base load minus VE due), gaps never offset by another line's surplus except
+  inside a Deckungsring; a total shows the sum of the gaps and the sum of the free amounts.
+  With the department filter: that department's lines (Teilhaushalt); with field of action
+  or category: those measures' demand and the part of the lines' gaps it causes.
   The year filter does not restrict the money figures by runtime, only picks the year.
 """
 
@@ -54,6 +56,7 @@ from sqlalchemy import (
 )
 
 from steuerung.extensions import db
+from steuerung.formatting import money as format_money
 from steuerung.models import (
     ActionField,
     Agenda,
@@ -69,8 +72,9 @@ from steuerung.models import (
     measure_goals,
 )
 from steuerung.models.budget import MAX_YEAR, MIN_YEAR
+from steuerung.services.budget.coverage import YearCoverage, coverage_by_year
 from steuerung.services.common.settings import get_settings
-from steuerung.services.measures.costs import horizon_costs
+from steuerung.services.measures.costs import depreciation, horizon_costs, investive_totals
 from steuerung.services.measures.reports import latest_reports
 from steuerung.services.measures.rules import (
     COUNTING_STATUSES,
@@ -340,11 +344,8 @@ class Tiles:
     overdue_reports: int
     without_owner: int
     year: int
-    demand: Decimal
-    approved: Decimal
-    #: Approved / demand in percent; None without demand.
-    coverage_ratio: Decimal | None
-    coverage_status: str
+    #: The coverage totals of ``year`` (the one definition of the coverage service).
+    coverage: YearCoverage
 
     @property
     def status_list(self) -> list[tuple[MeasureStatus, int]]:
@@ -359,10 +360,13 @@ class Tiles:
             ["Maßnahmen mit roter Ampel", self.red_lights],
             ["Überfällige Statusberichte", self.overdue_reports],
             ["Maßnahmen ohne Verantwortliche/n", self.without_owner],
-            [f"Bedarf {self.year}", self.demand],
-            [f"Ansatz {self.year}", self.approved],
-            [f"Deckungsgrad {self.year} (%)", self.coverage_ratio],
-            [f"Deckungsstatus {self.year}", self.coverage_status],
+            [f"Verfügbar {self.year}", self.coverage.figures.available],
+            [f"Bedarf brutto {self.year}", self.coverage.figures.gross],
+            [f"Förderung {self.year}", self.coverage.figures.grant],
+            [f"Eigenanteil {self.year}", self.coverage.figures.own],
+            [f"Summe der Lücken {self.year}", self.coverage.gap],
+            [f"Summe der freien Beträge {self.year}", self.coverage.free],
+            [f"Deckungsstatus {self.year}", self.coverage.status.label],
         ]
         return DataTable([Column("Kennzahl"), Column("Wert")], rows)
 
@@ -371,11 +375,9 @@ def _count(*conditions: ColumnElement[bool]) -> int:
     return db.session.scalar(select(func.count(Measure.id)).where(*conditions)) or 0
 
 
-def _coverage_rows(filters: DashboardFilters, years: list[int]) -> list[Any]:
-    from steuerung.services.budget.coverage import demand_vs_approved_by_year
-
+def _coverage_rows(filters: DashboardFilters, years: list[int]) -> list[YearCoverage]:
     return list(
-        demand_vs_approved_by_year(
+        coverage_by_year(
             years,
             department_id=filters.department_id,
             action_field_id=filters.action_field_id,
@@ -384,17 +386,12 @@ def _coverage_rows(filters: DashboardFilters, years: list[int]) -> list[Any]:
     )
 
 
-def _ratio_percent(ratio: Any) -> Decimal | None:
-    """Coverage ratio in percent (as the coverage service gives it); None without demand."""
-    return None if ratio is None else Decimal(ratio)
-
-
 def tiles(
     filters: DashboardFilters,
     user: User | None,
     today: date | None = None,
     *,
-    coverage: list[Any] | None = None,
+    coverage: list[YearCoverage] | None = None,
     lights: LightsByDepartment | None = None,
 ) -> Tiles:
     """Counts by status, red lights, overdue reports, measures without owner, money of the year.
@@ -436,15 +433,8 @@ def tiles(
         overdue_reports=overdue,
         without_owner=no_owner,
         year=year,
-        demand=Decimal(this_year.demand),
-        approved=Decimal(this_year.approved),
-        coverage_ratio=_ratio_percent(this_year.ratio),
-        coverage_status=_status_label(this_year.status),
+        coverage=this_year,
     )
-
-
-def _status_label(status: Any) -> str:
-    return str(getattr(status, "label", status))
 
 
 # --------------------------------------------------------------------------- charts
@@ -521,30 +511,34 @@ def status_by_field(filters: DashboardFilters, user: User | None) -> StatusByFie
 
 @dataclass
 class CoverageChart:
-    """Demand vs approved per year with the coverage ratio."""
+    """Money available against own share per year, with the sums of gaps and free amounts."""
 
-    #: Rows from the coverage service (year, demand, approved, gap, ratio, status).
-    years: list[Any]
+    #: Totals per year from the coverage service.
+    years: list[YearCoverage]
 
     def table(self) -> DataTable:
         """One row per year."""
         return DataTable(
             [
                 Column("Jahr"),
-                Column("Bedarf", "money"),
-                Column("Ansatz", "money"),
-                Column("Deckungslücke", "money"),
-                Column("Deckungsgrad (%)", "percent"),
+                Column("Verfügbar", "money"),
+                Column("Bedarf brutto", "money"),
+                Column("Förderung", "money"),
+                Column("Eigenanteil", "money"),
+                Column("Summe der Lücken", "money"),
+                Column("Summe der freien Beträge", "money"),
                 Column("Status"),
             ],
             [
                 [
                     str(row.year),
-                    Decimal(row.demand),
-                    Decimal(row.approved),
-                    Decimal(row.gap),
-                    _ratio_percent(row.ratio),
-                    _status_label(row.status),
+                    row.figures.available,
+                    row.figures.gross,
+                    row.figures.grant,
+                    row.figures.own,
+                    row.gap,
+                    row.free,
+                    row.status.label,
                 ]
                 for row in self.years
             ],
@@ -552,7 +546,7 @@ class CoverageChart:
 
 
 def coverage_chart(filters: DashboardFilters) -> CoverageChart:
-    """Demand vs approved over the horizon (or the filtered year) from the coverage service."""
+    """Coverage over the horizon (or the filtered year) from the coverage service."""
     years = [filters.year] if filters.year else get_settings().horizon
     return CoverageChart(_coverage_rows(filters, years))
 
@@ -810,7 +804,10 @@ class PortfolioPoint:
     score: Decimal
     #: Cost over the planning horizon (all cost plan entries in the horizon years).
     cost: Decimal
+    #: Folgekosten per year after the horizon.
     running_costs: Decimal
+    #: Yearly depreciation (AfA) of the investive part; None without a useful life.
+    depreciation: Decimal | None
     priority_class: str
     status: MeasureStatus
     field: str
@@ -838,7 +835,8 @@ class Portfolio:
                 Column("Klasse"),
                 Column("Score", "int"),
                 Column(f"Kosten {self.horizon[0]}–{self.horizon[-1]}", "money"),
-                Column("Folgekosten pro Jahr", "money"),
+                Column(f"Folgekosten pro Jahr ab {self.horizon[-1] + 1}", "money"),
+                Column("Abschreibung pro Jahr", "money"),
             ],
             [
                 [
@@ -851,6 +849,7 @@ class Portfolio:
                     p.score,
                     p.cost,
                     p.running_costs,
+                    p.depreciation,
                 ]
                 for p in self.points
             ],
@@ -888,42 +887,47 @@ def portfolio(
     total = _count(*conditions)
     ids = ranked_ids(conditions, limit)
     cost = horizon_costs(horizon, ids or [-1], per_year=False)
+    investive = investive_totals(ids or [-1])
     inner = (
         select(Measure.id.label("id"), primary_field_expr().label("field_id"))
         .where(Measure.id.in_(ids or [-1]))
         .subquery("measure_fields")
     )
     rows = {
-        row[0]: row
+        row.id: row
         for row in db.session.execute(
             select(
                 Measure.id,
                 Measure.title,
                 Measure.score,
-                Measure.running_costs_per_year,
+                Measure.running_cost_after_horizon,
+                Measure.useful_life_years,
                 Measure.priority_class,
                 Measure.status,
-                func.coalesce(cost.c.total, 0),
-                ActionField.name,
-                ActionField.color,
+                func.coalesce(cost.c.total, 0).label("cost"),
+                func.coalesce(investive.c.investive_total, 0).label("investive"),
+                ActionField.name.label("field_name"),
+                ActionField.color.label("field_color"),
             )
             .join(inner, inner.c.id == Measure.id)
             .outerjoin(cost, cost.c.measure_id == Measure.id)
+            .outerjoin(investive, investive.c.measure_id == Measure.id)
             .outerjoin(ActionField, ActionField.id == inner.c.field_id)
         )
     }
     points = [
         PortfolioPoint(
             rank=rank,
-            reference=measure_reference(row[0]),
-            title=row[1],
-            score=Decimal(row[2]),
-            cost=Decimal(row[6]).quantize(Decimal("0.01")),
-            running_costs=Decimal(row[3]),
-            priority_class=row[4] or "–",
-            status=MeasureStatus(row[5]),
-            field=row[7] or NO_FIELD,
-            color=row[8] or "#6c757d",
+            reference=measure_reference(row.id),
+            title=row.title,
+            score=Decimal(row.score),
+            cost=Decimal(row.cost).quantize(Decimal("0.01")),
+            running_costs=Decimal(row.running_cost_after_horizon),
+            depreciation=depreciation(Decimal(row.investive), row.useful_life_years),
+            priority_class=row.priority_class or "–",
+            status=MeasureStatus(row.status),
+            field=row.field_name or NO_FIELD,
+            color=row.field_color or "#6c757d",
         )
         for rank, row in enumerate((rows[i] for i in ids), start=1)
     ]
@@ -952,8 +956,8 @@ class Summary:
     red_count: int
     overdue: int
     without_owner: int
-    #: Coverage of the tile's year: (year, ratio in percent or None, status label).
-    coverage: tuple[int, Decimal | None, str] | None = None
+    #: Coverage totals of the tile's year.
+    coverage: YearCoverage | None = None
 
     @property
     def text(self) -> str:
@@ -976,10 +980,12 @@ class Summary:
             text += " 1 Maßnahme hat keine verantwortliche Person."
         elif self.without_owner:
             text += f" {self.without_owner} Maßnahmen haben keine verantwortliche Person."
-        if self.coverage is not None and self.coverage[1] is not None:
-            year, ratio, status = self.coverage
-            shown = format(ratio, "f").replace(".", ",")
-            text += f" Deckung {year}: {shown} % ({status})."
+        if self.coverage is not None:
+            cov = self.coverage
+            text += f" Deckung {cov.year}: {cov.status.label}"
+            if cov.gap > 0:
+                text += f", Summe der Lücken {format_money(cov.gap)}"
+            text += f", frei {format_money(cov.free)}."
         return text
 
 
@@ -1004,7 +1010,7 @@ def summary(filters: DashboardFilters, user: User | None, tile_data: Tiles) -> S
         red_count=tile_data.red_lights,
         overdue=tile_data.overdue_reports,
         without_owner=tile_data.without_owner,
-        coverage=(tile_data.year, tile_data.coverage_ratio, tile_data.coverage_status),
+        coverage=tile_data.coverage,
     )
 
 

@@ -14,7 +14,7 @@ from steuerung.models import (
     Role,
     User,
 )
-from steuerung.services.budget.coverage import YearCoverage, demand_vs_approved_by_year
+from steuerung.services.budget.coverage import YearCoverage, coverage_by_year
 from steuerung.services.common.settings import get_settings
 from steuerung.services.dashboard.rules import start_page_sections
 from steuerung.services.measures.rules import REVIEW_STATUSES, visible_measures_filter
@@ -72,7 +72,7 @@ def start_page(user: User) -> StartPage:
     if "portfolio" in sections:
         page.waiting_for_review = sum(counts.get(s, 0) for s in REVIEW_STATUSES)
     if "coverage" in sections:
-        page.coverage = demand_vs_approved_by_year(settings.horizon)
+        page.coverage = coverage_by_year(settings.horizon)
     if "users" in sections:
         rows = dict(
             db.session.execute(select(User.role, func.count(User.id)).group_by(User.role)).all()

@@ -102,7 +102,10 @@ FIELD_LABELS: dict[str, str] = {
     "contact": "Kontakt",
     "start_date": "Beginn",
     "end_date": "Ende",
+    "running_cost_after_horizon": "Folgekosten pro Jahr nach dem Planungszeitraum",
     "running_costs_per_year": "Folgekosten pro Jahr",
+    "useful_life_years": "Nutzungsdauer (Jahre)",
+    "contractually_bound": "Vertraglich gebunden",
     "department_id": "Fachbereich",
     "created_by_id": "Angelegt von",
     "created_at": "Angelegt am",
@@ -199,7 +202,9 @@ def form_choices(department: Department, measure: Measure | None = None) -> Meas
             BudgetLine.cost_center,
         )
     ).all()
-    line_choices = [(line.id, f"{line.label} – {line.name} ({code})") for line, code in lines]
+    line_choices = [
+        (line.id, f"{line.label} – {line.name} ({code}, {line.kind.label})") for line, code in lines
+    ]
     years = list(get_settings().horizon)
     if measure is not None:
         known = {g for g, _ in goal_choices}
@@ -288,10 +293,9 @@ def validate_cost_rows(rows: list[dict[str, Any]], choices: MeasureChoices) -> l
                 "Die Förderquote darf höchstens 100 % betragen.", field=prefix + "funding_share"
             )
         try:
-            kind = BudgetKind(row.get("kind") or BudgetKind.CONSUMPTIVE)
             source = FundingSource(row.get("funding_source") or FundingSource.OWN)
         except ValueError:
-            raise ValidationFailed("Ungültige Auswahl.", field=prefix + "kind") from None
+            raise ValidationFailed("Ungültige Auswahl.", field=prefix + "funding_source") from None
         programme = str(row.get("funding_programme") or "").strip()
         if len(programme) > 200:
             raise ValidationFailed("Höchstens 200 Zeichen.", field=prefix + "funding_programme")
@@ -300,7 +304,6 @@ def validate_cost_rows(rows: list[dict[str, Any]], choices: MeasureChoices) -> l
                 "year": year,
                 "budget_line_id": int(row["budget_line_id"]),
                 "amount": _as_decimal(row.get("amount"), prefix + "amount"),
-                "kind": kind,
                 "funding_source": source,
                 "funding_programme": programme,
                 "funding_share": share,
@@ -357,9 +360,14 @@ def validate_measure_data(
     start, end = merged_dates
     if start and end and end < start:
         raise ValidationFailed("Das Ende darf nicht vor dem Beginn liegen.", field="end_date")
-    if "running_costs_per_year" in clean:
-        clean["running_costs_per_year"] = _as_decimal(
-            clean["running_costs_per_year"], "running_costs_per_year"
+    if "running_cost_after_horizon" in clean:
+        clean["running_cost_after_horizon"] = _as_decimal(
+            clean["running_cost_after_horizon"], "running_cost_after_horizon"
+        )
+    life = clean.get("useful_life_years")
+    if life is not None and not (isinstance(life, int) and 1 <= life <= 100):
+        raise ValidationFailed(
+            "Bitte eine Nutzungsdauer zwischen 1 und 100 Jahren.", field="useful_life_years"
         )
     if "cost_plan" in clean:
         clean["cost_plan"] = validate_cost_rows(clean["cost_plan"] or [], choices)
@@ -495,7 +503,9 @@ def current_values(measure: Measure) -> dict[str, Any]:
         "Kontakt": measure.contact or "–",
         "Beginn": measure.start_date,
         "Ende": measure.end_date,
-        "Folgekosten pro Jahr": measure.running_costs_per_year,
+        "Folgekosten pro Jahr nach dem Planungszeitraum": measure.running_cost_after_horizon,
+        "Nutzungsdauer (Jahre)": measure.useful_life_years or "–",
+        "Vertraglich gebunden": "ja" if measure.contractually_bound else "nein",
         "Kostenplan": [
             f"{e.year}: {e.budget_line.label} – {e.amount}"
             for e in sorted(measure.cost_plan, key=lambda e: (e.year, e.budget_line_id))
@@ -569,7 +579,6 @@ def _row_to_json(row: dict[str, Any]) -> dict[str, Any]:
         "year": row["year"],
         "budget_line_id": row["budget_line_id"],
         "amount": str(row["amount"]),
-        "kind": str(row["kind"]),
         "funding_source": str(row["funding_source"]),
         "funding_programme": row["funding_programme"],
         "funding_share": str(row["funding_share"]),
@@ -621,7 +630,6 @@ def decide_change_request(
                 "year": int(r["year"]),
                 "budget_line_id": int(r["budget_line_id"]),
                 "amount": Decimal(r["amount"]),
-                "kind": BudgetKind(r["kind"]),
                 "funding_source": FundingSource(r["funding_source"]),
                 "funding_programme": r.get("funding_programme", ""),
                 "funding_share": Decimal(r.get("funding_share", "0")),

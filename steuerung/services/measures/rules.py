@@ -180,7 +180,9 @@ ALL_FIELDS = frozenset(
         "end_date",
         "milestones",
         "cost_plan",
-        "running_costs_per_year",
+        "running_cost_after_horizon",
+        "useful_life_years",
+        "contractually_bound",
     }
 )
 #: What a department may still change while the office reviews or has deferred the measure.
@@ -196,6 +198,9 @@ DEPT_AFTER_APPROVAL = frozenset(
         "ozg_service_name",
         "ozg_maturity_level",
         "ozg_implementation",
+        "running_cost_after_horizon",
+        "useful_life_years",
+        "contractually_bound",
     }
 )
 

@@ -94,8 +94,11 @@ def missing_for_submission(measure: Measure) -> dict[str, str]:
         missing["goals"] = "Bitte ordnen Sie mindestens ein Ziel der Digitalen Agenda zu."
     if not measure.cost_plan:
         missing["cost_plan"] = "Bitte erfassen Sie den Kostenplan (mindestens eine Zeile)."
-    if measure.legal_obligation and measure.legal_deadline is None:
-        missing["legal_deadline"] = "Bei einer rechtlichen Verpflichtung ist die Frist anzugeben."
+    if measure.legal_obligation and not (measure.legal_basis or "").strip():
+        # A deadline is optional: the OZG, for one, sets none since its 2024 amendment.
+        missing["legal_basis"] = (
+            "Bei einer rechtlichen Verpflichtung ist die Rechtsgrundlage anzugeben."
+        )
     return missing
 
 

@@ -1,4 +1,4 @@
-"""The ranked portfolio, the bubble chart data and the budget cut-off scenario.
+"""The ranked portfolio and the bubble chart data (the cut-off scenario: ``scenario``).
 
 Rank order (documented once, here):
 
@@ -7,28 +7,19 @@ Rank order (documented once, here):
 2. A manual rank override (with reason) puts the measure at that position (1 = first);
    the other measures fill the remaining positions in natural order. Two overrides with the
    same number keep their natural order; an override beyond the end puts the measure last.
-
-Cut-off scenario: for one year and an available amount, the measures with cost in that year
-are walked in rank order and their cost in that year is cumulated. The line is drawn at the
-first measure whose cumulated cost exceeds the amount: it and every measure after it fall
-below the line (a strict line: a cheaper measure further down does not jump the queue).
-A cumulated cost exactly equal to the amount still fits.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import joinedload
 
 from steuerung.extensions import db
 from steuerung.models import (
     ActionField,
-    BudgetScenario,
     Department,
     Goal,
     Measure,
@@ -36,7 +27,6 @@ from steuerung.models import (
     User,
     measure_goals,
 )
-from steuerung.services.common.errors import ValidationFailed
 from steuerung.services.common.settings import planning_horizon
 from steuerung.services.measures.costs import horizon_costs
 from steuerung.services.measures.rules import (
@@ -290,235 +280,6 @@ def bubble_points(ranked: list[RankedMeasure]) -> list[dict[str, Any]]:
         for item in ranked
         if item.measure.score is not None
     ]
-
-
-@dataclass
-class ScenarioLine:
-    """One measure in a cut-off scenario."""
-
-    rank: int
-    measure_id: int
-    reference: str
-    title: str
-    department: str
-    priority_class: str
-    amount: Decimal
-    cumulated: Decimal
-    fits: bool
-
-
-@dataclass
-class ScenarioResult:
-    """Outcome of a cut-off scenario."""
-
-    year: int
-    available: Decimal
-    include_submitted: bool
-    lines: list[ScenarioLine] = field(default_factory=list)
-
-    @property
-    def above(self) -> list[ScenarioLine]:
-        """Measures above the line (funded)."""
-        return [line for line in self.lines if line.fits]
-
-    @property
-    def below(self) -> list[ScenarioLine]:
-        """Measures below the line (not funded with this amount)."""
-        return [line for line in self.lines if not line.fits]
-
-    @property
-    def funded(self) -> Decimal:
-        """Sum of the cost in the year of the measures above the line."""
-        return sum((line.amount for line in self.above), ZERO)
-
-    @property
-    def demand(self) -> Decimal:
-        """Sum of the cost in the year of all measures in the scenario."""
-        return sum((line.amount for line in self.lines), ZERO)
-
-    @property
-    def remaining(self) -> Decimal:
-        """Available amount not used by the measures above the line."""
-        return self.available - self.funded
-
-    @property
-    def gap(self) -> Decimal:
-        """Deckungslücke: what is missing to fund every measure (0 if none)."""
-        return max(ZERO, self.demand - self.available)
-
-    @property
-    def next_gap(self) -> Decimal:
-        """Extra amount needed to bring the first measure below the line above it."""
-        below = self.below
-        if not below:
-            return ZERO
-        return below[0].cumulated - self.available
-
-    def to_json(self) -> str:
-        """Snapshot stored with a saved scenario."""
-        return json.dumps(
-            {
-                "year": self.year,
-                "available": str(self.available),
-                "include_submitted": self.include_submitted,
-                "funded": str(self.funded),
-                "demand": str(self.demand),
-                "gap": str(self.gap),
-                "remaining": str(self.remaining),
-                "lines": [
-                    {
-                        "rank": line.rank,
-                        "measure_id": line.measure_id,
-                        "reference": line.reference,
-                        "title": line.title,
-                        "department": line.department,
-                        "class": line.priority_class,
-                        "amount": str(line.amount),
-                        "cumulated": str(line.cumulated),
-                        "fits": line.fits,
-                    }
-                    for line in self.lines
-                ],
-            },
-            ensure_ascii=False,
-        )
-
-    @classmethod
-    def from_json(cls, text: str) -> ScenarioResult:
-        """Rebuild a stored snapshot."""
-        data = json.loads(text or "{}")
-        result = cls(
-            year=int(data.get("year", 0)),
-            available=Decimal(data.get("available", "0")),
-            include_submitted=bool(data.get("include_submitted")),
-        )
-        for raw in data.get("lines", []):
-            result.lines.append(
-                ScenarioLine(
-                    rank=int(raw["rank"]),
-                    measure_id=int(raw["measure_id"]),
-                    reference=raw["reference"],
-                    title=raw["title"],
-                    department=raw.get("department", ""),
-                    priority_class=raw.get("class", ""),
-                    amount=Decimal(raw["amount"]),
-                    cumulated=Decimal(raw["cumulated"]),
-                    fits=bool(raw["fits"]),
-                )
-            )
-        return result
-
-
-def validate_scenario_input(year: int, available: Decimal) -> None:
-    """Refuse years outside 2000-2100 and negative or absurd amounts."""
-    if not 2000 <= year <= 2100:
-        raise ValidationFailed("Bitte ein Haushaltsjahr zwischen 2000 und 2100 wählen.", "year")
-    if available < 0:
-        raise ValidationFailed("Der verfügbare Betrag darf nicht negativ sein.", "available")
-    if available > MAX_AMOUNT:
-        raise ValidationFailed("Der verfügbare Betrag ist zu groß.", "available")
-
-
-def cutoff_scenario(
-    user: User, year: int, available: Decimal, include_submitted: bool = True
-) -> ScenarioResult:
-    """Which measures fit into ``available`` for ``year`` in rank order (see module doc)."""
-    validate_scenario_input(year, available)
-    available = available.quantize(Decimal("0.01"))
-    statuses = portfolio_statuses(include_submitted)
-    condition = and_(visible_measures_filter(user), Measure.status.in_(statuses))
-    measures = _items(condition, [year])
-    result = ScenarioResult(year=year, available=available, include_submitted=include_submitted)
-    cumulated = ZERO
-    line_drawn = False
-    rank = 0
-    for measure in rank_measures(measures):
-        amount = measure.costs[year]
-        if amount <= 0:
-            continue
-        rank += 1
-        cumulated += amount
-        fits = not line_drawn and cumulated <= available
-        if not fits:
-            line_drawn = True
-        result.lines.append(
-            ScenarioLine(
-                rank=rank,
-                measure_id=measure.id,
-                reference=measure.reference,
-                title=measure.title,
-                department=measure.department,
-                priority_class=measure.priority_class or "–",
-                amount=amount,
-                cumulated=cumulated,
-                fits=fits,
-            )
-        )
-    return result
-
-
-def save_scenario(name: str, result: ScenarioResult, by: User | None) -> BudgetScenario:
-    """Store ``result`` under ``name`` (required, max. 120 characters); flushes."""
-    name = (name or "").strip()
-    if not name:
-        raise ValidationFailed("Bitte geben Sie dem Szenario einen Namen.", "name")
-    if len(name) > 120:
-        raise ValidationFailed("Der Name darf höchstens 120 Zeichen lang sein.", "name")
-    scenario = BudgetScenario(
-        name=name,
-        year=result.year,
-        available_amount=result.available,
-        include_submitted=result.include_submitted,
-        result_json=result.to_json(),
-        created_by_id=by.id if by is not None else None,
-    )
-    db.session.add(scenario)
-    db.session.flush()
-    return scenario
-
-
-def saved_scenarios() -> list[BudgetScenario]:
-    """All saved scenarios, newest first."""
-    return list(
-        db.session.scalars(
-            select(BudgetScenario)
-            .options(joinedload(BudgetScenario.created_by))
-            .order_by(BudgetScenario.created_at.desc(), BudgetScenario.id.desc())
-        )
-    )
-
-
-@dataclass
-class ComparisonRow:
-    """One measure across the compared scenarios: above (True), below (False) or absent (None)."""
-
-    reference: str
-    title: str
-    placements: list[bool | None]
-
-    @property
-    def differs(self) -> bool:
-        """True if the measure is not placed the same way in every scenario."""
-        return len(set(self.placements)) > 1
-
-
-def compare_scenarios(
-    scenarios: list[BudgetScenario],
-) -> tuple[list[ScenarioResult], list[ComparisonRow]]:
-    """Results of ``scenarios`` and, per measure, where it lies in each."""
-    results = [ScenarioResult.from_json(s.result_json) for s in scenarios]
-    order: dict[int, tuple[str, str]] = {}
-    for result in results:
-        for line in result.lines:
-            order.setdefault(line.measure_id, (line.reference, line.title))
-    rows = []
-    for measure_id, (reference, title) in order.items():
-        placements: list[bool | None] = []
-        for result in results:
-            match = next((line for line in result.lines if line.measure_id == measure_id), None)
-            placements.append(match.fits if match else None)
-        rows.append(ComparisonRow(reference=reference, title=title, placements=placements))
-    return results, rows
 
 
 def rank_of(user: User, measure_id: int) -> int | None:

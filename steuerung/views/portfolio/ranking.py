@@ -17,27 +17,25 @@ from flask import (
 from flask_login import current_user
 
 from steuerung.extensions import db
-from steuerung.forms.portfolio import (
-    SaveScenarioForm,
-    ScenarioForm,
-)
-from steuerung.models import (
-    BudgetScenario,
-)
+from steuerung.forms.portfolio import SaveScenarioForm, scenario_form
+from steuerung.models import BudgetKind, BudgetScenario
 from steuerung.services.common import charts
 from steuerung.services.common.errors import ValidationFailed
 from steuerung.services.common.numbers import NumberError, parse_amount
 from steuerung.services.common.settings import get_settings
 from steuerung.services.portfolio import ranking as portfolio_service
 from steuerung.services.portfolio import rules
+from steuerung.services.portfolio import scenario as scenario_service
 from steuerung.services.portfolio.hygiene import orphaned_measures, overdue_measures
+from steuerung.services.portfolio.scenario import Pot, pot_from_key, pot_key
 from steuerung.views.access import permission_required
 from steuerung.views.portfolio._common import bp
+from steuerung.views.transaction import commit, form_errors_text
 
 PORTFOLIO_PAGE_SIZE = 50
 HYGIENE_LIMIT = 200
-#: Scenario table: this many measures are listed on each side of the budget line.
-SCENARIO_WINDOW = 50
+#: Scenario table: the first measures in rank order are listed (the rest are counted).
+SCENARIO_ROWS = 100
 
 # --------------------------------------------------------------------------- portfolio
 
@@ -78,57 +76,63 @@ def index() -> str:
     )
 
 
-def _scenario_form() -> ScenarioForm:
-    settings = get_settings()
-    form = ScenarioForm(request.args)
-    form.year.choices = [(str(y), str(y)) for y in settings.horizon]
-    if not request.args:
-        form.year.data = str(settings.budget_year)
-        form.include_submitted.data = True
-    return form
+def _pots_text(overrides: dict[Pot, Decimal]) -> str:
+    """Hand-set pot amounts as one hidden field (``consumptive:2026=1000.00;...``)."""
+    return ";".join(f"{pot_key(pot)}={amount}" for pot, amount in sorted(overrides.items()))
+
+
+def _pots_from_text(text: str) -> dict[Pot, Decimal]:
+    result: dict[Pot, Decimal] = {}
+    for part in (text or "").split(";"):
+        if part:
+            key, _, amount = part.partition("=")
+            result[pot_from_key(key)] = parse_amount(amount)
+    return result
 
 
 @bp.route("/scenario")
 @permission_required(rules.may_read_portfolio)
-def scenario() -> str:
-    """Budget cut-off: which measures fit into an amount for a year, in rank order."""
-    form = _scenario_form()
+def scenario() -> tuple[str, int]:
+    """Cut-off scenario per budget part and year: which measures the budget can carry."""
+    settings = get_settings()
+    form = scenario_form(settings.horizon, request.args)
+    if not request.args:
+        form.include_submitted.data = True
     result = None
     status = 200
-    if request.args and form.validate():
-        available = parse_amount(form.available.data)
+    overrides: dict[Pot, Decimal] = {}
+    if not request.args or form.validate():
+        typed = form.overrides() if request.args else {}
+        overrides = {
+            (BudgetKind(kind), year): amount
+            for (kind, year), amount in typed.items()
+            if amount is not None
+        }
         try:
-            result = portfolio_service.cutoff_scenario(
-                current_user, int(form.year.data), available, bool(form.include_submitted.data)
+            result = scenario_service.cutoff_scenario(
+                current_user, bool(form.include_submitted.data), overrides
             )
         except ValidationFailed as error:
-            form.available.errors = [error.message]
+            form.submit.errors = [error.message]
             status = 400
-    elif request.args:
+    else:
         status = 400
     save_form = SaveScenarioForm()
-    shown, hidden_before, hidden_after = [], 0, 0
     if result is not None:
-        cut = len(result.above)
-        start = max(0, cut - SCENARIO_WINDOW)
-        end = min(len(result.lines), cut + SCENARIO_WINDOW)
-        shown, hidden_before, hidden_after = (
-            result.lines[start:end],
-            start,
-            len(result.lines) - end,
-        )
-        save_form.year.data = str(result.year)
-        save_form.available.data = str(result.available)
         save_form.include_submitted.data = "1" if result.include_submitted else ""
+        save_form.overrides.data = _pots_text(overrides)
+    shown, hidden = [], 0
+    if result is not None:
+        shown = result.lines[:SCENARIO_ROWS]
+        hidden = len(result.lines) - len(shown)
     return render_template(
         "portfolio/scenario.html",
         form=form,
         result=result,
         shown=shown,
-        hidden_before=hidden_before,
-        hidden_after=hidden_after,
+        hidden=hidden,
         save_form=save_form,
-        saved=portfolio_service.saved_scenarios(),
+        saved=scenario_service.saved_scenarios(),
     ), status
 
 
@@ -138,36 +142,32 @@ def scenario_save() -> Response:
     """Recompute the scenario with the posted parameters and store it under a name."""
     form = SaveScenarioForm()
     if not form.validate_on_submit():
-        messages = [str(e) for errors in form.errors.values() for e in errors]
-        flash("Szenario nicht gespeichert: " + " ".join(messages), "danger")
+        flash("Szenario nicht gespeichert: " + form_errors_text(form), "danger")
         return redirect(url_for("portfolio.scenario"))
-    year = form.year.data or ""
     try:
-        available = parse_amount(form.available.data)
-    except NumberError:
-        available = None
-    if available is None or not year.isdigit():
+        overrides = _pots_from_text(form.overrides.data or "")
+    except (NumberError, ValueError):
         flash("Szenario nicht gespeichert: ungültige Parameter.", "danger")
         return redirect(url_for("portfolio.scenario"))
-    try:
-        result = portfolio_service.cutoff_scenario(
-            current_user, int(year), available, form.include_submitted.data == "1"
+
+    def save() -> BudgetScenario:
+        result = scenario_service.cutoff_scenario(
+            current_user, form.include_submitted.data == "1", dict(overrides)
         )
-        scenario = portfolio_service.save_scenario(form.name.data or "", result, current_user)
-        db.session.commit()
-    except ValidationFailed as error:
-        db.session.rollback()
-        flash(f"Szenario nicht gespeichert: {error.message}", "danger")
+        return scenario_service.save_scenario(form.name.data or "", result, current_user, overrides)
+
+    outcome = commit(save)
+    if not outcome.ok or outcome.value is None:
         return redirect(url_for("portfolio.scenario"))
-    flash(f"Szenario „{scenario.name}“ gespeichert.", "success")
-    return redirect(url_for("portfolio.scenarios", id=scenario.id))
+    flash(f"Szenario „{outcome.value.name}“ gespeichert.", "success")
+    return redirect(url_for("portfolio.scenarios", id=outcome.value.id))
 
 
 @bp.route("/scenarios")
 @permission_required(rules.may_read_portfolio)
 def scenarios() -> str:
     """Saved scenarios; choose two or more (``?id=1&id=2``) to compare them side by side."""
-    saved = portfolio_service.saved_scenarios()
+    saved = scenario_service.saved_scenarios()
     raw_ids = request.args.getlist("id")
     message = None
     ids = [int(i) for i in raw_ids if i.isdigit()]
@@ -177,7 +177,7 @@ def scenarios() -> str:
     chosen = [s for s in saved if s.id in ids]
     if ids and len(chosen) != len(set(ids)):
         message = "Mindestens ein gewähltes Szenario gibt es nicht."
-    results, rows = portfolio_service.compare_scenarios(chosen)
+    results, rows = scenario_service.compare_scenarios(chosen)
     return render_template(
         "portfolio/scenarios.html",
         saved=saved,
@@ -192,14 +192,13 @@ def scenarios() -> str:
 @bp.route("/scenarios/<int:scenario_id>/delete", methods=["POST"])
 @permission_required(rules.may_manage_scenarios)
 def scenario_delete(scenario_id: int) -> Response:
-    """Delete a saved scenario (CSRF-protected POST)."""
-    # The CSRF token is checked for every POST by the app-wide CSRFProtect.
+    """Delete a saved scenario (CSRF-protected POST; the audit log keeps it)."""
     scenario = db.session.get(BudgetScenario, scenario_id)
     if scenario is None:
         abort(404)
-    db.session.delete(scenario)
-    db.session.commit()
-    flash(f"Szenario „{scenario.name}“ gelöscht.", "success")
+    name = scenario.name
+    if commit(lambda: db.session.delete(scenario)).ok:
+        flash(f"Szenario „{name}“ gelöscht.", "success")
     return redirect(url_for("portfolio.scenarios"))
 
 
