@@ -407,6 +407,15 @@ class Tiles:
         return DataTable([Column("Kennzahl"), Column("Wert")], rows)
 
 
+def without_owner_clause(owner: Any) -> ColumnElement[bool]:
+    """SQL condition: an open measure without an active owner (``owner``: aliased User,
+    outer-joined on ``Measure.owner_id``)."""
+    return and_(
+        Measure.status.not_in(CLOSED_STATUSES),
+        or_(Measure.owner_id.is_(None), owner.is_active_user.is_(False)),
+    )
+
+
 def _count(*conditions: ColumnElement[bool]) -> int:
     return db.session.scalar(select(func.count(Measure.id)).where(*conditions)) or 0
 
@@ -449,10 +458,7 @@ def tiles(
     year = filters.year or settings.budget_year
     conditions = measure_conditions(filters, user)
     owner = aliased(User)
-    without_owner = and_(
-        Measure.status.not_in(CLOSED_STATUSES),
-        or_(Measure.owner_id.is_(None), owner.is_active_user.is_(False)),
-    )
+    without_owner = without_owner_clause(owner)
     counts: dict[MeasureStatus, int] = {}
     overdue = no_owner = 0
     for status, count, overdue_count, no_owner_count in db.session.execute(
