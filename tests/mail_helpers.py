@@ -75,9 +75,7 @@ class _Handler:
         if hold is not None and not self.server.received and not hold.arrived.is_set():
             hold.arrived.set()
             # Wait without blocking the event loop: other connections go on meanwhile.
-            released = await asyncio.get_running_loop().run_in_executor(
-                None, hold.release.wait, 30
-            )
+            released = await asyncio.get_running_loop().run_in_executor(None, hold.release.wait, 30)
             assert released, "held message never released"
         auth = getattr(session, "auth_data", None)
         self.server.received.append(

@@ -340,7 +340,10 @@ def test_weekly_digest_content_for_the_coordinating_office(db, factory, people, 
     assert (board.overdue_reports, board.red_lights, board.without_owner) == (2, 1, 2)
 
     text = digest.text
-    assert "Eingereichte Maßnahmen warten auf Prüfung: 12 (davon 3 neu in den letzten 7 Tagen)" in text
+    waiting_line = (
+        "Eingereichte Maßnahmen warten auf Prüfung: 12 (davon 3 neu in den letzten 7 Tagen)"
+    )
+    assert waiting_line in text
     oldest_first = sorted(waiting, key=lambda m: m.submitted_at)
     listed = [m.reference for m in oldest_first[:10]]
     positions = [text.index(f"- {ref} ") for ref in listed]
@@ -404,7 +407,9 @@ def test_smtp_down_breaks_no_page_and_the_reminder_follows_on_the_next_run(
 ):
     owner = people["submitter"]
     people["coordinator"].notify_digest = False
-    measure = factory.measure(owner.department, S.SUBMITTED, title="Hundesteuer online", owner=owner)
+    measure = factory.measure(
+        owner.department, S.SUBMITTED, title="Hundesteuer online", owner=owner
+    )
     db.session.commit()
     mail_server.stop()
 
@@ -564,9 +569,7 @@ def test_tls_with_a_self_signed_certificate_and_auth(
         ]
         assert _log_rows(db) == []
 
-        _configure(
-            monkeypatch, app, server, SMTP_SECURITY=security, SMTP_CA_FILE=ca_file, **login
-        )
+        _configure(monkeypatch, app, server, SMTP_SECURITY=security, SMTP_CA_FILE=ca_file, **login)
         result = send_due_notifications(NOW)
         assert result.ok and result.sent == 1
         (mail,) = server.received
@@ -647,4 +650,3 @@ def test_my_account_page_needs_login_csrf_and_is_linked_in_the_user_menu(client,
     assert '<label class="form-check-label" for="notify_reminders">' in page
     assert "keine E-Mail-Adresse hinterlegt" in page
     assert client.post("/konto/", data={"notify_reminders": ""}).status_code == 400
-
