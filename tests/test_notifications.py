@@ -127,6 +127,8 @@ def test_report_due_and_overdue_reach_the_owner_once_with_the_right_link(
     assert mail_server.to(people["coordinator"].email)[0].subject.startswith("Wochenübersicht")
     assert len(mail_server.received) == 4
 
+    assert db.session().expire_on_commit  # the caller's session is as it was
+
     # The same run again, and on the next days: nothing twice.
     assert send_due_notifications(NOW).sent == 0
     assert send_due_notifications(NOW + timedelta(days=1)).sent == 0

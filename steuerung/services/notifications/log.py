@@ -100,7 +100,6 @@ def claim(
         "claim_token": token,
         "claimed_at": now,
     }
-    db.session.commit()  # a clean transaction per claim
     row_id = db.session.scalar(select(NotificationLog.id).where(key_filter))
     if row_id is None:
         entry = NotificationLog(

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from flask import current_app
 
+from steuerung.extensions import db
 from steuerung.services.notifications import log
 from steuerung.services.notifications.links import base_url
 from steuerung.services.notifications.rules import KINDS, Reminder, RunContext, wants
@@ -94,14 +97,35 @@ def send_due_notifications(now: datetime) -> NotificationRunResult:
     todo, result.already_handled = log.still_open(owed, policy)
     if not todo:
         return result
-    # Texts are rendered before the first claim: claims commit, which expires loaded rows.
+    # All texts are rendered first; from here on only the log is written.
     messages = [(r, build_message(r, smtp_settings.sender, now)) for r in todo]
     try:
-        with SmtpTransport(smtp_settings) as smtp:
+        with SmtpTransport(smtp_settings) as smtp, _commits_keep_loaded_rows():
             _send_all(smtp, messages, now, policy, result)
     except ConnectionLost as error:
         result.errors.append(str(error))
+    finally:
+        db.session.expire_all()
     return result
+
+
+@contextmanager
+def _commits_keep_loaded_rows() -> Iterator[None]:
+    """Commit without expiring every loaded object each time.
+
+    Each claim and each result is committed on its own (concurrent runs must see them), and
+    by default every commit expires the whole identity map: with a thousand measures loaded
+    that made the first run on a large portfolio quadratic (10,000 measures: 160 s). The log
+    is written with UPDATE statements and the texts are already rendered, so nothing stale
+    is read meanwhile; the caller's session gets its usual behaviour back afterwards.
+    """
+    session = db.session()
+    previous = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = previous
 
 
 def _send_all(
