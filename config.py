@@ -113,9 +113,13 @@ class TestConfig(Config):
     SERVER_NAME = None
     PUBLIC_BASE_URL = "https://steuerung.lindenfeld.example"
     MAIL_FROM = "Steuerung Lindenfeld <steuerung@lindenfeld.example>"
+    # Never the environment's mail server or its password: tests start their own server.
     SMTP_HOST = ""
+    SMTP_PORT = 587
+    SMTP_SECURITY = "starttls"
     SMTP_USERNAME = ""
     SMTP_PASSWORD = ""
+    SMTP_CA_FILE = ""
     SMTP_TIMEOUT_SECONDS = 5
 
 

@@ -18,17 +18,19 @@ from measures_helpers import logout
 from sqlalchemy import select
 
 from steuerung.models import (
+    Measure,
     MeasureStatus,
     NotificationLog,
     NotificationStatus,
     Role,
+    Settings,
     StatusReport,
     TrafficLight,
     User,
 )
 from steuerung.services.dashboard import DashboardFilters, tiles
 from steuerung.services.notifications import send_due_notifications
-from steuerung.services.reports import add_status_report
+from steuerung.services.reports import add_status_report, is_overdue, next_report_due
 
 S = MeasureStatus
 #: Monday, 30 November 2026, 07:00 in Lindenfeld (ISO week 49).
@@ -652,3 +654,40 @@ def test_my_account_page_needs_login_csrf_and_is_linked_in_the_user_menu(client,
     assert '<label class="form-check-label" for="notify_reminders">' in page
     assert "keine E-Mail-Adresse hinterlegt" in page
     assert client.post("/konto/", data={"notify_reminders": ""}).status_code == 400
+
+
+# --------------------------------------------------------------------------- demo Kommune
+
+
+def test_demo_kommune_reminders_go_to_the_owners_addresses(db, mail_server):
+    from seed.demo import load_demo
+
+    assert load_demo() is True
+    db.session.commit()
+    demo_users = db.session.scalars(select(User)).all()
+    assert all(u.email == f"{u.username}@lindenfeld.example" for u in demo_users)
+
+    result = send_due_notifications(NOW)
+    assert result.ok, result.errors
+
+    # Expected with the Python twins of the rules, measure by measure.
+    settings = db.session.get(Settings, 1)
+    overdue, due_soon = set(), set()
+    for measure in db.session.scalars(select(Measure).where(Measure.owner_id.is_not(None))):
+        due = next_report_due(measure, settings, today=TODAY)
+        if is_overdue(measure, settings, today=TODAY):
+            overdue.add((measure.owner.email, measure.reference))
+        elif due is not None and due <= TODAY + timedelta(days=14):
+            due_soon.add((measure.owner.email, measure.reference))
+    got = {
+        (m.rcpt_tos[0], m.subject.split(": ", 1)[1].split()[0], m.subject.split(":")[0])
+        for m in mail_server.received
+        if m.subject.startswith("Statusbericht")
+    }
+    assert {(a, r) for a, r, kind in got if kind == "Statusbericht überfällig"} == overdue
+    assert {(a, r) for a, r, kind in got if kind.startswith("Statusbericht fällig")} == due_soon
+    assert overdue and due_soon
+    coordinators = {u.email for u in demo_users if u.role == Role.COORDINATOR}
+    digests = [m for m in mail_server.received if m.subject.startswith("Wochenübersicht")]
+    assert {m.rcpt_tos[0] for m in digests} == coordinators
+    assert len(mail_server.received) == result.sent == len(overdue) + len(due_soon) + 2
