@@ -18,7 +18,8 @@ def test_coordinator_switches_reminders_and_digest_off(page, e2e_db, check_a11y)
 
     browser_login(page, "koord", PASSWORD)
     page.get_by_role("button", name=user.full_name).click()
-    page.get_by_role("link", name="Mein Konto").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Mein Konto").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Mein Konto"
     assert page.get_by_text("koord@lindenfeld.example").is_visible()
     check_a11y(page)
@@ -27,7 +28,8 @@ def test_coordinator_switches_reminders_and_digest_off(page, e2e_db, check_a11y)
     digest = page.get_by_label("Wöchentliche Übersicht der Koordinationsstelle per E-Mail")
     assert reminders.is_checked() and digest.is_checked()
     digest.uncheck()
-    page.get_by_role("button", name="Einstellungen speichern").click()
+    with page.expect_navigation():  # POST, then redirect to the same address
+        page.get_by_role("button", name="Einstellungen speichern").click()
     assert page.get_by_text("Ihre E-Mail-Einstellungen wurden gespeichert.").is_visible()
     assert page.get_by_label("Erinnerungen zu meinen Maßnahmen per E-Mail").is_checked()
     assert not page.get_by_label(
