@@ -20,6 +20,17 @@ def _database_url(default: str) -> str:
     return url
 
 
+def _int_env(name: str, default: int) -> int:
+    """Integer from the environment; a value that is no number is a start-up error."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError as error:
+        raise RuntimeError(f"{name} muss eine ganze Zahl sein, nicht „{value}“.") from error
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -44,6 +55,31 @@ class Config:
     TESTING = False
     DEBUG = False
 
+    # E-mail (services/notifications). Links in mails are built from PUBLIC_BASE_URL.
+    #: Address under which users reach Steuerung, e.g. https://steuerung.kommune.de
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = _int_env("SMTP_PORT", 587)
+    #: "starttls" (port 587), "ssl" (SMTPS, port 465) or "none" (only on a trusted network).
+    SMTP_SECURITY = os.environ.get("SMTP_SECURITY", "starttls")
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    #: CA bundle for the mail server's certificate (e.g. the Kommune's own CA); empty = system.
+    SMTP_CA_FILE = os.environ.get("SMTP_CA_FILE", "")
+    SMTP_TIMEOUT_SECONDS = _int_env("SMTP_TIMEOUT_SECONDS", 20)
+    #: Sender, e.g. "Steuerung <steuerung@kommune.de>".
+    MAIL_FROM = os.environ.get("MAIL_FROM", "")
+    #: A status report reminder goes out this many days before the report is due.
+    NOTIFY_REPORT_DUE_DAYS = _int_env("NOTIFY_REPORT_DUE_DAYS", 14)
+    #: Status changes (questions, decisions) of this many past days are looked at per run.
+    NOTIFY_EVENT_LOOKBACK_DAYS = _int_env("NOTIFY_EVENT_LOOKBACK_DAYS", 7)
+    #: Weekday of the coordinating office's digest (0 = Monday); sent once per ISO week.
+    NOTIFY_DIGEST_WEEKDAY = _int_env("NOTIFY_DIGEST_WEEKDAY", 0)
+    #: A reminder whose sending failed is tried again on later runs, at most this often.
+    NOTIFY_MAX_ATTEMPTS = _int_env("NOTIFY_MAX_ATTEMPTS", 5)
+    #: A claim older than this (a run that died while sending) is taken over by a later run.
+    NOTIFY_CLAIM_TIMEOUT_MINUTES = _int_env("NOTIFY_CLAIM_TIMEOUT_MINUTES", 60)
+
 
 def local_secret_key(instance_dir: Path = INSTANCE_DIR) -> str:
     """A random key kept in ``instance/secret_key`` for local use (never in the repository)."""
@@ -60,6 +96,7 @@ class DevelopmentConfig(Config):
 
     #: Generate and keep a local key when SECRET_KEY is not set (never in production).
     LOCAL_SECRET_KEY = True
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
 
 class TestConfig(Config):
@@ -74,6 +111,16 @@ class TestConfig(Config):
     #: A cheap hash: the suite creates and logs in thousands of users (scrypt: ~70 ms each).
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     SERVER_NAME = None
+    PUBLIC_BASE_URL = "https://steuerung.lindenfeld.example"
+    MAIL_FROM = "Steuerung Lindenfeld <steuerung@lindenfeld.example>"
+    # Never the environment's mail server or its password: tests start their own server.
+    SMTP_HOST = ""
+    SMTP_PORT = 587
+    SMTP_SECURITY = "starttls"
+    SMTP_USERNAME = ""
+    SMTP_PASSWORD = ""
+    SMTP_CA_FILE = ""
+    SMTP_TIMEOUT_SECONDS = 5
 
 
 class ProductionConfig(Config):

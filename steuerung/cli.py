@@ -1,14 +1,16 @@
-"""``flask`` commands: seed, create-user, demo-logins."""
+"""``flask`` commands: seed, create-user, demo-logins, notify."""
 
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 
 import click
 from flask import Flask
 from sqlalchemy import select
 
 from steuerung.extensions import db
+from steuerung.formatting import LOCAL_TZ
 from steuerung.models import Department, Role
 from steuerung.services.admin.accounts import create_user
 from steuerung.services.common.audit import acting_as
@@ -78,3 +80,52 @@ def register(app: Flask) -> None:
             raise click.ClickException(error.message) from error
         db.session.commit()
         click.echo(f"Benutzer {username} angelegt.")
+
+    @app.cli.group("notify")
+    def notify_group() -> None:
+        """E-mail reminders and the weekly digest."""
+
+    @notify_group.command("run")
+    @click.option("--now", "now_text", default=None, help="Zeitpunkt (ISO 8601) statt jetzt.")
+    def notify_run(now_text: str | None) -> None:
+        """Send the reminders and digests that are due (for a cron job; safe to repeat)."""
+        from steuerung.services.notifications import send_due_notifications
+
+        result = send_due_notifications(_parse_now(now_text))
+        click.echo(result.summary())
+        for error in result.errors:
+            click.echo(f"Fehler: {error}", err=True)
+        if not result.ok:
+            raise SystemExit(1)
+
+    @notify_group.command("test")
+    @click.argument("recipient")
+    def notify_test(recipient: str) -> None:
+        """Send a test mail to RECIPIENT with the configured SMTP settings."""
+        from steuerung.services.notifications.run import send_test_mail
+        from steuerung.services.notifications.smtp import (
+            ConnectionLost,
+            MailConfigError,
+            MessageRefused,
+        )
+
+        try:
+            send_test_mail(recipient, datetime.now(UTC))
+        except MailConfigError as error:
+            raise click.ClickException(error.message) from error
+        except (ConnectionLost, MessageRefused) as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"Test-E-Mail an {recipient} gesendet.")
+
+
+def _parse_now(text: str | None) -> datetime:
+    """``--now`` as an aware datetime; without time zone it is the Kommune's local time."""
+    if not text:
+        return datetime.now(UTC)
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise click.BadParameter(
+            f"„{text}“ ist kein Zeitpunkt im Format 2026-11-30T07:00.", param_hint="--now"
+        ) from error
+    return value if value.tzinfo else value.replace(tzinfo=LOCAL_TZ)

@@ -37,6 +37,7 @@ from steuerung.models.measure import (
     measure_dependencies,
     measure_goals,
 )
+from steuerung.models.notification import NotificationLog, NotificationStatus
 from steuerung.models.organisation import Department, Role, User
 from steuerung.models.scoring import BudgetScenario, CriterionKind, Score, ScoringCriterion
 from steuerung.models.settings import PLANNING_YEARS, Settings
@@ -76,6 +77,8 @@ __all__ = [
     "MeasureKind",
     "MeasureStatus",
     "Milestone",
+    "NotificationLog",
+    "NotificationStatus",
     "OzgImplementation",
     "Role",
     "Score",

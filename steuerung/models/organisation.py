@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -70,6 +70,10 @@ class User(UserMixin, Base):
     is_active_user: Mapped[bool] = mapped_column("is_active", Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: E-mail reminders about the user's own measures (report due, questions, decisions).
+    notify_reminders: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    #: Weekly digest of the coordinating office (only sent to coordinators).
+    notify_digest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     department: Mapped[Department] = relationship(back_populates="users")
 

@@ -10,6 +10,7 @@ from steuerung.views import (
     maturity,
     measures,
     portfolio,
+    profile,
 )
 
 BLUEPRINTS = [
@@ -22,4 +23,5 @@ BLUEPRINTS = [
     maturity.bp,
     portfolio.bp,
     agenda.bp,
+    profile.bp,
 ]

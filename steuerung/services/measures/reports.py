@@ -113,16 +113,19 @@ def interval_days(measure: Measure, settings: Settings | None) -> int:
     return settings.report_interval_days if settings is not None else DEFAULT_INTERVAL_DAYS
 
 
-def next_report_due(measure: Measure, settings: Settings | None) -> date | None:
+def next_report_due(
+    measure: Measure, settings: Settings | None, today: date | None = None
+) -> date | None:
     """Date the next status report is due; None when the measure owes no reports.
 
-    A reporting measure without last report and without start date is due at once (today).
+    A reporting measure without last report and without start date is due at once
+    (``today``, by default the current date).
     """
     if measure.status not in REPORTING_STATUSES:
         return None
     reference = measure.last_report_on or measure.start_date
     if reference is None:
-        return date.today()
+        return today or date.today()
     return reference + timedelta(days=interval_days(measure, settings))
 
 
