@@ -39,6 +39,10 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"
     #: Upload limit for spreadsheet imports (bytes).
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    #: SQLite: how long a writer waits for another writer's lock before giving up (ms).
+    SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "15000"))
+    #: Budget import: rows written per transaction (each chunk holds the write lock briefly).
+    IMPORT_CHUNK_ROWS = int(os.environ.get("IMPORT_CHUNK_ROWS", "2000"))
     #: Number of SQL statements per request is counted when true (tests, benchmarks).
     COUNT_QUERIES = False
     TESTING = False

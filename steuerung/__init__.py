@@ -83,7 +83,7 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
-            _enable_sqlite_foreign_keys(engine)
+            _enable_sqlite_foreign_keys(engine, app.config.get("SQLITE_BUSY_TIMEOUT_MS", 15000))
         if app.config.get("COUNT_QUERIES"):
             _count_queries(engine)
 
@@ -94,10 +94,18 @@ def register_extensions(app: Flask) -> None:
         return db.session.get(User, int(user_id))
 
 
-def _enable_sqlite_foreign_keys(engine: Engine) -> None:
+def _enable_sqlite_foreign_keys(engine: Engine, busy_timeout_ms: int) -> None:
+    """Per connection: foreign keys, a busy timeout and WAL (readers never block the writer).
+
+    The busy timeout makes a second writer wait for the lock instead of failing with
+    "database is locked"; imports write in short chunks, so no interactive save waits long.
+    """
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
         cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA journal_mode=WAL")  # in-memory databases stay "memory"
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

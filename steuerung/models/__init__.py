@@ -11,6 +11,7 @@ from steuerung.models.budget import (
     CostPlanEntry,
     FundingSource,
 )
+from steuerung.models.jobs import DataGeneration, Job, JobStatus
 from steuerung.models.maturity import (
     RATING_LABELS,
     MaturityAssessment,
@@ -61,9 +62,12 @@ __all__ = [
     "CommitmentAuthorization",
     "CostPlanEntry",
     "CriterionKind",
+    "DataGeneration",
     "Department",
     "FundingSource",
     "Goal",
+    "Job",
+    "JobStatus",
     "KeyFigure",
     "KeyFigureValue",
     "MaturityAssessment",
