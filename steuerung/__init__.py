@@ -55,6 +55,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     register_extensions(app)
+    register_jobs(app)
     register_blueprints(app)
     register_commands(app)
     register_errorhandlers(app)
@@ -115,6 +116,13 @@ def _count_queries(engine: Engine) -> None:
     def _on_execute(*args: Any) -> None:
         if g:
             g.query_count = g.get("query_count", 0) + 1
+
+
+def register_jobs(app: Flask) -> None:
+    """The background job queue (Huey) chosen by the configuration."""
+    from steuerung.services import jobs
+
+    jobs.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

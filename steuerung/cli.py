@@ -1,4 +1,4 @@
-"""``flask`` commands: seed, create-user, demo-logins."""
+"""``flask`` commands: seed, create-user, demo-logins, jobs, backup."""
 
 from __future__ import annotations
 
@@ -78,3 +78,29 @@ def register(app: Flask) -> None:
             raise click.ClickException(error.message) from error
         db.session.commit()
         click.echo(f"Benutzer {username} angelegt.")
+
+    @app.cli.group("jobs")
+    def jobs_group() -> None:
+        """Background jobs: worker and clean-up."""
+
+    @jobs_group.command("worker")
+    @click.option("--workers", type=click.IntRange(1, 32), default=None, help="Anzahl Threads")
+    def jobs_worker(workers: int | None) -> None:
+        """Run the job worker until Ctrl+C (SIGINT: finish running jobs) or SIGTERM."""
+        from steuerung.services.jobs import run_worker
+
+        try:
+            run_worker(app, workers)
+        except RuntimeError as error:
+            raise click.ClickException(str(error)) from error
+
+    @jobs_group.command("purge")
+    def jobs_purge() -> None:
+        """Delete expired job files and old job records now (the worker does it every 15 min)."""
+        from steuerung.services.jobs import purge_jobs
+
+        counts = purge_jobs()
+        click.echo(
+            f"{counts['files']} Dateien gelöscht, {counts['records']} alte Aufträge entfernt, "
+            f"{counts['lost']} verlorene Aufträge als fehlgeschlagen markiert."
+        )

@@ -56,8 +56,9 @@ if _Config.SQLALCHEMY_DATABASE_URI == "sqlite://":
 
 
 @pytest.fixture(scope="session")
-def app() -> Iterator[Flask]:
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The application with the schema created once per test session."""
+    _Config.JOBS_DIR = str(tmp_path_factory.mktemp("jobs"))
     application = create_app(_Config)
     with application.app_context():
         _db.drop_all()

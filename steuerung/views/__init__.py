@@ -6,6 +6,7 @@ from steuerung.views import (
     auth,
     budget,
     dashboard,
+    jobs,
     main,
     maturity,
     measures,
@@ -22,4 +23,5 @@ BLUEPRINTS = [
     maturity.bp,
     portfolio.bp,
     agenda.bp,
+    jobs.bp,
 ]

@@ -10,7 +10,7 @@ from flask_login import current_user
 from steuerung.models import Role
 from steuerung.navigation import add_nav_item
 from steuerung.services import charts
-from steuerung.services.council_report import build_council_report, render_pdf
+from steuerung.services.council_report import build_council_report
 from steuerung.services.dashboard import (
     CHARTS,
     DashboardFilters,
@@ -21,8 +21,10 @@ from steuerung.services.dashboard import (
     parse_filters,
 )
 from steuerung.services.exports import write_csv
+from steuerung.services.jobs import args_to_params
 from steuerung.services.settings import get_settings
 from steuerung.views.access import role_required
+from steuerung.views.jobs import job_response
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -119,7 +121,7 @@ def council_report() -> tuple[str, int]:
 @bp.route("/sachstandsbericht.pdf")
 @role_required(*DASHBOARD_ROLES)
 def council_report_pdf() -> Response:
-    """The council report as PDF (WeasyPrint; tables and static SVG, no JavaScript)."""
+    """The council report as PDF (WeasyPrint), made by a background job and cached."""
     filters, _options, errors = _filters()
     if errors:
         return Response(
@@ -127,11 +129,4 @@ def council_report_pdf() -> Response:
             status=400,
             mimetype="text/plain",
         )
-    report = build_council_report(filters, current_user)
-    html = render_template("dashboard/council_report_pdf.html", report=report)
-    filename = f"sachstandsbericht-{report.created_on:%Y-%m-%d}.pdf"
-    return Response(
-        render_pdf(html),
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{filename}"'},
-    )
+    return job_response("council_pdf", {"args": args_to_params(request.args)})

@@ -46,14 +46,12 @@ from steuerung.navigation import add_nav_item
 from steuerung.services import charts
 from steuerung.services import portfolio as portfolio_service
 from steuerung.services.errors import TransitionNotAllowed, ValidationFailed
-from steuerung.services.exports import Sheet, write_csv, write_xlsx
+from steuerung.services.jobs import args_to_params
 from steuerung.services.permissions import can_view_measure, visible_measures_filter
 from steuerung.services.register import (
     NO_OWNER,
     NO_REPORT,
     SORT_COLUMNS,
-    export_parameters,
-    export_table,
     filter_options,
     parse_register_args,
     search_register,
@@ -72,6 +70,7 @@ from steuerung.services.scoring import (
 from steuerung.services.settings import get_settings
 from steuerung.services.workflow import allowed_transitions, transition
 from steuerung.views.access import role_required
+from steuerung.views.jobs import job_response
 
 bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
 
@@ -143,51 +142,18 @@ def register() -> str:
     )
 
 
-def _export_filename(ext: str) -> str:
-    return f"register-{date.today().isoformat()}.{ext}"
-
-
 @bp.route("/register.csv")
 @role_required(*REGISTER_ROLES)
 def register_csv() -> Response:
-    """The current selection (all pages) as German CSV."""
-    params = parse_register_args(request.args)
-    result = search_register(current_user, params, paginate=False)
-    columns, rows, _money = export_table(result)
-    return Response(
-        write_csv(columns, rows),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{_export_filename("csv")}"',
-            "Content-Type": "text/csv; charset=utf-8",
-        },
-    )
+    """The current selection (all pages) as German CSV (background job, cached)."""
+    return job_response("register_csv", {"args": args_to_params(request.args)})
 
 
 @bp.route("/register.xlsx")
 @role_required(*REGISTER_ROLES)
 def register_xlsx() -> Response:
-    """The current selection (all pages) as XLSX with numbers, sums and a parameter sheet."""
-    params = parse_register_args(request.args)
-    result = search_register(current_user, params, paginate=False)
-    columns, rows, money = export_table(result)
-    parameters: list[tuple[str, object]] = [
-        ("Export", "Maßnahmenregister"),
-        ("Erstellt am", date.today()),
-        ("Erstellt von", current_user.full_name),
-        ("Haushaltsjahr", result.horizon[0]),
-        *export_parameters(params, result),
-    ]
-    if params.errors:
-        parameters.append(("Hinweis", " ".join(params.errors)))
-    data = write_xlsx(
-        [Sheet(title="Register", columns=columns, rows=rows, money_columns=money)], parameters
-    )
-    return Response(
-        data,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{_export_filename("xlsx")}"'},
-    )
+    """The selection (all pages) as XLSX with numbers, sums and a parameter sheet (job)."""
+    return job_response("register_xlsx", {"args": args_to_params(request.args)})
 
 
 # --------------------------------------------------------------------------- review inbox
