@@ -15,6 +15,7 @@ from flask import (
     Response,
     abort,
     g,
+    jsonify,
     render_template,
     request,
     send_from_directory,
@@ -60,6 +61,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     register_commands(app)
     register_errorhandlers(app)
     register_request_hooks(app)
+    register_ops(app)
     return app
 
 
@@ -123,6 +125,21 @@ def register_jobs(app: Flask) -> None:
     from steuerung.services import jobs
 
     jobs.init_app(app)
+
+
+def register_ops(app: Flask) -> None:
+    """Request ids and JSON request logs; ``/healthz`` (no login, no internals)."""
+    from steuerung.services.ops import requestlog
+    from steuerung.services.ops.health import check_health
+
+    requestlog.init_app(app)
+
+    @app.route("/healthz")
+    def healthz() -> tuple[Response, int]:
+        healthy, body = check_health()
+        response = jsonify(body)
+        response.headers["Cache-Control"] = "no-store"
+        return response, 200 if healthy else 503
 
 
 def register_blueprints(app: Flask) -> None:
