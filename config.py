@@ -53,6 +53,8 @@ class Config:
     JOBS_IMMEDIATE = False
     #: Worker threads of ``flask jobs worker``.
     JOBS_WORKERS = int(os.environ.get("JOBS_WORKERS", "2"))
+    #: Scheduling priority the job worker lowers itself by (0-19): requests go first.
+    JOBS_NICE = int(os.environ.get("JOBS_NICE", "10"))
     #: Hours a finished job's file is kept before it is deleted.
     JOBS_RESULT_HOURS = float(os.environ.get("JOBS_RESULT_HOURS", "24"))
     #: Folder of the jobs' result files (default: instance/jobs).

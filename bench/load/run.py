@@ -82,8 +82,19 @@ def prepare(database_url: str, measures: int) -> dict[str, list[str]]:
         "from steuerung.extensions import db\n"
         "from steuerung.models import User\n"
         "import json, sys\n"
+        "from steuerung.models import Role\n"
+        "from steuerung.services.audit import acting_as\n"
         "app = create_app()\n"
-        "with app.app_context():\n"
+        "with app.app_context(), acting_as(None):\n"
+        "    # One account per simulated person of the office roles (as in a real county).\n"
+        "    for role, count in ((Role.COORDINATOR, 15), (Role.TREASURY, 8),\n"
+        "                        (Role.LEADERSHIP, 7)):\n"
+        "        model = db.session.scalar(db.select(User).where(User.role == role))\n"
+        "        for n in range(count):\n"
+        "            db.session.add(User(username=f'last-{role.value}-{n}',\n"
+        "                full_name=f'Last {role.label} {n}', role=role,\n"
+        "                department_id=model.department_id))\n"
+        "    db.session.flush()\n"
         "    users = {}\n"
         "    for user in db.session.scalars(db.select(User)):\n"
         "        user.set_password(sys.argv[1])\n"
@@ -200,7 +211,7 @@ def run_one(
                     "-u",
                     str(args.users),
                     "-r",
-                    "10",
+                    "5",
                     "-t",
                     f"{args.duration}s",
                     "--stop-timeout",

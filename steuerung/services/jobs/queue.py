@@ -10,6 +10,7 @@ web server.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,6 +118,10 @@ def run_worker(app: Flask, workers: int | None = None) -> None:
     queue = get_queue(app)
     if queue.huey.immediate:
         raise RuntimeError("Im Modus JOBS_IMMEDIATE gibt es keinen Hintergrunddienst.")
+    nice = int(app.config.get("JOBS_NICE") or 0)
+    if nice > 0:
+        # Background work yields the CPU to interactive requests on the same machine.
+        os.nice(nice)
     logging.getLogger("huey").setLevel(logging.INFO)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
