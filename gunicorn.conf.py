@@ -17,7 +17,8 @@ worker_class = "gthread"
 #: Seconds a request may take before the worker is restarted (jobs are not requests).
 timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
 graceful_timeout = int(os.environ.get("WEB_GRACEFUL_TIMEOUT", "30"))
-keepalive = 5
+#: Longer than a user's pause between clicks: no race between an idle close and a new request.
+keepalive = int(os.environ.get("WEB_KEEPALIVE", "20"))
 #: Restart a worker after this many requests (with jitter): bounds memory growth.
 max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "2000"))
 max_requests_jitter = 200
