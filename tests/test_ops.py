@@ -74,3 +74,44 @@ def test_json_request_log_line(app: Any, db: Any, capsys: pytest.CaptureFixture[
     assert record["method"] == "GET" and record["path"] == "/auth/login"
     assert record["status"] == 200 and record["duration_ms"] >= 0
     assert record["user_id"] is None and "geheim" not in lines[-1]
+
+
+def _supervise(*commands: str) -> Any:
+    import subprocess
+    import sys
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "steuerung.services.ops.supervise", *commands],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def test_supervisor_stops_everything_on_ctrl_c(tmp_path: Any) -> None:
+    import signal
+    import time
+
+    marker = tmp_path / "pids"
+    script = f"sh -c 'echo $$ >> {marker}; exec sleep 60'"
+    process = _supervise(script, script)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and (
+        not marker.exists() or len(marker.read_text().split()) < 2
+    ):
+        time.sleep(0.05)
+    pids = [int(p) for p in marker.read_text().split()]
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=30) == 0
+    for pid in pids:
+        try:
+            import os
+
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            continue
+        raise AssertionError(f"process {pid} still running")
+
+
+def test_supervisor_ends_when_one_command_ends() -> None:
+    process = _supervise("sh -c 'exit 3'", "sleep 60")
+    assert process.wait(timeout=30) == 3

@@ -33,7 +33,6 @@ def main(argv: list[str]) -> int:
     if not argv:
         print(__doc__, file=sys.stderr)
         return 2
-    processes = [subprocess.Popen(shlex.split(command)) for command in argv]
     stopping: list[int] = []
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -41,6 +40,7 @@ def main(argv: list[str]) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    processes = [subprocess.Popen(shlex.split(command)) for command in argv]
     code = 0
     while not stopping:
         ended = [p for p in processes if p.poll() is not None]
