@@ -87,6 +87,8 @@ class DevelopmentConfig(Config):
 
     #: Generate and keep a local key when SECRET_KEY is not set (never in production).
     LOCAL_SECRET_KEY = True
+    #: The development server prints its own access log; JSON lines only when asked for.
+    REQUEST_LOG = os.environ.get("REQUEST_LOG", "0") == "1"
 
 
 class TestConfig(Config):

@@ -275,6 +275,8 @@ def run_one(
         "failures": failures,
         "writes": check,
         "memory": memory,
+        #: Load average of the machine after the run (other work on the same cores shows here).
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
     }
     (WORK / f"{label}.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
     _print(result)
@@ -370,7 +372,7 @@ def _print(result: dict[str, Any]) -> None:
         f"Bestätigte Schreibvorgänge: {writes['acknowledged']} {writes['by_kind']}, "
         f"fehlend in der Datenbank: {len(writes['missing'])}"
     )
-    print(f"Speicher (RSS, MB): {result['memory']}")
+    print(f"Speicher (RSS, MB): {result['memory']}; Systemlast danach: {result['loadavg']}")
 
 
 def main(argv: list[str] | None = None) -> int:
