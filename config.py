@@ -60,7 +60,7 @@ class Config:
     #: Folder of the jobs' result files (default: instance/jobs).
     JOBS_DIR: str | None = os.environ.get("JOBS_DIR")
     #: A job running longer than this is taken as lost (worker killed) and marked failed.
-    JOBS_MAX_RUNTIME_MINUTES = int(os.environ.get("JOBS_MAX_RUNTIME_MINUTES", "60"))
+    JOBS_MAX_RUNTIME_MINUTES = int(os.environ.get("JOBS_MAX_RUNTIME_MINUTES", "30"))
     #: Backups: folder (default: instance/backups) and how many to keep (0: all).
     BACKUP_DIR: str | None = os.environ.get("BACKUP_DIR")
     BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", "14"))

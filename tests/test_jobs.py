@@ -258,3 +258,20 @@ def test_periodic_clean_up_is_registered(app: Any) -> None:
     names = list(queue.huey._registry._registry)
     assert any(n.endswith("steuerung.run_job") for n in names)
     assert any(n.endswith("steuerung.purge_jobs") for n in names)
+
+
+def test_jobs_interrupted_by_a_worker_restart_fail_clearly(
+    report_data: Any, login_as: Any, queued: Any, db: Any
+) -> None:
+    from steuerung.services.jobs.runner import fail_interrupted_jobs
+
+    client = login_as("coordinator")
+    job_url = client.get(PDF_URL).headers["Location"]
+    job = db.session.scalar(select(Job))
+    job.status = JobStatus.RUNNING  # the worker died while running it
+    db.session.commit()
+    assert client.get(PDF_URL).headers["Location"] == job_url  # joined while "running"
+    assert fail_interrupted_jobs() == 1
+    page = _text(client.get(job_url))
+    assert "Der Auftrag wurde nicht beendet" in page and "erneut" in page
+    assert client.get(PDF_URL).headers["Location"] != job_url  # a new job, not the lost one

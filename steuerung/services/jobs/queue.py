@@ -131,5 +131,16 @@ def run_worker(app: Flask, workers: int | None = None) -> None:
         periodic=True,
         check_worker_health=True,
     )
+    if queue.describe() == "sqlite":
+        from steuerung.extensions import db
+        from steuerung.services.jobs.runner import fail_interrupted_jobs
+
+        with app.app_context():
+            lost = fail_interrupted_jobs()
+            db.session.remove()
+        if lost:
+            log.warning(
+                "%s beim letzten Halt unterbrochene Aufträge als fehlgeschlagen markiert", lost
+            )
     log.info("Hintergrunddienst startet (%s)", queue.describe())
     consumer.run()

@@ -141,6 +141,21 @@ def _run(job_id: int) -> None:
     _finish(job_id, **values)
 
 
+def fail_interrupted_jobs() -> int:
+    """Mark jobs still "running" as failed: called when the only worker starts (SQLite queue).
+
+    With the embedded queue there is one worker process; a job it was running when it stopped
+    is lost, and nobody should wait for it (an equal request would join it otherwise).
+    """
+    count = db.session.execute(
+        update(Job)
+        .where(Job.status == JobStatus.RUNNING)
+        .values(status=JobStatus.FAILED, error=LOST, finished_at=utcnow())
+    ).rowcount
+    db.session.commit()
+    return count
+
+
 def purge_jobs() -> dict[str, int]:
     """Delete expired result files and old records; mark lost running jobs as failed."""
     now = utcnow()
