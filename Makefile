@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test bench lint format install install-test system-deps clean
+.PHONY: run serve test bench load lint format install install-test system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,14 +42,29 @@ run: install
 	STEUERUNG_CONFIG=development $(BIN)/flask db upgrade
 	STEUERUNG_CONFIG=development $(BIN)/flask seed demo --if-empty
 	@STEUERUNG_CONFIG=development $(BIN)/flask demo-logins
-	@echo "Steuerung läuft auf http://127.0.0.1:5000 (Beenden mit Strg+C)"
-	STEUERUNG_CONFIG=development $(BIN)/flask run --host 127.0.0.1 --port 5000
+	@echo "Steuerung läuft auf http://127.0.0.1:5000 mit Hintergrunddienst (Beenden mit Strg+C)"
+	STEUERUNG_CONFIG=development $(BIN)/python -m steuerung.services.ops.supervise \
+		"$(BIN)/flask run --host 127.0.0.1 --port 5000" "$(BIN)/flask jobs worker"
+
+# Production-like: gunicorn (gunicorn.conf.py) and the job worker. STEUERUNG_CONFIG=production
+# needs SECRET_KEY and HTTPS in front (secure cookies); the default here is development.
+serve: install
+	@mkdir -p instance
+	STEUERUNG_CONFIG=$${STEUERUNG_CONFIG:-development} $(BIN)/flask db upgrade
+	@echo "Steuerung (gunicorn) auf http://$${BIND:-127.0.0.1:8000} mit Hintergrunddienst (Strg+C beendet)"
+	STEUERUNG_CONFIG=$${STEUERUNG_CONFIG:-development} $(BIN)/python -m steuerung.services.ops.supervise \
+		"$(BIN)/gunicorn -c gunicorn.conf.py" "$(BIN)/flask jobs worker"
 
 test: install-test system-deps
 	$(BIN)/python -m pytest
 
 bench: install-test
 	$(BIN)/python -m bench.run --measures $${MEASURES:-10000}
+
+# Load test (locust, loopback only): 50 users for 2 minutes on SQLite and on PostgreSQL.
+load: install-test
+	$(BIN)/python -m pip install --quiet -e '.[load]'
+	$(BIN)/python -m bench.load.run --measures $${MEASURES:-10000} $${LOAD_ARGS:-}
 
 lint: install-test
 	$(BIN)/ruff check .

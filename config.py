@@ -50,6 +50,33 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"
     #: Upload limit for spreadsheet imports (bytes).
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    #: SQLite: how long a writer waits for another writer's lock before giving up (ms).
+    SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "15000"))
+    #: Budget import: rows written per transaction (each chunk holds the write lock briefly).
+    IMPORT_CHUNK_ROWS = int(os.environ.get("IMPORT_CHUNK_ROWS", "2000"))
+    #: Background jobs: "sqlite" (embedded queue file, one machine) or "redis" (several).
+    JOBS_BACKEND = os.environ.get("JOBS_BACKEND", "sqlite")
+    #: Queue file of the SQLite backend (default: instance/jobs-queue.db).
+    JOBS_QUEUE_FILE: str | None = os.environ.get("JOBS_QUEUE_FILE")
+    #: Redis address of the queue (and of a shared rate-limit store), e.g. redis://host:6379/0.
+    REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    #: Run jobs at once inside the request (tests); never in production.
+    JOBS_IMMEDIATE = False
+    #: Worker threads of ``flask jobs worker``.
+    JOBS_WORKERS = int(os.environ.get("JOBS_WORKERS", "2"))
+    #: Scheduling priority the job worker lowers itself by (0-19): requests go first.
+    JOBS_NICE = int(os.environ.get("JOBS_NICE", "10"))
+    #: Hours a finished job's file is kept before it is deleted.
+    JOBS_RESULT_HOURS = float(os.environ.get("JOBS_RESULT_HOURS", "24"))
+    #: Folder of the jobs' result files (default: instance/jobs).
+    JOBS_DIR: str | None = os.environ.get("JOBS_DIR")
+    #: A job running longer than this is taken as lost (worker killed) and marked failed.
+    JOBS_MAX_RUNTIME_MINUTES = int(os.environ.get("JOBS_MAX_RUNTIME_MINUTES", "30"))
+    #: Backups: folder (default: instance/backups) and how many to keep (0: all).
+    BACKUP_DIR: str | None = os.environ.get("BACKUP_DIR")
+    BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", "14"))
+    #: Request log as JSON lines on stderr (one line per request, with the request id).
+    REQUEST_LOG = os.environ.get("REQUEST_LOG", "1") == "1"
     #: Number of SQL statements per request is counted when true (tests, benchmarks).
     COUNT_QUERIES = False
     TESTING = False
@@ -97,6 +124,8 @@ class DevelopmentConfig(Config):
     #: Generate and keep a local key when SECRET_KEY is not set (never in production).
     LOCAL_SECRET_KEY = True
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    #: The development server prints its own access log; JSON lines only when asked for.
+    REQUEST_LOG = os.environ.get("REQUEST_LOG", "0") == "1"
 
 
 class TestConfig(Config):
@@ -121,6 +150,9 @@ class TestConfig(Config):
     SMTP_PASSWORD = ""
     SMTP_CA_FILE = ""
     SMTP_TIMEOUT_SECONDS = 5
+    #: Jobs run inside the request (Huey's immediate mode); tests of the worker switch it off.
+    JOBS_IMMEDIATE = True
+    REQUEST_LOG = False
 
 
 class ProductionConfig(Config):

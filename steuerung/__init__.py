@@ -15,6 +15,7 @@ from flask import (
     Response,
     abort,
     g,
+    jsonify,
     render_template,
     request,
     send_from_directory,
@@ -55,10 +56,12 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     register_extensions(app)
+    register_jobs(app)
     register_blueprints(app)
     register_commands(app)
     register_errorhandlers(app)
     register_request_hooks(app)
+    register_ops(app)
     return app
 
 
@@ -82,7 +85,7 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
-            _enable_sqlite_foreign_keys(engine)
+            _enable_sqlite_foreign_keys(engine, app.config.get("SQLITE_BUSY_TIMEOUT_MS", 15000))
         if app.config.get("COUNT_QUERIES"):
             _count_queries(engine)
 
@@ -93,10 +96,18 @@ def register_extensions(app: Flask) -> None:
         return db.session.get(User, int(user_id))
 
 
-def _enable_sqlite_foreign_keys(engine: Engine) -> None:
+def _enable_sqlite_foreign_keys(engine: Engine, busy_timeout_ms: int) -> None:
+    """Per connection: foreign keys, a busy timeout and WAL (readers never block the writer).
+
+    The busy timeout makes a second writer wait for the lock instead of failing with
+    "database is locked"; imports write in short chunks, so no interactive save waits long.
+    """
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
         cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA journal_mode=WAL")  # in-memory databases stay "memory"
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -106,6 +117,28 @@ def _count_queries(engine: Engine) -> None:
     def _on_execute(*args: Any) -> None:
         if g:
             g.query_count = g.get("query_count", 0) + 1
+
+
+def register_jobs(app: Flask) -> None:
+    """The background job queue (Huey) chosen by the configuration."""
+    from steuerung.services import jobs
+
+    jobs.init_app(app)
+
+
+def register_ops(app: Flask) -> None:
+    """Request ids and JSON request logs; ``/healthz`` (no login, no internals)."""
+    from steuerung.services.ops import requestlog
+    from steuerung.services.ops.health import check_health
+
+    requestlog.init_app(app)
+
+    @app.route("/healthz")
+    def healthz() -> tuple[Response, int]:
+        healthy, body = check_health()
+        response = jsonify(body)
+        response.headers["Cache-Control"] = "no-store"
+        return response, 200 if healthy else 503
 
 
 def register_blueprints(app: Flask) -> None:

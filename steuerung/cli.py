@@ -1,4 +1,4 @@
-"""``flask`` commands: seed, create-user, demo-logins, notify."""
+"""``flask`` commands: seed, create-user, demo-logins, notify, jobs, backup."""
 
 from __future__ import annotations
 
@@ -116,6 +116,65 @@ def register(app: Flask) -> None:
         except (ConnectionLost, MessageRefused) as error:
             raise click.ClickException(str(error)) from error
         click.echo(f"Test-E-Mail an {recipient} gesendet.")
+
+    @app.cli.group("jobs")
+    def jobs_group() -> None:
+        """Background jobs: worker and clean-up."""
+
+    @jobs_group.command("worker")
+    @click.option("--workers", type=click.IntRange(1, 32), default=None, help="Anzahl Threads")
+    def jobs_worker(workers: int | None) -> None:
+        """Run the job worker until Ctrl+C (SIGINT: finish running jobs) or SIGTERM."""
+        from steuerung.services.jobs import run_worker
+
+        try:
+            run_worker(app, workers)
+        except RuntimeError as error:
+            raise click.ClickException(str(error)) from error
+
+    @jobs_group.command("purge")
+    def jobs_purge() -> None:
+        """Delete expired job files and old job records now (the worker does it every 15 min)."""
+        from steuerung.services.jobs import purge_jobs
+
+        counts = purge_jobs()
+        click.echo(
+            f"{counts['files']} Dateien gelöscht, {counts['records']} alte Aufträge entfernt, "
+            f"{counts['lost']} verlorene Aufträge als fehlgeschlagen markiert."
+        )
+
+    @app.cli.group("backup")
+    def backup_group() -> None:
+        """Backup and restore of the database and the instance files."""
+
+    @backup_group.command("create")
+    @click.option("--to", "target", type=click.Path(file_okay=False), default=None)
+    def backup_create(target: str | None) -> None:
+        """Write a backup archive; its path is the last line of the output."""
+        from steuerung.services.ops.backup import BackupError, create_backup
+
+        try:
+            path = create_backup(app, target)
+        except BackupError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"Sicherung geschrieben ({path.stat().st_size // 1024} KB):")
+        click.echo(str(path))
+
+    @backup_group.command("restore")
+    @click.argument("path", type=click.Path(dir_okay=False))
+    @click.option("--force", is_flag=True, help="Eine Datenbank mit Daten überschreiben.")
+    def backup_restore(path: str, force: bool) -> None:
+        """Restore a backup into the configured (empty) database and the instance folder."""
+        from steuerung.services.ops.backup import BackupError, restore_backup
+
+        try:
+            result = restore_backup(app, path, force=force)
+        except BackupError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(
+            f"Sicherung zurückgespielt: {result.tables} Tabellen mit {result.rows} Zeilen "
+            f"(Anzahl und Prüfsumme je Tabelle geprüft), {result.files} Dateien."
+        )
 
 
 def _parse_now(text: str | None) -> datetime:

@@ -57,8 +57,11 @@ if _Config.SQLALCHEMY_DATABASE_URI == "sqlite://":
 
 
 @pytest.fixture(scope="session")
-def app() -> Iterator[Flask]:
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The application with the schema created once per test session."""
+    jobs_tmp = tmp_path_factory.mktemp("jobs")
+    _Config.JOBS_DIR = str(jobs_tmp / "files")
+    _Config.JOBS_QUEUE_FILE = str(jobs_tmp / "queue.db")
     application = create_app(_Config)
     with application.app_context():
         _db.drop_all()

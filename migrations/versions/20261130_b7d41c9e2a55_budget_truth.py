@@ -51,6 +51,9 @@ def upgrade():
             nullable=False,
         ),
         sa.Column("note", sa.String(length=500), nullable=False),
+        sa.Column(
+            "updated_at", steuerung.models.base.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.Column("version_id", sa.Integer(), nullable=False),
         sa.CheckConstraint("year BETWEEN 2000 AND 2100", name=op.f("ck_coverage_rings_year_range")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_coverage_rings")),
@@ -86,6 +89,18 @@ def upgrade():
         batch_op.create_index(
             batch_op.f("ix_coverage_ring_members_ring_id"), ["ring_id"], unique=False
         )
+
+    with op.batch_alter_table("budget_lines", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "updated_at",
+                steuerung.models.base.UTCDateTime(timezone=True),
+                nullable=False,
+                server_default=sa.func.current_timestamp(),
+            )
+        )
+    with op.batch_alter_table("budget_lines", schema=None) as batch_op:
+        batch_op.alter_column("updated_at", server_default=None)
 
     with op.batch_alter_table("budget_amounts", schema=None) as batch_op:
         batch_op.add_column(
@@ -281,6 +296,8 @@ def downgrade():
     with op.batch_alter_table("budget_amounts", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_budget_amounts_base_load_not_negative"), type_="check")
         batch_op.drop_column("base_load")
+    with op.batch_alter_table("budget_lines", schema=None) as batch_op:
+        batch_op.drop_column("updated_at")
 
     with op.batch_alter_table("coverage_ring_members", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_coverage_ring_members_ring_id"))

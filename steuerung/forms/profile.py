@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SubmitField
 
+from steuerung.forms.base import AppForm
 
-class NotificationSettingsForm(FlaskForm):
+
+class NotificationSettingsForm(AppForm):
     """Switch e-mail reminders and the weekly digest on or off."""
 
     notify_reminders = BooleanField(

@@ -13,6 +13,7 @@ from steuerung.models.budget import (
     CoverageRingMember,
     FundingSource,
 )
+from steuerung.models.jobs import DataGeneration, Job, JobStatus
 from steuerung.models.maturity import (
     RATING_LABELS,
     MaturityAssessment,
@@ -62,9 +63,12 @@ __all__ = [
     "CoverageRing",
     "CoverageRingMember",
     "CriterionKind",
+    "DataGeneration",
     "Department",
     "FundingSource",
     "Goal",
+    "Job",
+    "JobStatus",
     "KeyFigure",
     "KeyFigureValue",
     "MaturityAssessment",

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from steuerung.models.base import Base, enum_type
+from steuerung.models.base import Base, enum_type, utcnow
 
 if TYPE_CHECKING:
     from steuerung.models.measure import Measure
@@ -89,6 +89,8 @@ class BudgetLine(Base):
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Last change of the line, its amounts, VE or ring membership.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version_id: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version_id}
@@ -194,6 +196,7 @@ class CoverageRing(Base):
     #: The budget part (Ergebnishaushalt or Finanzhaushalt) of every member line.
     kind: Mapped[BudgetKind] = mapped_column(enum_type(BudgetKind, "coverage_ring_kind"))
     note: Mapped[str] = mapped_column(String(500), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version_id: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version_id}

@@ -6,6 +6,7 @@ from steuerung.views import (
     auth,
     budget,
     dashboard,
+    jobs,
     main,
     maturity,
     measures,
@@ -24,4 +25,5 @@ BLUEPRINTS = [
     portfolio.bp,
     agenda.bp,
     profile.bp,
+    jobs.bp,
 ]

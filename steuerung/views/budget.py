@@ -5,7 +5,6 @@ The treasury changes budget data; the coordinating office and leadership read.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,10 +48,11 @@ from steuerung.services.budget import lines as budget_service
 from steuerung.services.budget import rings as ring_service
 from steuerung.services.budget import rules
 from steuerung.services.budget.coverage import Grouping, coverage_table, measures_by_line
-from steuerung.services.budget.exports import budget_csv, budget_workbook, year_caption
+from steuerung.services.budget.exports import year_caption
 from steuerung.services.common.errors import DomainError, ValidationFailed
 from steuerung.services.common.settings import get_settings
 from steuerung.views.access import permission_required
+from steuerung.views.jobs import job_response
 from steuerung.views.transaction import commit
 
 bp = Blueprint("budget", __name__, url_prefix="/haushalt")
@@ -160,40 +160,29 @@ def index() -> str:
 @bp.route("/export.xlsx")
 @permission_required(rules.may_read_budget)
 def export_xlsx() -> Response:
-    """All coverage views and the measures as one XLSX workbook."""
+    """All coverage views and the measures as one XLSX workbook (background job, cached)."""
     params = _params()
-    data = budget_workbook(
-        params["years"],
-        params["budget_year"],
-        include_submitted=params["scenario"],
-        who=f"{current_user.full_name} ({current_user.role.label})",
-        exported_at=datetime.now(UTC).astimezone().replace(tzinfo=None),
-    )
-    suffix = "_szenario" if params["scenario"] else ""
-    return _download(
-        data,
-        f"haushalt_{params['budget_year']}{suffix}.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return job_response(
+        "budget_xlsx",
+        {k: params[k] for k in ("years", "budget_year", "scenario")},
     )
 
 
 @bp.route("/export.csv")
 @permission_required(rules.may_read_budget)
 def export_csv() -> Response:
-    """One view (``tabelle``) as CSV for the finance software."""
+    """One view (``tabelle``) as CSV for the finance software (background job, cached)."""
     params = _params()
     table = request.args.get("tabelle", "massnahmen")
     if table not in CSV_TABLES:
         abort(404)
-    data = budget_csv(
-        params["years"],
-        params["budget_year"],
-        CSV_TABLES[table],
-        include_submitted=params["scenario"],
-    )
-    suffix = "_szenario" if params["scenario"] else ""
-    return _download(
-        data, f"haushalt_{table}_{params['budget_year']}{suffix}.csv", "text/csv; charset=utf-8"
+    return job_response(
+        "budget_csv",
+        {
+            **{k: params[k] for k in ("years", "budget_year", "scenario")},
+            "view": CSV_TABLES[table],
+            "table": table,
+        },
     )
 
 
@@ -538,32 +527,15 @@ def import_upload() -> tuple[str, int]:
 @bp.route("/import/uebernehmen", methods=["POST"])
 @permission_required(rules.may_edit_budget)
 def import_apply() -> Response | tuple[str, int]:
-    """Apply a stored preview in one transaction (all rows or none)."""
+    """Apply a stored preview as a background job; the job page shows progress and result.
+
+    The job validates the whole file again before writing and writes in short transactions.
+    """
     apply_form = ImportApplyForm()
     if not apply_form.validate_on_submit():
         flash("Die Übernahme war nicht möglich. Bitte die Datei erneut hochladen.", "danger")
         return redirect(url_for("budget.import_upload"))
-    token = apply_form.token.data
-    preview = None
-    try:
-        preview = import_service.load_preview(
-            token, user_id=current_user.id, storage_dir=_import_dir()
-        )
-        result = import_service.apply_import(preview, by=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        if preview is not None:
-            return _import_page(ImportForm(), 400, preview=preview, file_error=error.message)
-        flash(error.message, "danger")
-        return redirect(url_for("budget.import_upload"))
-    db.session.commit()
-    import_service.discard_preview(token, storage_dir=_import_dir())
-    flash(
-        f"Import übernommen: {result.changed} Beträge geändert oder neu, "
-        f"{result.unchanged} unverändert, {result.created_lines} Haushaltsstellen neu angelegt.",
-        "success",
-    )
-    return redirect(url_for("budget.lines"))
+    return job_response("import_apply", {"token": apply_form.token.data})
 
 
 @bp.route("/import/vorlage.<fmt>")

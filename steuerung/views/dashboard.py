@@ -12,7 +12,7 @@ from steuerung.services.budget.exports import write_csv
 from steuerung.services.common import charts
 from steuerung.services.common.settings import get_settings
 from steuerung.services.dashboard import rules
-from steuerung.services.dashboard.council_report import build_council_report, render_pdf
+from steuerung.services.dashboard.council_report import build_council_report
 from steuerung.services.dashboard.data import (
     CHARTS,
     DashboardFilters,
@@ -22,7 +22,9 @@ from steuerung.services.dashboard.data import (
     filter_options,
     parse_filters,
 )
+from steuerung.services.jobs import args_to_params
 from steuerung.views.access import permission_required
+from steuerung.views.jobs import job_response
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -116,7 +118,7 @@ def council_report() -> tuple[str, int]:
 @bp.route("/sachstandsbericht.pdf")
 @permission_required(rules.may_read_dashboard)
 def council_report_pdf() -> Response:
-    """The council report as PDF (WeasyPrint; tables and static SVG, no JavaScript)."""
+    """The council report as PDF (WeasyPrint), made by a background job and cached."""
     filters, _options, errors = _filters()
     if errors:
         return Response(
@@ -124,11 +126,4 @@ def council_report_pdf() -> Response:
             status=400,
             mimetype="text/plain",
         )
-    report = build_council_report(filters, current_user)
-    html = render_template("dashboard/council_report_pdf.html", report=report)
-    filename = f"sachstandsbericht-{report.created_on:%Y-%m-%d}.pdf"
-    return Response(
-        render_pdf(html),
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{filename}"'},
-    )
+    return job_response("council_pdf", {"args": args_to_params(request.args)})

@@ -17,23 +17,25 @@ import re
 import secrets
 import time
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 
 from steuerung.extensions import db
 from steuerung.models import BudgetAmount, BudgetKind, BudgetLine, Department, User
+from steuerung.models.base import utcnow
 from steuerung.services.budget.exports import Sheet, write_csv, write_xlsx
 from steuerung.services.budget.lines import (
     BudgetLineData,
-    save_budget_line,
-    set_approved_amounts,
+    _check_editor,
+    validate_line_data,
 )
+from steuerung.services.common.audit import audit_row, write_audit_rows
 from steuerung.services.common.errors import DomainError, ValidationFailed
 from steuerung.services.common.numbers import MAX_AMOUNT, NumberError, parse_decimal
 
@@ -520,27 +522,38 @@ def discard_preview(token: str, *, storage_dir: Path) -> None:
         _preview_path(storage_dir, token).unlink(missing_ok=True)
 
 
-def apply_import(preview: ImportPreview, *, by: User) -> ImportResult:
-    """Write an error-free preview: create new lines, set the amounts; all or nothing.
+def apply_import(
+    preview: ImportPreview,
+    *,
+    by: User,
+    chunk_rows: int | None = None,
+    after_chunk: Callable[[int, int], None] | None = None,
+) -> ImportResult:
+    """Write an error-free preview: create new lines, set the amounts (bulk statements).
 
-    Raises :class:`ImportRejected` if any row has an error (nothing is written). The caller
-    commits once; on any exception it must roll back.
+    Raises :class:`ImportRejected` if any row has an error and :class:`ValidationFailed` if a
+    new line's key data is invalid; in both cases nothing is written. The rows are written in
+    chunks of ``chunk_rows`` (all in one when None): per chunk a few ``executemany``
+    statements, each changed amount audited as the session hook would (one bulk insert).
+    ``after_chunk(done, total)`` is called after each chunk is flushed; a caller that commits
+    there keeps every transaction short (another user's save waits at most one chunk). Without
+    it the caller commits once at the end; on any exception it must roll back.
     """
     if not preview.ok:
         raise ImportRejected(
             f"Die Datei enthält {len(preview.error_rows)} fehlerhafte Zeile(n); es wurde "
             "nichts übernommen."
         )
+    _check_editor(by)
     departments = {
         code.lower(): dept_id
         for dept_id, code in db.session.execute(select(Department.id, Department.code))
     }
-    created: dict[tuple[str, str, str, str], BudgetLine] = {}
-    per_line: dict[int | tuple[str, str, str, str], dict[int, Decimal]] = {}
-    base_loads: dict[int | tuple[str, str, str, str], dict[int, Decimal]] = {}
+    # Validate every new line before the first write.
+    new_lines: dict[tuple[str, str, str, str], BudgetLineData] = {}
     for row in preview.rows:
-        if row.line_id is None and row.key not in created:
-            created[row.key] = save_budget_line(
+        if row.line_id is None and row.key not in new_lines:
+            new_lines[row.key] = validate_line_data(
                 BudgetLineData(
                     product=row.product,
                     cost_center=row.cost_center,
@@ -549,32 +562,181 @@ def apply_import(preview: ImportPreview, *, by: User) -> ImportResult:
                     kind=KIND_WORDS[row.kind_text.lower()],
                     department_id=departments[row.department_code.lower()],
                     name=row.name,
-                ),
-                by=by,
+                )
             )
-        line_ref: int | tuple[str, str, str, str] = (
-            row.line_id if row.line_id is not None else row.key
-        )
-        per_line.setdefault(line_ref, {})[row.year] = row.amount  # type: ignore[index]
-        if row.base_load is not None:
-            base_loads.setdefault(line_ref, {})[row.year] = row.base_load  # type: ignore[index]
-    line_ids = [ref for ref in per_line if isinstance(ref, int)]
-    existing = {
-        line.id: line
-        for line in db.session.scalars(select(BudgetLine).where(BudgetLine.id.in_(line_ids)))
-    }
+    # The last value per line and year counts (the file has no duplicates after validation).
+    wanted: dict[tuple[int | tuple[str, str, str, str], int], tuple[Decimal, Decimal | None]] = {}
+    for row in preview.rows:
+        ref = row.line_id if row.line_id is not None else row.key
+        wanted[(ref, row.year)] = (row.amount, row.base_load)  # type: ignore[index,assignment]
+    items = list(wanted.items())
+    size = chunk_rows or len(items) or 1
+    line_ids: dict[tuple[str, str, str, str], int] = {}
     changed = 0
-    for ref, amounts in per_line.items():
-        line = existing[ref] if isinstance(ref, int) else created[ref]
-        changed += set_approved_amounts(  # type: ignore[arg-type]
-            line, amounts, by=by, base_loads=base_loads.get(ref)
-        )
-    db.session.flush()
+    for start in range(0, len(items), size):
+        chunk = items[start : start + size]
+        missing = [ref for (ref, _y), _a in chunk if isinstance(ref, tuple) and ref not in line_ids]
+        if missing:
+            line_ids.update(_insert_lines({k: new_lines[k] for k in dict.fromkeys(missing)}))
+        resolved = [
+            (ref if isinstance(ref, int) else line_ids[ref], year, amount, base_load)
+            for (ref, year), (amount, base_load) in chunk
+        ]
+        changed += _write_amounts(resolved)
+        db.session.flush()
+        if after_chunk is not None:
+            after_chunk(min(start + size, len(items)), len(items))
     return ImportResult(
         changed=changed,
         unchanged=preview.count("unverändert"),
-        created_lines=len(created),
+        created_lines=len(new_lines),
     )
+
+
+_LINES = BudgetLine.__table__
+_AMOUNTS = BudgetAmount.__table__
+
+
+def _insert_lines(
+    lines: dict[tuple[str, str, str, str], BudgetLineData],
+) -> dict[tuple[str, str, str, str], int]:
+    """Insert new budget lines in one statement; their ids by key; audited as creations."""
+    values = [
+        {
+            "product": d.product,
+            "cost_center": d.cost_center,
+            "account": d.account,
+            "investment_number": d.investment_number,
+            "kind": d.kind,
+            "department_id": d.department_id,
+            "name": d.name,
+            "is_active": d.is_active,
+            "version_id": 1,
+        }
+        for d in lines.values()
+    ]
+    db.session.execute(insert(_LINES), values)
+    ids: dict[tuple[str, str, str, str], int] = {}
+    products = sorted({k[0] for k in lines})
+    for line_id, *key in db.session.execute(
+        select(
+            _LINES.c.id,
+            _LINES.c.product,
+            _LINES.c.cost_center,
+            _LINES.c.account,
+            _LINES.c.investment_number,
+        ).where(_LINES.c.product.in_(products))
+    ):
+        if tuple(key) in lines:
+            ids[tuple(key)] = line_id  # type: ignore[index]
+    write_audit_rows(
+        db.session,
+        [
+            audit_row(
+                "budget_lines",
+                ids[key],
+                "create",
+                {k: [None, v] for k, v in value.items() if k != "version_id" and v is not None},
+            )
+            for key, value in zip(lines, values, strict=True)
+        ],
+    )
+    return ids
+
+
+def _write_amounts(rows: list[tuple[int, int, Decimal, Decimal | None]]) -> int:
+    """Set amount and (if given) base load per (line, year): bulk update what changed, bulk
+    insert what is new; audited; the versions of the lines touched are raised, so a line form
+    opened before the import is refused instead of overwriting it.
+
+    Reads the current values inside the transaction (not the preview's), so the audit log
+    holds the real before values. Returns the number of amounts changed or created.
+    """
+    line_ids = sorted({r[0] for r in rows})
+    years = sorted({r[1] for r in rows})
+    current: dict[tuple[int, int], tuple[int, Decimal, Decimal]] = {}
+    for part in range(0, len(line_ids), 500):
+        for amount_id, line_id, year, amount, base_load in db.session.execute(
+            select(
+                _AMOUNTS.c.id,
+                _AMOUNTS.c.budget_line_id,
+                _AMOUNTS.c.year,
+                _AMOUNTS.c.approved_amount,
+                _AMOUNTS.c.base_load,
+            ).where(
+                _AMOUNTS.c.budget_line_id.in_(line_ids[part : part + 500]),
+                _AMOUNTS.c.year.in_(years),
+            )
+        ):
+            current[(line_id, year)] = (amount_id, amount, base_load)
+    updates, inserts, audit = [], [], []
+    touched: set[int] = set()
+    for line_id, year, amount, base_load in rows:
+        found = current.get((line_id, year))
+        if found is None:
+            inserts.append(
+                {
+                    "budget_line_id": line_id,
+                    "year": year,
+                    "approved_amount": amount,
+                    "base_load": base_load if base_load is not None else Decimal("0.00"),
+                }
+            )
+            continue
+        new_base = base_load if base_load is not None else found[2]
+        if found[1] != amount or found[2] != new_base:
+            touched.add(line_id)
+            updates.append({"b_id": found[0], "b_amount": amount, "b_base": new_base})
+            changes: dict[str, list[object]] = {}
+            if found[1] != amount:
+                changes["approved_amount"] = [found[1], amount]
+            if found[2] != new_base:
+                changes["base_load"] = [found[2], new_base]
+            audit.append(audit_row("budget_amounts", found[0], "update", changes))
+    if updates:
+        db.session.execute(
+            update(_AMOUNTS)
+            .where(_AMOUNTS.c.id == bindparam("b_id"))
+            .values(approved_amount=bindparam("b_amount"), base_load=bindparam("b_base")),
+            updates,
+        )
+    if inserts:
+        db.session.execute(insert(_AMOUNTS), inserts)
+        touched.update(r["budget_line_id"] for r in inserts)
+        new_keys = {(r["budget_line_id"], r["year"]) for r in inserts}
+        created = {}
+        for part in range(0, len(line_ids), 500):
+            for amount_id, line_id, year in db.session.execute(
+                select(_AMOUNTS.c.id, _AMOUNTS.c.budget_line_id, _AMOUNTS.c.year).where(
+                    _AMOUNTS.c.budget_line_id.in_(line_ids[part : part + 500]),
+                    _AMOUNTS.c.year.in_(years),
+                )
+            ):
+                if (line_id, year) in new_keys:
+                    created[(line_id, year)] = amount_id
+        for r in inserts:
+            audit.append(
+                audit_row(
+                    "budget_amounts",
+                    created[(r["budget_line_id"], r["year"])],
+                    "create",
+                    {
+                        "budget_line_id": [None, r["budget_line_id"]],
+                        "year": [None, r["year"]],
+                        "approved_amount": [None, r["approved_amount"]],
+                        "base_load": [None, r["base_load"]],
+                    },
+                )
+            )
+    ids = sorted(touched)
+    for part in range(0, len(ids), 500):
+        db.session.execute(
+            update(BudgetLine.__table__)
+            .where(BudgetLine.__table__.c.id.in_(ids[part : part + 500]))
+            .values(version_id=BudgetLine.__table__.c.version_id + 1, updated_at=utcnow())
+        )
+    write_audit_rows(db.session, audit)
+    return len(updates) + len(inserts)
 
 
 def template_rows(horizon: list[int]) -> list[list[object]]:

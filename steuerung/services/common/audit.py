@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from steuerung.models import (
@@ -29,6 +29,7 @@ from steuerung.models import (
     CostPlanEntry,
     CoverageRing,
     CoverageRingMember,
+    DataGeneration,
     Department,
     Goal,
     KeyFigure,
@@ -187,3 +188,73 @@ def _write_audit_log(session: Session, flush_context: Any) -> None:
     rows = _rows(session)
     if rows:
         session.connection().execute(insert(AuditEntry), rows)
+        mark_data_changed(session)
+
+
+# --- Bulk writes and the data generation ---------------------------------------------------
+
+
+def audit_row(
+    entity_type: str,
+    entity_id: int,
+    action: str,
+    changes: dict[str, list[Any]],
+    measure_id: int | None = None,
+) -> dict[str, Any]:
+    """One audit entry for a change written without the ORM (bulk import), as the hook writes it.
+
+    ``changes`` maps column -> [before, after]; values are made JSON-safe here.
+    """
+    return {
+        "occurred_at": utcnow(),
+        "user_id": current_actor(),
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "measure_id": measure_id,
+        "action": action,
+        "changes": {k: [_plain(v[0]), _plain(v[1])] for k, v in changes.items()},
+    }
+
+
+def write_audit_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert audit entries of bulk changes in one statement and mark the data as changed."""
+    if rows:
+        session.connection().execute(insert(AuditEntry), rows)
+        mark_data_changed(session)
+
+
+def mark_data_changed(session: Session) -> None:
+    """Note that this transaction changed audited data: the generation rises at commit."""
+    session.info["data_changed"] = True
+
+
+def data_generation(session: Session) -> int:
+    """The current data generation (0 before the first audited change)."""
+    value = session.execute(select(DataGeneration.value).where(DataGeneration.id == 1)).scalar()
+    return int(value or 0)
+
+
+@event.listens_for(Session, "before_commit")
+def _raise_generation(session: Session) -> None:
+    # Flush first: before_commit runs before the commit's own flush, whose audit rows count.
+    # The counter row is written as the last statement of the transaction, so its row lock
+    # (PostgreSQL) is held only for the commit itself.
+    session.flush()
+    if not session.info.pop("data_changed", False):
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    statement = upsert(DataGeneration).values(id=1, value=1)
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=["id"], set_={"value": DataGeneration.value + 1}
+        )
+    )
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_changes(session: Session) -> None:
+    session.info.pop("data_changed", None)

@@ -17,9 +17,8 @@ from __future__ import annotations
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
 
 from steuerung.models import (
     BudgetAmount,
@@ -55,8 +54,9 @@ CHILDREN: dict[type, tuple[type, str, str]] = {
     CommitmentAuthorization: (BudgetLine, "budget_line", "budget_line_id"),
     CoverageRingMember: (CoverageRing, "ring", "ring_id"),
 }
-#: Parent class -> a column flagged as modified so that its row is updated (and versioned).
-TOUCH: dict[type, str] = {Measure: "updated_at", BudgetLine: "name", CoverageRing: "name"}
+#: Versioned parents; touching one sets its ``updated_at`` (a column the audit log ignores),
+#: which makes SQLAlchemy update the row and raise its version.
+TOUCH: tuple[type, ...] = (Measure, BudgetLine, CoverageRing)
 
 
 CREATED_KEY = "versioning_created"
@@ -80,6 +80,12 @@ def check_version(obj: Any, expected: Any, message: str) -> None:
         version = None
     if version is None or version != obj.version_id:
         raise StaleObject(message, field="version_id")
+
+
+def _columns_changed(obj: Any) -> bool:
+    """True if a column of ``obj`` itself changed (not only its collections)."""
+    state = inspect(obj)
+    return any(state.attrs[a.key].history.has_changes() for a in state.mapper.column_attrs)
 
 
 def _parent(session: Session, obj: Any) -> Any:
@@ -119,7 +125,6 @@ def _raise_parent_versions(session: Session, flush_context: Any, instances: Any)
     for parent in parents:
         if parent in session.new or parent in session.deleted or parent in created:
             continue
-        if isinstance(parent, Measure):
-            parent.updated_at = utcnow()
-        else:
-            flag_modified(parent, TOUCH[type(parent)])
+        if _columns_changed(parent):
+            continue  # its own UPDATE raises the version
+        parent.updated_at = utcnow()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import (
     Response,
     render_template,
@@ -15,19 +13,18 @@ from steuerung.models import (
     MeasureCategory,
     MeasureStatus,
 )
-from steuerung.services.budget.exports import Sheet, write_csv, write_xlsx
+from steuerung.services.jobs import args_to_params
 from steuerung.services.portfolio import rules
 from steuerung.services.portfolio.register import (
     NO_OWNER,
     NO_REPORT,
     SORT_COLUMNS,
-    export_parameters,
-    export_table,
     filter_options,
     parse_register_args,
     search_register,
 )
 from steuerung.views.access import permission_required
+from steuerung.views.jobs import job_response
 from steuerung.views.portfolio._common import bp
 
 # --------------------------------------------------------------------------- register
@@ -53,48 +50,15 @@ def register() -> str:
     )
 
 
-def _export_filename(ext: str) -> str:
-    return f"register-{date.today().isoformat()}.{ext}"
-
-
 @bp.route("/register.csv")
 @permission_required(rules.may_read_register)
 def register_csv() -> Response:
-    """The current selection (all pages) as German CSV."""
-    params = parse_register_args(request.args)
-    result = search_register(current_user, params, paginate=False)
-    columns, rows, _money = export_table(result)
-    return Response(
-        write_csv(columns, rows),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{_export_filename("csv")}"',
-            "Content-Type": "text/csv; charset=utf-8",
-        },
-    )
+    """The current selection (all pages) as German CSV (background job, cached)."""
+    return job_response("register_csv", {"args": args_to_params(request.args)})
 
 
 @bp.route("/register.xlsx")
 @permission_required(rules.may_read_register)
 def register_xlsx() -> Response:
-    """The current selection (all pages) as XLSX with numbers, sums and a parameter sheet."""
-    params = parse_register_args(request.args)
-    result = search_register(current_user, params, paginate=False)
-    columns, rows, money = export_table(result)
-    parameters: list[tuple[str, object]] = [
-        ("Export", "Maßnahmenregister"),
-        ("Erstellt am", date.today()),
-        ("Erstellt von", current_user.full_name),
-        ("Haushaltsjahr", result.horizon[0]),
-        *export_parameters(params, result),
-    ]
-    if params.errors:
-        parameters.append(("Hinweis", " ".join(params.errors)))
-    data = write_xlsx(
-        [Sheet(title="Register", columns=columns, rows=rows, money_columns=money)], parameters
-    )
-    return Response(
-        data,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{_export_filename("xlsx")}"'},
-    )
+    """The selection (all pages) as XLSX with numbers, sums and a parameter sheet (job)."""
+    return job_response("register_xlsx", {"args": args_to_params(request.args)})

@@ -1,0 +1,1 @@
+"""Load test (``make load``): locust against gunicorn on loopback, SQLite and PostgreSQL."""

@@ -1,0 +1,33 @@
+"""gunicorn settings for Steuerung (``gunicorn -c gunicorn.conf.py``; ``make serve``).
+
+Sized for a machine with two cores: 2 worker processes x 4 threads. Long work (council PDF,
+full exports, imports) runs in the job worker (``flask jobs worker``), so no request needs
+more than a few seconds; the timeout only has to cover the SQLite busy timeout (15 s) with
+room to spare. Every value can be set by an environment variable.
+"""
+
+import os
+
+wsgi_app = "wsgi:app"
+#: Address to listen on; behind a reverse proxy keep it on loopback or a private network.
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_WORKERS", "2"))
+threads = int(os.environ.get("WEB_THREADS", "4"))
+worker_class = "gthread"
+#: Seconds a request may take before the worker is restarted (jobs are not requests).
+timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
+graceful_timeout = int(os.environ.get("WEB_GRACEFUL_TIMEOUT", "30"))
+#: Longer than a user's pause between clicks: no race between an idle close and a new request.
+keepalive = int(os.environ.get("WEB_KEEPALIVE", "20"))
+#: Restart a worker after this many requests (with jitter): bounds memory growth.
+max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "2000"))
+max_requests_jitter = 200
+#: Each worker opens its own database connections (no connections shared across fork).
+preload_app = False
+#: The app writes one JSON line per request with its request id (REQUEST_LOG=1).
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("WEB_LOGLEVEL", "info")
+#: Proxies whose X-Forwarded-* headers are trusted (comma-separated addresses).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+proc_name = "steuerung"

@@ -1,0 +1,1 @@
+"""Helper scripts: local servers for tests and load runs (loopback only)."""

@@ -1,0 +1,1 @@
+"""Operations: health check, request logs, backup and restore, process supervision."""

@@ -1,0 +1,120 @@
+"""Request ids and structured request logs (one JSON line per request on stderr).
+
+``X-Request-ID`` from the proxy is taken when it looks like an id (letters, digits, ``.-_``,
+at most 64 characters), otherwise a new one is made; it is echoed in the response and in
+every log line of the request, so a user's report can be found in the proxy's and the app's
+logs. Bodies, query strings, cookies and form data are never logged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, Response, g, got_request_exception, has_request_context, request
+from flask_login import current_user
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+LOGGER_NAME = "steuerung.request"
+
+
+class JsonLineFormatter(logging.Formatter):
+    """Formats records as one JSON object per line with time, level and request id."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        data: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+        }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            data.update(fields)
+        else:
+            data["message"] = record.getMessage()
+        if "request_id" not in data and has_request_context():
+            data["request_id"] = g.get("request_id")
+        if record.exc_info:
+            data["exc"] = self.formatException(record.exc_info)
+        return json.dumps(data, ensure_ascii=False, default=str)
+
+
+def request_id() -> str | None:
+    """The current request's id (None outside a request)."""
+    return g.get("request_id") if has_request_context() else None
+
+
+def _logger() -> logging.Logger:
+    logger = logging.getLogger(LOGGER_NAME)
+    if not any(getattr(h, "_steuerung", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonLineFormatter())
+        handler._steuerung = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    return logger
+
+
+def init_app(app: Flask) -> None:
+    """Register the request id hooks and, if ``REQUEST_LOG`` is on, the JSON request log."""
+    enabled = bool(app.config.get("REQUEST_LOG"))
+    logger = _logger() if enabled else logging.getLogger(LOGGER_NAME)
+
+    @app.before_request
+    def _assign_request_id() -> None:
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        g.request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def _log_request(response: Response) -> Response:
+        rid = g.get("request_id")
+        if rid:
+            response.headers[REQUEST_ID_HEADER] = rid
+        if enabled:
+            started = g.get("request_started", time.perf_counter())
+            user = current_user.get_id() if current_user else None
+            logger.info(
+                "request",
+                extra={
+                    "fields": {
+                        "event": "request",
+                        "request_id": rid,
+                        "method": request.method,
+                        "path": request.path,
+                        "endpoint": request.endpoint,
+                        "status": response.status_code,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                        "size": response.calculate_content_length(),
+                        "user_id": int(user) if user else None,
+                        "remote_addr": request.remote_addr,
+                        "pid": os.getpid(),
+                    }
+                },
+            )
+        return response
+
+    def _log_exception(sender: Flask, exception: BaseException, **extra: Any) -> None:
+        logger.error(
+            "unhandled exception",
+            exc_info=(type(exception), exception, exception.__traceback__),
+            extra={
+                "fields": {
+                    "event": "error",
+                    "request_id": request_id(),
+                    "path": request.path if has_request_context() else None,
+                }
+            },
+        )
+
+    if enabled:
+        got_request_exception.connect(_log_exception, app, weak=False)
