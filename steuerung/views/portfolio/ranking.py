@@ -25,6 +25,7 @@ from steuerung.models import (
     BudgetScenario,
 )
 from steuerung.services.common import charts
+from steuerung.services.common.columns import columns_from_args
 from steuerung.services.common.errors import ValidationFailed
 from steuerung.services.common.numbers import NumberError, parse_amount
 from steuerung.services.common.settings import get_settings
@@ -75,6 +76,7 @@ def index() -> str:
         page_size=PORTFOLIO_PAGE_SIZE,
         include_submitted=include_submitted,
         message=message,
+        columns=columns_from_args(portfolio_service.RANKING_COLUMNS, request.args),
     )
 
 
