@@ -25,7 +25,8 @@ document.addEventListener("DOMContentLoaded", function () {
   if (regions.length) {
     syncRegions();
     window.addEventListener("resize", syncRegions);
-    document.querySelectorAll(".wide-table details").forEach(function (details) {
+    // Opening a <details> (around or inside a table) changes what overflows.
+    document.querySelectorAll("details").forEach(function (details) {
       details.addEventListener("toggle", syncRegions);
     });
   }
