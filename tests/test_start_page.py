@@ -18,7 +18,7 @@ def test_coordinator_start_page_shows_coverage_and_links(login_as, factory, user
     assert "9.999,00" not in html
     assert 'href="/portfolio/register?status=submitted"' in html
     assert 'href="/portfolio/inbox"' in html
-    assert "<strong>1</strong> Maßnahmen warten auf Prüfung" in html
+    assert "<strong>1 Maßnahme</strong> wartet auf Prüfung" in html  # singular
 
 
 def test_submitter_start_page_lists_own_department_only(login_as, factory, users, db):

@@ -187,7 +187,8 @@ def export_csv() -> Response:
 
 
 def _download(data: bytes, filename: str, mimetype: str) -> Response:
-    response = Response(data, mimetype=mimetype)
+    # content_type is taken as given: ``mimetype=`` would add a second "; charset=utf-8".
+    response = Response(data, content_type=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -60,7 +60,8 @@ def _send(job: Job) -> Response:
     if path is None:
         abort(404)
     # Read at once (files are a few MB at most): no file handle outlives the request.
-    response = Response(path.read_bytes(), mimetype=job.result_mimetype)
+    # content_type as stored: ``mimetype=`` would add a second "; charset=utf-8".
+    response = Response(path.read_bytes(), content_type=job.result_mimetype)
     disposition = "inline" if job.result_mimetype == "application/pdf" else "attachment"
     response.headers["Content-Disposition"] = f'{disposition}; filename="{job.result_name}"'
     response.headers["Cache-Control"] = "no-store"

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from steuerung.extensions import db
 from steuerung.forms.measures import (
     EMPTY_COST_ROWS,
+    EMPTY_MILESTONE_ROWS,
     ChangeRequestForm,
     CommentForm,
     DecisionForm,
@@ -268,6 +269,8 @@ def _save_form(
         form = MeasureForm(data=_form_data(measure), choices=choices, locked=locked)
         if "cost_plan" in form._fields:
             form.add_cost_rows(max(EMPTY_COST_ROWS - 1, 1))
+        if "milestones" in form._fields:
+            form.milestones.append_entry()
     else:
         form = MeasureForm(choices=choices, locked=locked)
         form.creation_token.data = secrets.token_urlsafe(24)
@@ -276,7 +279,12 @@ def _save_form(
             for row in form.cost_plan:
                 row.form.budget_line_id.data = default_line
     if request.method == "POST" and request.form.get("more_rows"):
-        form.add_cost_rows(EMPTY_COST_ROWS)
+        # Without JavaScript the "Weitere ..." buttons ask the server for empty rows.
+        if request.form["more_rows"] == "milestones" and "milestones" in form._fields:
+            for _ in range(EMPTY_MILESTONE_ROWS):
+                form.milestones.append_entry()
+        else:
+            form.add_cost_rows(EMPTY_COST_ROWS)
         return _render_form(form, measure)
     if request.method != "POST" or not form.validate():
         return _render_form(form, measure)

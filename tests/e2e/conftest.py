@@ -110,13 +110,62 @@ def browser() -> Iterator[Any]:
         instance.close()
 
 
+#: The laptop screen of issue 10: no page may scroll sideways at this size.
+VIEWPORT = {"width": 1366, "height": 768}
+
+#: Runs on every page load: reports the page's width to the test (see ``page``). Measured
+#: once more after the load handlers (charts) have run.
+_REPORT_WIDTH = """
+window.addEventListener("load", function () {
+  function report() {
+    var d = document.documentElement;
+    window.__reportWidth(location.pathname + location.search, d.scrollWidth, d.clientWidth);
+  }
+  report();
+  window.setTimeout(report, 250);
+});
+"""
+
+
+def sideways(pg: Any) -> tuple[int, int]:
+    """(scrollWidth, clientWidth) of the page now."""
+    return tuple(
+        pg.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+    )
+
+
+def assert_no_sideways_scroll(pg: Any) -> None:
+    """The page (as it is now) does not scroll sideways."""
+    scroll_width, client_width = sideways(pg)
+    assert scroll_width <= client_width, (
+        f"{pg.url} scrollt seitwärts: {scroll_width} px Inhalt bei {client_width} px Breite"
+    )
+
+
 @pytest.fixture()
 def page(browser: Any, live_server: str) -> Iterator[Any]:
-    """A fresh browser page; records console errors and requests to other hosts."""
-    context = browser.new_context(locale="de-DE", base_url=live_server)
+    """A fresh browser page at 1366x768; records console errors, requests to other hosts
+    and every visited page that scrolls sideways (checked when the test ends)."""
+    # Reduced motion: no CSS transitions, so axe never measures a colour half-way through a
+    # hover transition of a button that moved under the mouse pointer.
+    context = browser.new_context(
+        locale="de-DE", base_url=live_server, viewport=VIEWPORT, reduced_motion="reduce"
+    )
     pg = context.new_page()
     pg.console_errors = []  # type: ignore[attr-defined]
     pg.foreign_requests = []  # type: ignore[attr-defined]
+    pg.visited_widths = {}  # type: ignore[attr-defined]
+
+    def report_width(_source: Any, path: str, scroll_width: int, client_width: int) -> None:
+        if pg.viewport_size != VIEWPORT:  # a test looking at a narrow screen on purpose
+            return
+        known = pg.visited_widths.get(path, (0, client_width))
+        pg.visited_widths[path] = (max(known[0], scroll_width), client_width)
+
+    context.expose_binding("__reportWidth", report_width)
+    context.add_init_script(_REPORT_WIDTH)
     pg.on(
         "console",
         lambda msg: pg.console_errors.append(msg.text) if msg.type == "error" else None,
@@ -131,6 +180,8 @@ def page(browser: Any, live_server: str) -> Iterator[Any]:
     )
     yield pg
     context.close()
+    wide = {path: w for path, w in pg.visited_widths.items() if w[0] > w[1]}
+    assert not wide, f"Seiten scrollen seitwärts bei 1366 px (Inhalt, Breite): {wide}"
 
 
 @pytest.fixture()
@@ -141,6 +192,8 @@ def check_a11y() -> Callable[[Any], None]:
     axe = Axe()
 
     def _check(pg: Any) -> None:
+        if pg.viewport_size == VIEWPORT:
+            assert_no_sideways_scroll(pg)
         results = axe.run(pg)
         bad = [
             v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")

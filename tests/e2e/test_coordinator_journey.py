@@ -3,6 +3,8 @@ ranking change and runs a budget cut-off scenario; axe check on each page."""
 
 from __future__ import annotations
 
+import re
+
 from conftest import PASSWORD, Factory
 from playwright.sync_api import expect
 
@@ -58,16 +60,37 @@ def test_coordinator_journey(page, e2e_db, check_a11y):
     page.wait_for_load_state()
     expect(page.get_by_role("heading", level=1)).to_have_text("Maßnahmenregister")
     check_a11y(page)
-    page.get_by_label("Status").select_option(["approved"])
+    page.get_by_role("listbox", name="Status").select_option(["approved"])
     page.get_by_role("button", name="Filtern").click()
     page.wait_for_load_state()
     assert "status=approved" in page.url
     expect(page.locator("#trefferzahl")).to_contain_text("2 Maßnahmen")
+    # once used, the filter panel is one line naming the filters; it opens on demand
+    expect(page.locator("#filter-zusammenfassung")).to_have_text("Status: Freigegeben")
+    expect(page.get_by_label("Suche in Titel und Beschreibung")).to_be_hidden()
+    page.locator(".filter-panel > summary").click()
     page.get_by_label("Suche in Titel und Beschreibung").fill("portal")
     page.get_by_role("button", name="Filtern").click()
     page.wait_for_load_state()
-    expect(page.locator("#trefferzahl")).to_contain_text("1 Maßnahmen")
+    expect(page.locator("#trefferzahl")).to_contain_text("1 Maßnahme,")
     expect(page.get_by_role("rowheader", name="Bürgerportal")).to_be_visible()
+    check_a11y(page)
+    # the column chooser: a GET form in a <details>; the choice stays in the URL and links
+    page.get_by_text("Spalten wählen").click()
+    page.get_by_role("checkbox", name="Kategorie").uncheck()
+    page.get_by_role("checkbox", name="Beginn").check()
+    page.get_by_role("button", name="Spalten übernehmen").click()
+    page.wait_for_load_state()
+    assert "spalte=" in page.url and "q=portal" in page.url and "status=approved" in page.url
+    headers = page.locator("#register-tabelle thead th").all_inner_texts()
+    assert "Kategorie" not in headers and "Beginn" in headers
+    page.get_by_role("link", name="Titel", exact=True).click()  # sort: columns stay
+    page.wait_for_load_state()
+    assert (
+        "sort=title" in page.url
+        and "Beginn" in page.locator("#register-tabelle thead").inner_text()
+    )
+    check_a11y(page)
     page.goto("/portfolio/register?status=kaputt")
     expect(page.get_by_text("Die Auswahl konnte nicht ausgeführt werden")).to_be_visible()
 
@@ -107,7 +130,26 @@ def test_coordinator_journey(page, e2e_db, check_a11y):
     expect(page.get_by_text("Szenario „Ansatz 2026 knapp“ gespeichert.")).to_be_visible()
     check_a11y(page)
 
-    # 4. the other pages of the office pass the axe check as well
+    # 4. the inbox: one row per measure, the decision opens on demand, nothing preselected
+    inbox_measure = factory.measure(dept, MeasureStatus.SUBMITTED, "Antrag im Eingang")
+    e2e_db.session.commit()
+    page.goto("/portfolio/inbox")
+    row = page.get_by_role("row", name=re.compile("Antrag im Eingang"))
+    expect(row).to_be_visible()
+    row.get_by_text("Entscheiden").click()
+    decision = row.get_by_label("Entscheidung", exact=True)
+    expect(decision).to_have_value("")
+    check_a11y(page)
+    row.get_by_role("button", name=re.compile("Ausführen")).click()  # refused by the browser
+    assert page.evaluate("document.activeElement.validity.valueMissing") is True
+    e2e_db.session.refresh(inbox_measure)
+    assert inbox_measure.status == MeasureStatus.SUBMITTED
+    decision.select_option("approved")
+    row.get_by_role("button", name=re.compile("Ausführen")).click()
+    page.wait_for_load_state()
+    expect(page.get_by_text("„Antrag im Eingang“: Freigegeben.")).to_be_visible()
+
+    # 5. the other pages of the office pass the axe check as well
     for url in (
         "/portfolio/inbox",
         "/portfolio/criteria",

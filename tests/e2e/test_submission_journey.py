@@ -50,6 +50,25 @@ def test_submit_return_answer_resubmit(page, e2e_db, check_a11y):
     page.locator("#cost_plan-1-amount").fill("30.000,00")
     page.get_by_role("button", name="Kostenzeile hinzufügen").click()  # JS adds a row
     assert page.locator("#cost_plan-3-amount").count() == 1
+    assert page.evaluate("document.activeElement.id") == "cost_plan-3-year"
+    expect(page.locator("#cost-rows-status")).to_have_text("Kostenzeile 4 hinzugefügt.")
+    # each row is a numbered group with its own remove button; removing one renumbers the
+    # rest, announces it and puts the focus on the previous row
+    page.get_by_role("button", name="Kostenzeile 3 entfernen").click()
+    expect(page.locator("#cost-rows legend")).to_have_text(
+        ["Kostenzeile 1", "Kostenzeile 2", "Kostenzeile 3"]
+    )
+    expect(page.locator("#cost-rows .remove-row")).to_have_text(
+        ["Kostenzeile 1 entfernen", "Kostenzeile 2 entfernen", "Kostenzeile 3 entfernen"]
+    )
+    assert page.evaluate("document.activeElement.id") == "cost_plan-1-year"
+    expect(page.locator("#cost-rows-status")).to_have_text(
+        "Kostenzeile 3 entfernt. Noch 3 Kostenzeilen."
+    )
+    assert page.locator("#cost_plan-1-amount").input_value() == "30.000,00"
+    page.get_by_role("button", name="Meilenstein hinzufügen").click()
+    expect(page.get_by_role("group", name="Meilenstein 3")).to_be_visible()
+    check_a11y(page)
     page.get_by_role("button", name="Als Entwurf speichern").click()
     page.wait_for_load_state()
     expect(page.get_by_text("Die Maßnahme wurde gespeichert.")).to_be_visible()

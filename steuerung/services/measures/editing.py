@@ -7,6 +7,7 @@ if a form is bypassed, applies the changes and flushes. It never commits.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -17,6 +18,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from steuerung.extensions import db
+from steuerung.formatting import date_de, number
 from steuerung.models import (
     ActionField,
     Agenda,
@@ -779,6 +781,11 @@ class HistoryItem:
     reason: str = ""
 
 
+#: How the audit log stores decimals and dates (``str(Decimal)``, ``date.isoformat()``).
+_DECIMAL_TEXT = re.compile(r"-?\d+\.(\d+)")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _fmt(value: Any) -> str:
     if value is None or value == "":
         return "–"
@@ -787,6 +794,15 @@ def _fmt(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "–"
     text = str(value)
+    # Amounts and dates in German format (12.500,00 / 01.02.2026), as everywhere else.
+    decimal_match = _DECIMAL_TEXT.fullmatch(text)
+    if decimal_match:
+        return number(Decimal(text), len(decimal_match.group(1)))
+    if _ISO_DATE.fullmatch(text):
+        try:
+            return date_de(date.fromisoformat(text))
+        except ValueError:
+            return text
     for enum_cls in (MeasureStatus, MeasureCategory, MeasureKind, BudgetKind, FundingSource):
         try:
             return enum_cls(text).label

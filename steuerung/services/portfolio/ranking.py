@@ -27,6 +27,7 @@ from steuerung.models import (
     User,
     measure_goals,
 )
+from steuerung.services.common.columns import TableColumn
 from steuerung.services.common.settings import planning_horizon
 from steuerung.services.measures.costs import horizon_costs
 from steuerung.services.measures.rules import (
@@ -43,6 +44,22 @@ CLASS_ORDER = {"A": 0, "B": 1, "C": 2}
 #: Colour and name for measures without any goal.
 NO_FIELD = ("–", "ohne Handlungsfeld", "#6c757d")
 MAX_AMOUNT = Decimal("999999999999.99")
+
+#: Columns of the ranking table on the portfolio page ("years" = one column per planning
+#: year). Rank and measure are always shown; the chooser offers the others.
+RANKING_COLUMNS: tuple[TableColumn, ...] = (
+    TableColumn("rank", "Rang", required=True),
+    TableColumn("reference", "Nr."),
+    TableColumn("title", "Maßnahme", required=True),
+    TableColumn("department", "Fachbereich"),
+    TableColumn("field", "Handlungsfeld"),
+    TableColumn("status", "Status"),
+    TableColumn("score", "Score"),
+    TableColumn("class", "Klasse"),
+    TableColumn("years", "Kosten je Jahr"),
+    TableColumn("total", "Summe"),
+    TableColumn("cumulated", "Kumuliert"),
+)
 
 
 @dataclass

@@ -45,6 +45,12 @@ from steuerung.models import (
     User,
     measure_goals,
 )
+from steuerung.services.common.columns import (
+    ColumnChoice,
+    TableColumn,
+    choose_columns,
+    columns_from_args,
+)
 from steuerung.services.common.settings import planning_horizon
 from steuerung.services.measures.costs import horizon_costs
 from steuerung.services.measures.reports import latest_reports
@@ -79,6 +85,24 @@ SORT_COLUMNS: dict[str, str] = {
 }
 DEFAULT_SORT = "score"
 
+#: Columns of the register page (the chooser offers all but the title). Same keys as the
+#: sortable columns. Start and end are hidden by default so the table fits a 1366 px laptop
+#: screen; the chooser's summary says which columns are hidden.
+REGISTER_COLUMNS: tuple[TableColumn, ...] = (
+    TableColumn("id", "Nr."),
+    TableColumn("title", "Titel", required=True),
+    TableColumn("department", "Fachbereich"),
+    TableColumn("owner", "Verantwortlich"),
+    TableColumn("category", "Kategorie"),
+    TableColumn("status", "Status"),
+    TableColumn("light", "Ampel"),
+    TableColumn("score", "Score"),
+    TableColumn("class", "Klasse"),
+    TableColumn("cost", "Kosten im Planungszeitraum"),
+    TableColumn("start", "Beginn", default=False),
+    TableColumn("end", "Ende", default=False),
+)
+
 
 @dataclass
 class RegisterParams:
@@ -101,6 +125,8 @@ class RegisterParams:
     per_page: int = DEFAULT_PAGE_SIZE
     #: German messages about values that could not be read; non-empty -> empty result.
     errors: list[str] = field(default_factory=list)
+    #: Columns shown on the page (not a filter: exports always have every column).
+    columns: ColumnChoice = field(default_factory=lambda: choose_columns(REGISTER_COLUMNS, None))
 
     def url_args(self, **overrides: Any) -> dict[str, Any]:
         """The state as URL arguments (for links: sort headers, pages, export)."""
@@ -121,6 +147,7 @@ class RegisterParams:
             else None,
             "page": self.page if self.page != 1 else None,
             "per_page": self.per_page if self.per_page != DEFAULT_PAGE_SIZE else None,
+            **self.columns.url_args(),
         }
         args.update(overrides)
         return {k: v for k, v in args.items() if v not in (None, [], "")}
@@ -225,6 +252,7 @@ def parse_register_args(args: Mapping[str, Any]) -> RegisterParams:
         errors.append(f"Der Suchbegriff darf höchstens {MAX_SEARCH_LENGTH} Zeichen lang sein.")
         q = q[:MAX_SEARCH_LENGTH]
     params.q = q
+    params.columns = columns_from_args(REGISTER_COLUMNS, args)
     sort = (_getlist(args, "sort") or [DEFAULT_SORT])[0]
     if sort in SORT_COLUMNS:
         params.sort = sort
@@ -623,8 +651,47 @@ def export_table(result: RegisterResult) -> tuple[list[str], list[list[object]],
 def export_parameters(params: RegisterParams, result: RegisterResult) -> list[tuple[str, object]]:
     """Human-readable description of the selection for the export's "Parameter" sheet."""
     described: list[tuple[str, object]] = [("Anzahl Maßnahmen", result.total)]
-    for key, value in params.url_args(page=None, per_page=None).items():
+    for key, value in params.url_args(page=None, per_page=None, spalte=None).items():
         described.append(
             (f"Filter {key}", ", ".join(map(str, value)) if isinstance(value, list) else value)
         )
+    return described
+
+
+def active_filters(params: RegisterParams, options: FilterOptions) -> list[tuple[str, str]]:
+    """The filters in use as (German name, readable value) pairs, for the one-line summary
+    of the collapsed filter panel. Sort order, page and columns are not filters."""
+
+    def names(choices: list[Choice], ids: list[int], short: bool = False) -> str:
+        by_id = {c.id: c.label for c in choices}
+        labels = [by_id.get(i, str(i)) for i in ids]
+        return ", ".join(label.split(" – ")[0] if short else label for label in labels)
+
+    light_names = {t.value: t.label for t in TrafficLight} | {NO_REPORT: "kein Bericht"}
+    described: list[tuple[str, str]] = []
+    if params.q:
+        described.append(("Suche", f"„{params.q}“"))
+    if params.departments:
+        described.append(("Fachbereich", names(options.departments, params.departments, True)))
+    if params.statuses:
+        described.append(("Status", ", ".join(s.label for s in params.statuses)))
+    if params.categories:
+        described.append(("Kategorie", ", ".join(c.label for c in params.categories)))
+    if params.action_fields:
+        described.append(
+            ("Handlungsfeld", names(options.action_fields, params.action_fields, True))
+        )
+    if params.goals:
+        described.append(("Ziel", names(options.goals, params.goals, True)))
+    if params.owners or params.without_owner:
+        owners = [names(options.owners, params.owners)] if params.owners else []
+        if params.without_owner:
+            owners.append("ohne aktive Verantwortliche/n")
+        described.append(("Verantwortlich", ", ".join(owners)))
+    if params.year is not None:
+        described.append(("Kosten im Haushaltsjahr", str(params.year)))
+    if params.legal_obligation is not None:
+        described.append(("Rechtliche Verpflichtung", "ja" if params.legal_obligation else "nein"))
+    if params.lights:
+        described.append(("Ampel", ", ".join(light_names[v] for v in params.lights)))
     return described

@@ -20,6 +20,7 @@ from steuerung.extensions import db
 from steuerung.forms.portfolio import SaveScenarioForm, scenario_form
 from steuerung.models import BudgetKind, BudgetScenario
 from steuerung.services.common import charts
+from steuerung.services.common.columns import columns_from_args
 from steuerung.services.common.errors import ValidationFailed
 from steuerung.services.common.numbers import NumberError, parse_amount
 from steuerung.services.common.settings import get_settings
@@ -73,6 +74,7 @@ def index() -> str:
         page_size=PORTFOLIO_PAGE_SIZE,
         include_submitted=include_submitted,
         message=message,
+        columns=columns_from_args(portfolio_service.RANKING_COLUMNS, request.args),
     )
 
 

@@ -19,6 +19,7 @@ from steuerung.services.portfolio.register import (
     NO_OWNER,
     NO_REPORT,
     SORT_COLUMNS,
+    active_filters,
     filter_options,
     parse_register_args,
     search_register,
@@ -36,11 +37,13 @@ def register() -> str:
     """The central register: filters, search, sort and pages from the URL (GET form)."""
     params = parse_register_args(request.args)
     result = search_register(current_user, params)
+    options = filter_options(current_user)
     return render_template(
         "portfolio/register.html",
         result=result,
         params=params,
-        options=filter_options(current_user),
+        options=options,
+        active_filters=active_filters(params, options),
         sort_columns=SORT_COLUMNS,
         statuses=list(MeasureStatus),
         categories=list(MeasureCategory),

@@ -31,7 +31,9 @@ from steuerung.views.transaction import commit
 
 def _transition_form(measure: Measure) -> TransitionForm:
     form = TransitionForm(prefix=f"m{measure.id}")
-    form.target.choices = [
+    # No decision is preselected: one hurried click must not approve (empty first option,
+    # refused by the form's DataRequired).
+    form.target.choices = [("", "Bitte wählen")] + [
         (t.target.value, t.label + (" (Begründung nötig)" if t.reason_required else ""))
         for t in allowed_transitions(measure, current_user)
     ]
