@@ -284,6 +284,26 @@ def downgrade():
             )
         )
     op.execute("UPDATE budget_scenarios SET year = budget_year")
+    # Scenarios saved before this revision get their single amount back.
+    conn = op.get_bind()
+    scenarios = sa.table(
+        "budget_scenarios",
+        sa.column("id", sa.Integer),
+        sa.column("year", sa.Integer),
+        sa.column("available_amount", sa.Numeric(14, 2)),
+        sa.column("params_json", sa.Text),
+    )
+    for row in conn.execute(sa.select(scenarios.c.id, scenarios.c.params_json)):
+        params = json.loads(row.params_json or "{}")
+        if "legacy_available" in params:
+            conn.execute(
+                scenarios.update()
+                .where(scenarios.c.id == row.id)
+                .values(
+                    year=params.get("legacy_year", 2026),
+                    available_amount=params["legacy_available"],
+                )
+            )
     with op.batch_alter_table("budget_scenarios", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_budget_scenarios_year_range"), type_="check")
         batch_op.drop_column("params_json")
