@@ -9,6 +9,7 @@ version check before either wrote: the database's version counter refuses the se
 from __future__ import annotations
 
 import re
+from decimal import Decimal as D
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from conftest import CSRF_RE, login
 from measures_helpers import form_payload, make_measure, world_fixture  # noqa: F401
 from sqlalchemy import func, select, update
 
-from steuerung.models import Measure, MeasureStatus, StatusChange, StatusReport
+from steuerung.models import BudgetLine, Measure, MeasureStatus, StatusChange, StatusReport
 
 S = MeasureStatus
 VERSION = re.compile(r'name="version_id"[^>]*value="(\d+)"')
@@ -282,3 +283,88 @@ def test_a_new_form_without_token_still_works(app, world, db):
     assert client.post("/massnahmen/neu", data=data).status_code == 302
     # Without a token (an API or a script) each post is a new measure, as asked.
     assert _count(db, Measure) == 2
+
+
+# ------------------------------------------------------------------ budget line amounts
+
+
+def _line_payload(line: Any, form: dict[str, str], **changes: str) -> dict[str, str]:
+    data = {
+        "product": line.product,
+        "cost_center": line.cost_center,
+        "account": line.account,
+        "investment_number": line.investment_number or "",
+        "kind": line.kind.value,
+        "department_id": str(line.department_id),
+        "name": line.name,
+        "is_active": "y",
+        "amount_2026": "1.000,00",
+        "amount_2027": "2.000,00",
+        "base_load_2027": "",
+        **form,
+    }
+    data.update(changes)
+    return data
+
+
+def _line_figures(db: Any, line_id: int) -> dict[int, tuple[Any, Any]]:
+    db.session.expire_all()
+    line = db.session.get(BudgetLine, line_id)
+    return {a.year: (a.approved_amount, a.base_load) for a in line.amounts}
+
+
+@pytest.mark.parametrize("first", ["amounts", "base_load"])
+def test_two_sessions_edit_the_same_line(app, users, factory, db, first):
+    """Both open the line, one changes an Ansatz, the other a base load: whoever saves second
+    is refused with the stored figures beside their own input, and nothing is overwritten."""
+    line = factory.budget_line(users["treasury"].department, amounts={2026: "1000", 2027: "2000"})
+    db.session.commit()
+    url = f"/haushalt/stellen/{line.id}/bearbeiten"
+    one, two = _browser(app, "treasury"), _browser(app, "treasury")
+    forms = {"amounts": _page(one, url), "base_load": _page(two, url)}
+    clients = {"amounts": one, "base_load": two}
+    changes = {"amounts": {"amount_2026": "1.500,00"}, "base_load": {"base_load_2027": "300,00"}}
+    second = "base_load" if first == "amounts" else "amounts"
+    response = clients[first].post(url, data=_line_payload(line, forms[first], **changes[first]))
+    assert response.status_code == 302
+    after_first = _line_figures(db, line.id)
+    response = clients[second].post(url, data=_line_payload(line, forms[second], **changes[second]))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "inzwischen von einer anderen Person geändert" in html
+    typed = next(iter(changes[second].values()))
+    assert f'value="{typed}"' in html  # own input kept on the page
+    assert "Aktuell gespeicherter Stand" in html
+    assert _line_figures(db, line.id) == after_first
+    expected = {
+        "amounts": {2026: (D("1500.00"), D("0.00")), 2027: (D("2000.00"), D("0.00"))},
+        "base_load": {2026: (D("1000.00"), D("0.00")), 2027: (D("2000.00"), D("300.00"))},
+    }[first]
+    assert after_first == expected
+
+
+def test_line_save_racing_past_the_check_ends_in_a_message(app, users, factory, db, monkeypatch):
+    """Someone saves the line between the version check and the write: the database's version
+    counter refuses the second write; the user gets the German message, not a 500."""
+    from steuerung.services.budget import lines
+
+    line = factory.budget_line(users["treasury"].department, amounts={2026: "1000", 2027: "2000"})
+    db.session.commit()
+    url = f"/haushalt/stellen/{line.id}/bearbeiten"
+    client = _browser(app, "treasury")
+    form = _page(client, url)
+    original = lines.check_version
+
+    def check_then_someone_saves(obj: Any, expected: Any, *args: Any) -> None:
+        original(obj, expected, *args)
+        db.session.execute(
+            update(BudgetLine.__table__)
+            .where(BudgetLine.__table__.c.id == obj.id)
+            .values(version_id=obj.version_id + 1)
+        )
+
+    monkeypatch.setattr(lines, "check_version", check_then_someone_saves)
+    response = client.post(url, data=_line_payload(line, form, amount_2026="9.999,00"))
+    assert response.status_code == 409
+    assert "anderen Person" in response.get_data(as_text=True)
+    assert _line_figures(db, line.id)[2026][0] == D("1000.00")
