@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple
 
 from openpyxl import load_workbook
 from sqlalchemy import bindparam, insert, select, update
@@ -579,7 +580,7 @@ def apply_import(
         if missing:
             line_ids.update(_insert_lines({k: new_lines[k] for k in dict.fromkeys(missing)}))
         resolved = [
-            (ref if isinstance(ref, int) else line_ids[ref], year, amount, base_load)
+            AmountRow(ref if isinstance(ref, int) else line_ids[ref], year, amount, base_load)
             for (ref, year), (amount, base_load) in chunk
         ]
         changed += _write_amounts(resolved)
@@ -644,7 +645,22 @@ def _insert_lines(
     return ids
 
 
-def _write_amounts(rows: list[tuple[int, int, Decimal, Decimal | None]]) -> int:
+class AmountRow(NamedTuple):
+    """One amount to write: line, year, Ansatz and base load (None: keep the stored one)."""
+
+    line_id: int
+    year: int
+    amount: Decimal
+    base_load: Decimal | None
+
+
+class StoredAmount(NamedTuple):
+    id: int
+    amount: Decimal
+    base_load: Decimal
+
+
+def _write_amounts(rows: list[AmountRow]) -> int:
     """Set amount and (if given) base load per (line, year): bulk update what changed, bulk
     insert what is new; audited; the versions of the lines touched are raised, so a line form
     opened before the import is refused instead of overwriting it.
@@ -652,9 +668,9 @@ def _write_amounts(rows: list[tuple[int, int, Decimal, Decimal | None]]) -> int:
     Reads the current values inside the transaction (not the preview's), so the audit log
     holds the real before values. Returns the number of amounts changed or created.
     """
-    line_ids = sorted({r[0] for r in rows})
-    years = sorted({r[1] for r in rows})
-    current: dict[tuple[int, int], tuple[int, Decimal, Decimal]] = {}
+    line_ids = sorted({r.line_id for r in rows})
+    years = sorted({r.year for r in rows})
+    current: dict[tuple[int, int], StoredAmount] = {}
     for part in range(0, len(line_ids), 500):
         for amount_id, line_id, year, amount, base_load in db.session.execute(
             select(
@@ -668,7 +684,7 @@ def _write_amounts(rows: list[tuple[int, int, Decimal, Decimal | None]]) -> int:
                 _AMOUNTS.c.year.in_(years),
             )
         ):
-            current[(line_id, year)] = (amount_id, amount, base_load)
+            current[(line_id, year)] = StoredAmount(amount_id, amount, base_load)
     updates, inserts, audit = [], [], []
     touched: set[int] = set()
     for line_id, year, amount, base_load in rows:
@@ -683,16 +699,16 @@ def _write_amounts(rows: list[tuple[int, int, Decimal, Decimal | None]]) -> int:
                 }
             )
             continue
-        new_base = base_load if base_load is not None else found[2]
-        if found[1] != amount or found[2] != new_base:
+        new_base = base_load if base_load is not None else found.base_load
+        if found.amount != amount or found.base_load != new_base:
             touched.add(line_id)
-            updates.append({"b_id": found[0], "b_amount": amount, "b_base": new_base})
+            updates.append({"b_id": found.id, "b_amount": amount, "b_base": new_base})
             changes: dict[str, list[object]] = {}
-            if found[1] != amount:
-                changes["approved_amount"] = [found[1], amount]
-            if found[2] != new_base:
-                changes["base_load"] = [found[2], new_base]
-            audit.append(audit_row("budget_amounts", found[0], "update", changes))
+            if found.amount != amount:
+                changes["approved_amount"] = [found.amount, amount]
+            if found.base_load != new_base:
+                changes["base_load"] = [found.base_load, new_base]
+            audit.append(audit_row("budget_amounts", found.id, "update", changes))
     if updates:
         db.session.execute(
             update(_AMOUNTS)

@@ -433,7 +433,7 @@ def budget_line_keys() -> dict[int, LineKey]:
         BudgetLine.department_id,
         Department.code,
     ).join(Department, Department.id == BudgetLine.department_id)
-    return {row[0]: LineKey(*row) for row in db.session.execute(query)}
+    return {row.id: LineKey(*row) for row in db.session.execute(query)}
 
 
 def roll_budget_year(*, by: User, new_year: int) -> Settings:

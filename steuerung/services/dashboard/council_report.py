@@ -160,9 +160,9 @@ def measure_sections(
             Measure.title,
             Measure.status,
             Measure.end_date,
-            Department.code,
-            owner.full_name,
-            ActionField.name,
+            Department.code.label("department"),
+            owner.full_name.label("owner"),
+            ActionField.name.label("field"),
             latest.c.reported_on,
             latest.c.schedule_light,
             latest.c.cost_light,
@@ -188,7 +188,7 @@ def measure_sections(
     ).all()
     sections: list[FieldSection] = []
     for row in rows:
-        name = row[6] or NO_FIELD
+        name = row.field or NO_FIELD
         if not sections or sections[-1].name != name:
             sections.append(FieldSection(name))
 
@@ -197,18 +197,18 @@ def measure_sections(
 
         sections[-1].measures.append(
             ReportMeasure(
-                reference=measure_reference(row[0]),
-                title=row[1],
-                department=row[4],
-                owner=row[5] or "– fehlt –",
-                status=MeasureStatus(row[2]),
-                end_date=row[3],
-                reported_on=row[7],
-                schedule_light=light(row[8]),
-                cost_light=light(row[9]),
-                scope_light=light(row[10]),
-                overall_light=light(row[11]),
-                progress=row[12],
+                reference=measure_reference(row.id),
+                title=row.title,
+                department=row.department,
+                owner=row.owner or "– fehlt –",
+                status=MeasureStatus(row.status),
+                end_date=row.end_date,
+                reported_on=row.reported_on,
+                schedule_light=light(row.schedule_light),
+                cost_light=light(row.cost_light),
+                scope_light=light(row.scope_light),
+                overall_light=light(row.overall),
+                progress=row.progress_percent,
             )
         )
     return sections, len(rows), total

@@ -474,7 +474,7 @@ def status_by_field(filters: DashboardFilters, user: User | None) -> StatusByFie
             inner.c.field_id, inner.c.status
         )
     ).all()
-    field_ids = {row[0] for row in rows if row[0] is not None}
+    field_ids = {row.field_id for row in rows if row.field_id is not None}
     info = {
         row.id: (row.name, row.color, row.position, row.agenda_id)
         for row in db.session.execute(
@@ -498,7 +498,7 @@ def status_by_field(filters: DashboardFilters, user: User | None) -> StatusByFie
         used.add(label)
         labels[field_id] = label
         fields.append((label, info[field_id][1]))
-    if any(row[0] is None for row in rows):
+    if any(row.field_id is None for row in rows):
         labels[None] = NO_FIELD
         fields.append((NO_FIELD, "#6c757d"))
     counts: dict[str, dict[MeasureStatus, int]] = {}

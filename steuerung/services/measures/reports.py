@@ -82,14 +82,13 @@ def overdue_clause(today: date) -> ColumnElement[bool]:
     reference + interval < today. One small query reads the distinct intervals in use.
     """
     default = _default_interval()
-    intervals = {
-        row[0]
-        for row in db.session.execute(
+    intervals = set(
+        db.session.scalars(
             select(Measure.report_interval_days)
             .where(Measure.status.in_(REPORTING_STATUSES))
             .distinct()
         )
-    }
+    )
     reference = func.coalesce(Measure.last_report_on, Measure.start_date)
     per_interval: list[ColumnElement[bool]] = []
     for days in sorted(intervals, key=lambda d: (d is None, d or 0)):

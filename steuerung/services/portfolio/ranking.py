@@ -11,7 +11,7 @@ Rank order (documented once, here):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -20,7 +20,6 @@ from sqlalchemy import and_, func, select
 from steuerung.extensions import db
 from steuerung.models import (
     ActionField,
-    Department,
     Goal,
     Measure,
     MeasureStatus,
@@ -32,7 +31,6 @@ from steuerung.services.common.settings import planning_horizon
 from steuerung.services.measures.costs import horizon_costs
 from steuerung.services.measures.rules import (
     COUNTING_STATUSES,
-    measure_reference,
     visible_measures_filter,
 )
 from steuerung.services.portfolio.register import register_rows
@@ -60,57 +58,6 @@ RANKING_COLUMNS: tuple[TableColumn, ...] = (
     TableColumn("total", "Summe"),
     TableColumn("cumulated", "Kumuliert"),
 )
-
-
-@dataclass
-class PortfolioItem:
-    """The columns of a measure the ranking needs (light: no ORM object per measure)."""
-
-    id: int
-    title: str
-    status: MeasureStatus
-    score: Decimal | None
-    priority_class: str | None
-    rank_override: int | None
-    rank_override_reason: str
-    department: str
-    legal_obligation: bool = False
-    #: Planned cost per year of the years asked for.
-    costs: dict[int, Decimal] = field(default_factory=dict)
-
-    @property
-    def reference(self) -> str:
-        """Human-readable id, e.g. ``M-0042``."""
-        return measure_reference(self.id)
-
-
-def _items(condition: Any, years: list[int]) -> list[PortfolioItem]:
-    """One query: ranking columns and cost per year (of ``years``) of the measures."""
-    costs = horizon_costs(years)
-    stmt = (
-        select(
-            Measure.id,
-            Measure.title,
-            Measure.status,
-            Measure.score,
-            Measure.priority_class,
-            Measure.rank_override,
-            Measure.rank_override_reason,
-            Department.code,
-            Measure.legal_obligation,
-            *[costs.c[f"y{year}"] for year in years],
-        )
-        .join(Department, Department.id == Measure.department_id)
-        .outerjoin(costs, costs.c.measure_id == Measure.id)
-        .where(condition)
-    )
-    items = []
-    cent = Decimal("0.01")
-    for row in db.session.connection().execute(stmt):
-        item = PortfolioItem(*row[:9])
-        item.costs = {year: (row[9 + i] or ZERO).quantize(cent) for i, year in enumerate(years)}
-        items.append(item)
-    return items
 
 
 class RankKey(NamedTuple):

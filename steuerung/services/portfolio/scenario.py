@@ -24,7 +24,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, func, select, type_coerce
 
@@ -51,22 +51,33 @@ from steuerung.services.measures.rules import (
 from steuerung.services.portfolio.ranking import portfolio_statuses, rank_measures
 
 ZERO = Decimal("0.00")
-#: A pot: budget part and year.
-Pot = tuple[BudgetKind, int]
 #: How many missed measures the page names as "just missing".
 JUST_MISSED = 5
 PART_NAMES = {BudgetKind.CONSUMPTIVE: "konsumtiv", BudgetKind.INVESTIVE: "investiv"}
 
 
+class Pot(NamedTuple):
+    """A pot: budget part (konsumtiv / investiv) and year."""
+
+    part: BudgetKind
+    year: int
+
+    @property
+    def label(self) -> str:
+        """``konsumtiv 2026``."""
+        return f"{PART_NAMES[self.part]} {self.year}"
+
+
 def pot_key(pot: Pot) -> str:
     """``consumptive:2026``: a pot as text (URLs, JSON)."""
-    return f"{pot[0].value}:{pot[1]}"
+    part, year = pot
+    return f"{part.value}:{year}"
 
 
 def pot_from_key(text: str) -> Pot:
     """The inverse of :func:`pot_key`."""
     kind, year = text.split(":")
-    return BudgetKind(kind), int(year)
+    return Pot(BudgetKind(kind), int(year))
 
 
 @dataclass(frozen=True)
@@ -140,7 +151,7 @@ class PotResult:
     @property
     def label(self) -> str:
         """E.g. "konsumtiv 2026"."""
-        return f"{PART_NAMES[self.pot[0]]} {self.pot[1]}"
+        return self.pot.label
 
 
 @dataclass
@@ -176,7 +187,7 @@ class ScenarioResult:
     @property
     def pot_list(self) -> list[PotResult]:
         """Pots by budget part, then year."""
-        return [self.pots[(kind, year)] for kind in BudgetKind for year in self.years]
+        return [self.pots[Pot(kind, year)] for kind in BudgetKind for year in self.years]
 
     def to_json(self, params: dict[str, Any] | None = None) -> str:
         """Snapshot stored with a saved scenario."""
@@ -254,7 +265,7 @@ class ScenarioResult:
 def _legacy(data: dict[str, Any]) -> ScenarioResult:
     """A snapshot of the first version (one year, one amount, both parts in one pot)."""
     year = int(data.get("year", 0))
-    pot = (BudgetKind.CONSUMPTIVE, year)
+    pot = Pot(BudgetKind.CONSUMPTIVE, year)
     result = PotResult(pot, Decimal(data.get("available", "0")), overridden=True)
     lines = []
     for raw in data.get("lines", []):
@@ -280,7 +291,10 @@ def _legacy(data: dict[str, Any]) -> ScenarioResult:
         year,
         [year],
         bool(data.get("include_submitted")),
-        {pot: result, (BudgetKind.INVESTIVE, year): PotResult((BudgetKind.INVESTIVE, year), ZERO)},
+        {
+            pot: result,
+            Pot(BudgetKind.INVESTIVE, year): PotResult(Pot(BudgetKind.INVESTIVE, year), ZERO),
+        },
         lines,
     )
 
@@ -296,10 +310,10 @@ def fit(
 ) -> ScenarioResult:
     """Apply the scenario rules (module docstring) to candidates in rank order (pure)."""
     pots = {
-        (kind, year): PotResult(
-            (kind, year),
-            available.get((kind, year), ZERO),
-            overridden=(kind, year) in (overridden or set()),
+        Pot(kind, year): PotResult(
+            Pot(kind, year),
+            available.get(Pot(kind, year), ZERO),
+            overridden=Pot(kind, year) in (overridden or set()),
         )
         for kind in BudgetKind
         for year in years
@@ -333,20 +347,21 @@ def available_per_pot(years: list[int]) -> dict[Pot, Decimal]:
     pots: dict[Pot, Decimal] = defaultdict(lambda: ZERO)
     for (line_id, year), figures in facts.figures.items():
         kind = facts.lines[line_id].kind
-        pots[(kind, year)] += figures.planned - figures.base_load - figures.ve_due
+        pots[Pot(kind, year)] += figures.planned - figures.base_load - figures.ve_due
     return dict(pots)
 
 
 def validate_overrides(overrides: dict[Pot, Decimal | None]) -> dict[Pot, Decimal]:
     """Drop empty overrides; refuse negative or absurd amounts."""
     clean = {}
-    for pot, amount in overrides.items():
+    for key, amount in overrides.items():
+        pot = Pot(*key)
         if amount is None:
             continue
         if amount < 0 or amount > MAX_AMOUNT:
             raise ValidationFailed(
                 "Der verfügbare Betrag darf nicht negativ oder größer als 999.999.999.999,99 sein.",
-                f"pot_{pot[0].value}_{pot[1]}",
+                f"pot_{pot.part.value}_{pot.year}",
             )
         clean[pot] = amount
     return clean
@@ -387,7 +402,7 @@ def load_candidates(user: User, years: list[int], include_submitted: bool) -> li
         .where(condition, CostPlanEntry.year.in_(years))
         .group_by(CostPlanEntry.measure_id, BudgetLine.kind, CostPlanEntry.year)
     ):
-        needs[measure_id][(BudgetKind(kind), year)] = money(gross) - money(grant)
+        needs[measure_id][Pot(BudgetKind(kind), year)] = money(gross) - money(grant)
     candidates = []
     for row in rank_measures(rows):
         if not needs.get(row.id):

@@ -106,7 +106,7 @@ def scenario() -> tuple[str, int]:
     if not request.args or form.validate():
         typed = form.overrides() if request.args else {}
         overrides = {
-            (BudgetKind(kind), year): amount
+            Pot(BudgetKind(kind), year): amount
             for (kind, year), amount in typed.items()
             if amount is not None
         }
