@@ -20,6 +20,7 @@ from flask import (
     request,
     send_from_directory,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
@@ -155,7 +156,7 @@ def register_blueprints(app: Flask) -> None:
         )
 
     @app.route("/vendor/<package>/<path:filename>")
-    def vendor(package: str, filename: str) -> Response:
+    def vendor(package: str, filename: str) -> ResponseReturnValue:
         found = _vendor_file(package, filename)
         if found is None:
             abort(404)

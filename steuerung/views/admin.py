@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -95,7 +96,7 @@ def user_edit(user_id: int) -> str | Response:
 
 @bp.route("/benutzer/<int:user_id>/passwort", methods=["POST"])
 @permission_required(may_administer)
-def user_password(user_id: int) -> str | Response:
+def user_password(user_id: int) -> ResponseReturnValue:
     """Set a new password for a user."""
     user = db.session.get(User, user_id) or abort(404)
     form = PasswordResetForm()

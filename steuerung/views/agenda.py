@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from steuerung.extensions import db
@@ -92,7 +93,7 @@ def version(agenda_id: int) -> str:
 
 @bp.route("/neu", methods=["POST"])
 @permission_required(rules.may_edit_agenda)
-def create() -> Response:
+def create() -> ResponseReturnValue:
     """Create the first (empty) draft when no agenda exists yet."""
     form = ReviseForm()
     if not form.validate_on_submit():
@@ -108,7 +109,7 @@ def create() -> Response:
 
 @bp.route("/versionen/<int:agenda_id>/fortschreiben", methods=["POST"])
 @permission_required(rules.may_edit_agenda)
-def revise(agenda_id: int) -> Response:
+def revise(agenda_id: int) -> ResponseReturnValue:
     """Copy the version into a new draft (the old version stays as it is)."""
     agenda = _load(agenda_id)
     form = ReviseForm()
@@ -129,7 +130,7 @@ def revise(agenda_id: int) -> Response:
 
 @bp.route("/versionen/<int:agenda_id>/beschliessen", methods=["POST"])
 @permission_required(rules.may_edit_agenda)
-def adopt(agenda_id: int) -> Response:
+def adopt(agenda_id: int) -> ResponseReturnValue:
     """Adopt a draft; the previously adopted version is superseded."""
     agenda = _load(agenda_id)
     form = AdoptForm()
@@ -144,7 +145,7 @@ def adopt(agenda_id: int) -> Response:
 
 @bp.route("/versionen/<int:agenda_id>/handlungsfelder", methods=["POST"])
 @permission_required(rules.may_edit_agenda)
-def add_field(agenda_id: int) -> Response:
+def add_field(agenda_id: int) -> ResponseReturnValue:
     """Add a field of action to a draft."""
     agenda = _load(agenda_id)
     form = ActionFieldForm()
@@ -163,7 +164,7 @@ def add_field(agenda_id: int) -> Response:
 
 @bp.route("/versionen/<int:agenda_id>/ziele", methods=["POST"])
 @permission_required(rules.may_edit_agenda)
-def add_goal(agenda_id: int) -> Response:
+def add_goal(agenda_id: int) -> ResponseReturnValue:
     """Add a goal to a field of action of a draft."""
     agenda = _load(agenda_id)
     form = GoalForm()
@@ -184,7 +185,7 @@ def add_goal(agenda_id: int) -> Response:
 
 @bp.route("/ziele/<int:goal_id>/loeschen", methods=["POST"])
 @permission_required(rules.may_edit_agenda)
-def delete_goal(goal_id: int) -> Response:
+def delete_goal(goal_id: int) -> ResponseReturnValue:
     """Remove a goal from a draft (refused while measures are linked to it)."""
     goal = db.session.get(Goal, goal_id)
     if goal is None:

@@ -19,6 +19,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -235,7 +236,7 @@ def _line_data(form: Any) -> budget_service.BudgetLineData:
 
 @bp.route("/stellen/neu", methods=["GET", "POST"])
 @permission_required(rules.may_edit_budget)
-def line_new() -> str | Response | tuple[str, int]:
+def line_new() -> ResponseReturnValue:
     """Create a budget line with its amounts for the horizon."""
     settings = get_settings()
     form = line_form(settings.horizon, settings.budget_year, _departments())
@@ -258,7 +259,7 @@ def line_new() -> str | Response | tuple[str, int]:
 
 @bp.route("/stellen/<int:line_id>/bearbeiten", methods=["GET", "POST"])
 @permission_required(rules.may_edit_budget)
-def line_edit(line_id: int) -> str | Response | tuple[str, int]:
+def line_edit(line_id: int) -> ResponseReturnValue:
     """Edit a budget line's key data, amounts and base loads; a stale form is refused with
     the user's input kept next to the values saved by the other person."""
     line = db.session.get(BudgetLine, line_id) or abort(404)
@@ -339,7 +340,7 @@ def line_detail(line_id: int) -> str:
 
 @bp.route("/stellen/<int:line_id>/ve", methods=["POST"])
 @permission_required(rules.may_edit_budget)
-def commitment_add(line_id: int) -> str | Response | tuple[str, int]:
+def commitment_add(line_id: int) -> ResponseReturnValue:
     """Add a VE to a budget line (optionally for one of its measures)."""
     line = db.session.get(BudgetLine, line_id) or abort(404)
     form = CommitmentForm()
@@ -371,7 +372,7 @@ def commitment_add(line_id: int) -> str | Response | tuple[str, int]:
 
 @bp.route("/ve/<int:commitment_id>/archivieren", methods=["POST"])
 @permission_required(rules.may_edit_budget)
-def commitment_archive(commitment_id: int) -> Response:
+def commitment_archive(commitment_id: int) -> ResponseReturnValue:
     """Archive a VE: it counts nowhere any more but stays readable (never deleted)."""
     commitment = db.session.get(CommitmentAuthorization, commitment_id) or abort(404)
     line_id = commitment.budget_line_id
@@ -412,7 +413,7 @@ def rings() -> str:
 @bp.route("/deckungsringe/neu", methods=["GET", "POST"], defaults={"ring_id": None})
 @bp.route("/deckungsringe/<int:ring_id>", methods=["GET", "POST"])
 @permission_required(rules.may_edit_budget)
-def ring_edit(ring_id: int | None) -> str | Response | tuple[str, int]:
+def ring_edit(ring_id: int | None) -> ResponseReturnValue:
     """Create or change a Deckungsring."""
     ring = None
     if ring_id is not None:
@@ -460,7 +461,7 @@ def ring_edit(ring_id: int | None) -> str | Response | tuple[str, int]:
 
 @bp.route("/deckungsringe/<int:ring_id>/aufloesen", methods=["POST"])
 @permission_required(rules.may_edit_budget)
-def ring_dissolve(ring_id: int) -> Response:
+def ring_dissolve(ring_id: int) -> ResponseReturnValue:
     """Dissolve a ring (its lines stand alone again; the audit log keeps it)."""
     ring = db.session.get(CoverageRing, ring_id) or abort(404)
     if not ArchiveForm().validate_on_submit():
@@ -527,7 +528,7 @@ def import_upload() -> tuple[str, int]:
 
 @bp.route("/import/uebernehmen", methods=["POST"])
 @permission_required(rules.may_edit_budget)
-def import_apply() -> Response | tuple[str, int]:
+def import_apply() -> ResponseReturnValue:
     """Apply a stored preview as a background job; the job page shows progress and result.
 
     The job validates the whole file again before writing and writes in short transactions.
@@ -576,7 +577,7 @@ def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
 
 @bp.route("/haushaltsjahr", methods=["GET", "POST"])
 @permission_required(rules.may_roll_budget_year)
-def rollover() -> str | Response | tuple[str, int]:
+def rollover() -> ResponseReturnValue:
     """Move the budget year (and so the horizon) one year forward."""
     settings = get_settings()
     form = RolloverForm(data={"new_year": settings.budget_year + 1})

@@ -18,6 +18,7 @@ from flask import (
     render_template,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from steuerung.forms.jobs import CancelJobForm
@@ -33,7 +34,7 @@ bp = Blueprint("jobs", __name__, url_prefix="/auftraege")
 REFRESH_SECONDS = 2
 
 
-def job_response(kind: str, params: dict[str, Any]) -> Response:
+def job_response(kind: str, params: dict[str, Any]) -> ResponseReturnValue:
     """Start (or reuse) a job of ``kind`` and answer with its file or its progress page."""
     try:
         job = jobs.request_job(kind, params, current_user)
@@ -121,7 +122,7 @@ def status(public_id: str) -> Response:
 
 @bp.route("/<public_id>/datei")
 @permission_required(anyone)
-def download(public_id: str) -> Response:
+def download(public_id: str) -> ResponseReturnValue:
     """The job's result file (only for its owner or an administrator)."""
     job = _job_or_abort(public_id)
     if not jobs.is_ready(job):
@@ -132,7 +133,7 @@ def download(public_id: str) -> Response:
 
 @bp.route("/<public_id>/abbrechen", methods=["POST"])
 @permission_required(anyone)
-def cancel(public_id: str) -> Response:
+def cancel(public_id: str) -> ResponseReturnValue:
     """Cancel a waiting job, or ask a running one to stop."""
     job = _job_or_abort(public_id)
     form = CancelJobForm()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -59,7 +60,7 @@ def index() -> str:
 
 @bp.route("/neu", methods=["GET", "POST"])
 @permission_required(rules.may_assess)
-def new() -> str | Response:
+def new() -> ResponseReturnValue:
     """Rate every statement of the catalogue."""
     topics = service.catalogue() or service.ensure_catalogue()
     statements = [s for t in topics for s in t.statements]

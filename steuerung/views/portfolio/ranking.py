@@ -6,7 +6,6 @@ from datetime import date
 from decimal import Decimal
 
 from flask import (
-    Response,
     abort,
     flash,
     redirect,
@@ -14,6 +13,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from steuerung.extensions import db
@@ -140,7 +140,7 @@ def scenario() -> tuple[str, int]:
 
 @bp.route("/scenario/save", methods=["POST"])
 @permission_required(rules.may_manage_scenarios)
-def scenario_save() -> Response:
+def scenario_save() -> ResponseReturnValue:
     """Recompute the scenario with the posted parameters and store it under a name."""
     form = SaveScenarioForm()
     if not form.validate_on_submit():
@@ -152,7 +152,7 @@ def scenario_save() -> Response:
         flash("Szenario nicht gespeichert: ungültige Parameter.", "danger")
         return redirect(url_for("portfolio.scenario"))
 
-    def save() -> BudgetScenario:
+    def save() -> ResponseReturnValue:
         result = scenario_service.cutoff_scenario(
             current_user, form.include_submitted.data == "1", dict(overrides)
         )
@@ -193,7 +193,7 @@ def scenarios() -> str:
 
 @bp.route("/scenarios/<int:scenario_id>/delete", methods=["POST"])
 @permission_required(rules.may_manage_scenarios)
-def scenario_delete(scenario_id: int) -> Response:
+def scenario_delete(scenario_id: int) -> ResponseReturnValue:
     """Delete a saved scenario (CSRF-protected POST; the audit log keeps it)."""
     scenario = db.session.get(BudgetScenario, scenario_id)
     if scenario is None:

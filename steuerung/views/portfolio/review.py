@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import (
-    Response,
     flash,
     redirect,
     render_template,
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from steuerung.forms.portfolio import (
@@ -53,7 +53,7 @@ def inbox() -> str:
 
 @bp.route("/inbox/<int:measure_id>/transition", methods=["POST"])
 @permission_required(rules.may_review)
-def inbox_transition(measure_id: int) -> Response:
+def inbox_transition(measure_id: int) -> ResponseReturnValue:
     """Apply one workflow decision; refused transitions change nothing."""
     measure = measure_or_abort(measure_id)
     form = _transition_form(measure)

@@ -12,6 +12,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from steuerung.extensions import db
@@ -76,7 +77,7 @@ def score(measure_id: int) -> str | Response:
         values = {c.id: int(form[f"c_{c.id}"].data) for c in weighted}
         comments = {c.id: form[f"k_{c.id}"].data or "" for c in weighted}
 
-        def save_scores() -> None:
+        def save_scores() -> ResponseReturnValue:
             check_version(measure, form.version_id.data)
             score_measure(measure, values, current_user, comments)
 
@@ -118,7 +119,7 @@ def rank_override(measure_id: int) -> str | Response:
     form = RankOverrideForm()
     if form.validate_on_submit():
 
-        def save_rank() -> None:
+        def save_rank() -> ResponseReturnValue:
             check_version(measure, form.version_id.data)
             set_rank_override(measure, form.rank.data, form.reason.data or "", current_user)
 
@@ -135,7 +136,7 @@ def rank_override(measure_id: int) -> str | Response:
 
 @bp.route("/criteria", methods=["GET", "POST"])
 @permission_required(rules.may_score)
-def criteria() -> str | Response:
+def criteria() -> ResponseReturnValue:
     """Configure the scoring criteria; weights of active weighted ones must add up to 100."""
     existing = active_and_inactive_criteria()
     if not existing:
