@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from seed.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
 from seed.synthetic import generate
 from steuerung.extensions import db as _db
+from steuerung.services.security.audit_guard import append_only_suspended
 from steuerung.models import (
     COUNTING_STATUSES,
     Agenda,
@@ -220,7 +221,7 @@ def _fingerprint() -> list[tuple[Any, ...]]:
 
 def _empty_tables() -> None:
     _db.session.rollback()
-    with _db.engine.begin() as connection:
+    with _db.engine.begin() as connection, append_only_suspended(connection):
         for table in reversed(_db.metadata.sorted_tables):
             connection.execute(table.delete())
     _db.session.add(Settings(id=1, budget_year=2026, kommune_name="Teststadt"))

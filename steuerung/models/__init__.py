@@ -39,6 +39,7 @@ from steuerung.models.measure import (
 )
 from steuerung.models.organisation import Department, Role, User
 from steuerung.models.scoring import BudgetScenario, CriterionKind, Score, ScoringCriterion
+from steuerung.models.security import UserSession
 from steuerung.models.settings import PLANNING_YEARS, Settings
 
 __all__ = [
@@ -85,6 +86,7 @@ __all__ = [
     "StatusReport",
     "TrafficLight",
     "User",
+    "UserSession",
     "measure_dependencies",
     "measure_goals",
 ]

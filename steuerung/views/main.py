@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from steuerung.models import MeasureStatus, Role
 from steuerung.navigation import add_nav_item
 from steuerung.services.overview import start_page
+from steuerung.views.access import role_required
 
 bp = Blueprint("main", __name__)
 
@@ -15,7 +16,7 @@ add_nav_item("main.index", "Start", tuple(Role), order=0)
 
 
 @bp.route("/")
-@login_required
+@role_required(*Role)
 def index() -> str:
     """The start page of the logged-in user, by role."""
     return render_template(
