@@ -192,6 +192,8 @@ def register_errorhandlers(app: Flask) -> None:
                 "Das Formular ist abgelaufen oder wurde nicht über Steuerung abgeschickt. "
                 "Bitte laden Sie die Seite neu und versuchen Sie es erneut."
             )
+        if isinstance(error, security.http.RefusedInput):
+            text = error.description
         if code in (400, 403) or isinstance(error, CSRFError):
             security.log_refusal(code)
         if code >= 500:

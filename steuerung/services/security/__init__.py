@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, abort, flash, g, redirect, request, session, url_for
+from flask import Flask, flash, g, redirect, request, session, url_for
 from flask_login import current_user, login_url
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
@@ -69,7 +69,7 @@ def register_request_hooks(app: Flask) -> None:
     @app.before_request
     def _refuse_control_characters_in_query() -> None:
         if http.query_has_control_characters():
-            abort(400)
+            raise http.RefusedInput()
 
     @app.before_request
     def _require_password_change() -> Response | None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 from flask_wtf import FlaskForm
+from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 from wtforms.validators import StopValidation
 
@@ -23,6 +24,15 @@ SERVER_HEADER = "webserver"
 HSTS = "max-age=31536000; includeSubDomains"
 #: Endpoints whose responses may be cached (static assets, no personal data).
 CACHEABLE_ENDPOINTS = {"static", "vendor", "favicon"}
+
+
+class RefusedInput(BadRequest):
+    """400 with a German text for the error page."""
+
+    description = (
+        "Die Adresse enthält unzulässige Steuerzeichen (etwa ein Null-Byte). Bitte rufen Sie "
+        "die Seite über die Navigation neu auf."
+    )
 
 
 class BoundedIntConverter(IntegerConverter):
