@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from seed.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
 from seed.synthetic import generate
 from steuerung.extensions import db as _db
-from steuerung.services.security.audit_guard import append_only_suspended
 from steuerung.models import (
     COUNTING_STATUSES,
     Agenda,
@@ -38,6 +37,7 @@ from steuerung.models import (
 )
 from steuerung.services.audit import set_actor
 from steuerung.services.reports import overdue_clause
+from steuerung.services.security.audit_guard import append_only_suspended
 from steuerung.services.workflow import TRANSITIONS
 
 DEMO_DAY = date(2026, 11, 23)
