@@ -6,9 +6,9 @@ import re
 from typing import Any
 
 from flask import Flask, Response, request
-from flask_wtf import FlaskForm
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
+from wtforms.meta import DefaultMeta
 from wtforms.validators import StopValidation
 
 #: Largest id a URL may carry: PostgreSQL's ``integer`` (SQLite would take 2^63 - 1).
@@ -56,15 +56,15 @@ def refuse_control_characters(form: Any, field: Any) -> None:
 
 
 def install_form_check() -> None:
-    """Put :func:`refuse_control_characters` first on every field of every ``FlaskForm``.
+    """Put :func:`refuse_control_characters` first on every field of every WTForms form.
 
-    Done once through WTForms' documented ``Meta.bind_field`` hook, so no form can forget it
-    and each refusal is a message at its field (with the input kept).
+    Done once through WTForms' ``Meta.bind_field`` hook on ``DefaultMeta`` (the base of
+    Flask-WTF's meta and of plain sub-forms such as cost-plan rows), so no form can forget
+    it and each refusal is a message at its field, with the input kept.
     """
-    meta = FlaskForm.Meta
-    if getattr(meta.bind_field, "_refuses_control_characters", False):
+    if getattr(DefaultMeta.bind_field, "_refuses_control_characters", False):
         return
-    original = meta.bind_field
+    original = DefaultMeta.bind_field
 
     def bind_field(self: Any, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
         field = original(self, form, unbound_field, options)
@@ -72,7 +72,7 @@ def install_form_check() -> None:
         return field
 
     bind_field._refuses_control_characters = True  # type: ignore[attr-defined]
-    meta.bind_field = bind_field
+    DefaultMeta.bind_field = bind_field  # type: ignore[method-assign]
 
 
 def query_has_control_characters() -> bool:
