@@ -16,7 +16,14 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from steuerung.models import BudgetKind
 from steuerung.services.budget import MAX_AMOUNT, format_amount_input, parse_amount
@@ -55,7 +62,8 @@ class AmountField(StringField):
 
     def pre_validate(self, form: Any) -> None:
         if self.required and self.data is None and not self.errors:
-            raise ValueError("Bitte einen Betrag angeben.")
+            # WTForms catches ValidationError here, not ValueError (that was a 500).
+            raise ValidationError("Bitte einen Betrag angeben.")
 
 
 class BudgetLineForm(FlaskForm):
