@@ -31,6 +31,10 @@ _SESSION_MESSAGES = {
 
 def init_app(app: Flask) -> None:
     """Bind the limiter, bounded ids, the form check, the proxy setting and the user loader."""
+    if app.config.get("LDAP_URL"):
+        from steuerung.services.security.directory import check_config
+
+        check_config(app.config)  # a broken directory setup stops the start, clearly
     app.url_map.converters["int"] = http.BoundedIntConverter
     http.install_form_check()
     limiter.init_app(app)

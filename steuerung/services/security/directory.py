@@ -23,6 +23,7 @@ stored (``auth_source = "directory"``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import ssl
 from dataclasses import dataclass, field
@@ -139,10 +140,28 @@ def enabled() -> bool:
     return bool(current_app.config.get("LDAP_URL"))
 
 
+MISCONFIGURED_MESSAGE = (
+    "Die Anmeldung über den Verzeichnisdienst ist nicht richtig eingerichtet. Bitte wenden Sie "
+    "sich an die IT."
+)
+
+
+def check_config(config: Any) -> None:
+    """Raise ``ValueError`` (German) if the ``LDAP_*`` settings cannot work (app start)."""
+    try:
+        DirectorySettings.from_config(config).check()
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"Verzeichnis-Anmeldung (LDAP_*) falsch eingerichtet: {error}") from error
+
+
 def settings() -> DirectorySettings:
     """The checked directory settings of the running app."""
-    result = DirectorySettings.from_config(current_app.config)
-    result.check()
+    try:
+        result = DirectorySettings.from_config(current_app.config)
+        result.check()
+    except (ValueError, TypeError) as error:
+        log.event("directory_misconfigured", error=str(error))
+        raise DirectoryUnavailable(MISCONFIGURED_MESSAGE) from error
     return result
 
 
@@ -176,13 +195,16 @@ def _server(conf: DirectorySettings) -> Server:
 def _connect(
     conf: DirectorySettings, server: Server, user: str | None, password: str | None
 ) -> Connection:
-    """Open, secure and bind; returns the connection (bound or not) or raises unavailable."""
+    """Open, secure and bind; returns the connection (bound or not) or raises unavailable.
+
+    The caller unbinds the returned connection (also when the bind failed).
+    """
     connection = Connection(
         server,
         user=user,
         password=password,
         auto_bind="NONE",
-        receive_timeout=conf.timeout,
+        receive_timeout=max(1, int(conf.timeout)),
         raise_exceptions=False,
         read_only=True,
     )
@@ -192,9 +214,20 @@ def _connect(
             connection.start_tls()
         connection.bind()
     except LDAPException as error:
+        _close(connection)
         log.event("directory_unreachable", error=type(error).__name__)
         raise DirectoryUnavailable(UNREACHABLE_MESSAGE) from error
     return connection
+
+
+def _close(connection: Connection) -> None:
+    """Unbind and close the socket, whatever state the connection is in."""
+    with contextlib.suppress(Exception):
+        connection.unbind()
+    socket_ = getattr(connection, "socket", None)
+    if socket_ is not None:
+        with contextlib.suppress(Exception):
+            socket_.close()
 
 
 def _first(entry: Any, attribute: str) -> str:
@@ -239,31 +272,28 @@ def authenticate(username: str, password: str) -> DirectoryEntry | None:
     server = _server(conf)
     if conf.bind_style == "direct":
         user_dn = conf.user_dn_template.replace("{username}", escape_rdn(username))
-        connection = _connect(conf, server, user_dn, password)
-        if not connection.bound:
-            return None
-        entry = _read_entry(conf, connection, username, conf.user_search_base, SUBTREE)
-        if entry is None:
-            connection.unbind()
-            return None
-        reader = connection
+        reader = _connect(conf, server, user_dn, password)
+        entry = None
+        if reader.bound:
+            entry = _read_entry(conf, reader, username, conf.user_search_base, SUBTREE)
     else:
         reader = _connect(conf, server, conf.bind_dn or None, conf.bind_password or None)
         if not reader.bound:
+            _close(reader)
             log.event("directory_service_bind_failed")
             raise DirectoryUnavailable(UNREACHABLE_MESSAGE)
         entry = _read_entry(conf, reader, username, conf.user_search_base, SUBTREE)
+        if entry is not None:
+            user_connection = _connect(conf, server, entry["dn"], password)
+            if not user_connection.bound:
+                entry = None
+            _close(user_connection)
+    try:
         if entry is None:
-            reader.unbind()
             return None
-        user_connection = _connect(conf, server, entry["dn"], password)
-        bound = user_connection.bound
-        user_connection.unbind()
-        if not bound:
-            reader.unbind()
-            return None
-    groups = _groups(conf, reader, entry)
-    reader.unbind()
+        groups = _groups(conf, reader, entry)
+    finally:
+        _close(reader)
     return DirectoryEntry(
         dn=entry["dn"],
         username=_first(entry, conf.username_attribute) or username,
