@@ -24,8 +24,8 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import InterfaceError, OperationalError
-from werkzeug.exceptions import NotFound, ServiceUnavailable
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from werkzeug.exceptions import BadRequest, NotFound, ServiceUnavailable
 from werkzeug.security import safe_join
 
 from config import Config, config_from_env, local_secret_key
@@ -214,12 +214,23 @@ def register_errorhandlers(app: Flask) -> None:
             db.session.rollback()
         return render_error(NotFound())
 
+    def data_refused(error: DataError) -> tuple[str, int]:
+        # PostgreSQL: 22003 numeric_value_out_of_range is a huge id (404); any other value
+        # the database refuses is a bad request, never a 500.
+        if getattr(error.orig, "sqlstate", None) == "22003":
+            return id_out_of_range(error)
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        app.logger.warning("Datenbank lehnt einen Wert ab: %s", type(error.orig).__name__)
+        return render_error(BadRequest())
+
     for code in messages:
         app.register_error_handler(code, render_error)
     app.register_error_handler(CSRFError, render_error)
     app.register_error_handler(OperationalError, database_unavailable)
     app.register_error_handler(InterfaceError, database_unavailable)
     app.register_error_handler(OverflowError, id_out_of_range)
+    app.register_error_handler(DataError, data_refused)
 
 
 def register_request_hooks(app: Flask) -> None:
