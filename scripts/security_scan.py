@@ -422,7 +422,10 @@ def run_wapiti(app: App, cookie: str, out: Path, seconds: int) -> tuple[dict, di
     if not report.exists():
         return {"wapiti lief nicht (siehe wapiti.log)": 1}, {}, ""
     data = json.loads(report.read_text())
+    refuted = _refute_csrf_findings(app, cookie, data.get("vulnerabilities", {}))
     vulnerabilities = {k: len(v) for k, v in data.get("vulnerabilities", {}).items() if v}
+    if refuted:
+        print(f"  wapiti-CSRF-Hinweise nachgeprüft und widerlegt: {refuted}", flush=True)
     anomalies = {k: len(v) for k, v in data.get("anomalies", {}).items() if v}
     info = data.get("infos", {}).get("crawled_pages_nbr", "")
     (out / "wapiti-findings.json").write_text(
@@ -433,6 +436,33 @@ def run_wapiti(app: App, cookie: str, out: Path, seconds: int) -> tuple[dict, di
         )
     )
     return vulnerabilities, anomalies, str(info)
+
+
+def _refute_csrf_findings(app: App, cookie: str, vulnerabilities: dict) -> int:
+    """Re-check wapiti's "CSRF" findings; drop those that are refused without a token.
+
+    wapiti looks for a field named like ``csrf_token``; forms with a WTForms prefix carry
+    ``m22-csrf_token``, which Flask-WTF accepts. Each such finding is sent again twice, once
+    without any token field and once with a forged token: only if both are refused (400)
+    is the finding dropped (and counted here). Anything else stays a finding.
+    """
+    findings = vulnerabilities.get("Cross Site Request Forgery") or []
+    kept, refuted = [], 0
+    for finding in findings:
+        request_text = finding.get("http_request", "")
+        body = request_text.split("\n\n", 1)[1].strip() if "\n\n" in request_text else ""
+        fields = dict(urllib.parse.parse_qsl(body, keep_blank_values=True))
+        url = app.base + finding.get("path", "")
+        without = {k: v for k, v in fields.items() if not k.endswith("csrf_token")}
+        forged = {**without, **{k: "falsch" for k in fields if k.endswith("csrf_token")}}
+        statuses = [_fetch(url, cookie, without).status, _fetch(url, cookie, forged).status]
+        if finding.get("method") == "POST" and statuses == [400, 400]:
+            refuted += 1
+        else:
+            kept.append(finding)
+    if findings:
+        vulnerabilities["Cross Site Request Forgery"] = kept
+    return refuted
 
 
 def main() -> int:
