@@ -350,6 +350,9 @@ def run_sqlmap(target: Target, cookie: str, out: Path) -> tuple[list[str], list[
         command, capture_output=True, text=True, timeout=3600, check=False
     )
     output = result.stdout + result.stderr
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "sqlmap-output.log").open("a", encoding="utf-8") as log:
+        log.write(f"\n===== {target.method} {target.url}\n{output}")
     findings = [
         f"{target.method} {target.url}: {line.strip()}"
         for line in output.splitlines()
