@@ -57,7 +57,7 @@ lint: install-test
 
 # Security checks: bandit (no medium/high finding), then sqlmap and wapiti against the app on
 # loopback, logged in as each role (Debian packages sqlmap, wapiti; installed with apt as root).
-# Slow (about an hour); not part of CI. Options: SCAN_ARGS="--roles admin --wapiti-seconds 120".
+# Slow (about 30 minutes); not part of CI. Options: SCAN_ARGS="--roles admin --wapiti-seconds 120".
 security: install-test
 	@command -v sqlmap >/dev/null && command -v wapiti >/dev/null || \
 		if [ "$$(id -u)" = "0" ]; then (apt-get update -qq || true) && \
