@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run serve test bench load lint format install install-test system-deps clean
+.PHONY: run serve test bench load lint format install install-test system-deps security clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,17 @@ load: install-test
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Security checks: bandit (no medium/high finding), then sqlmap and wapiti against the app on
+# loopback, logged in as each role (Debian packages sqlmap, wapiti; installed with apt as root).
+# Slow (about 30 minutes); not part of CI. Options: SCAN_ARGS="--roles admin --wapiti-seconds 120".
+security: install-test
+	@command -v sqlmap >/dev/null && command -v wapiti >/dev/null || \
+		if [ "$$(id -u)" = "0" ]; then (apt-get update -qq || true) && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlmap wapiti >/dev/null; \
+		else echo "sqlmap/wapiti fehlen: sudo apt-get install sqlmap wapiti"; exit 2; fi
+	$(BIN)/bandit -q -r steuerung seed scripts config.py wsgi.py --severity-level medium
+	$(BIN)/python scripts/security_scan.py $(SCAN_ARGS)
 
 format: install-test
 	$(BIN)/ruff check --fix .

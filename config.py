@@ -45,7 +45,45 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    PERMANENT_SESSION_LIFETIME = 8 * 3600
+    #: Server-side sessions (services/security/sessions.py): idle timeout and absolute
+    #: lifetime in seconds; the cookie lives as long as the absolute lifetime.
+    SESSION_IDLE_TIMEOUT = _int_env("SESSION_IDLE_TIMEOUT", 30 * 60)
+    SESSION_ABSOLUTE_LIFETIME = _int_env("SESSION_ABSOLUTE_LIFETIME", 10 * 3600)
+    PERMANENT_SESSION_LIFETIME = SESSION_ABSOLUTE_LIFETIME
+    #: Login throttling (services/security/throttle.py). Storage: memory per process by
+    #: default; with several app instances a shared store, e.g. ``redis://127.0.0.1:6379``.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = False
+    LOGIN_THROTTLE_WINDOW = "15 minutes"
+    LOGIN_FAILURES_PER_PAIR = _int_env("LOGIN_FAILURES_PER_PAIR", 5)
+    LOGIN_FAILURES_PER_ADDRESS = _int_env("LOGIN_FAILURES_PER_ADDRESS", 30)
+    LOGIN_FAILURES_PER_ACCOUNT = _int_env("LOGIN_FAILURES_PER_ACCOUNT", 20)
+    #: Raw POSTs to the login form per client address (Flask-Limiter syntax).
+    LOGIN_REQUESTS_PER_ADDRESS = os.environ.get("LOGIN_REQUESTS_PER_ADDRESS", "60 per minute")
+    #: Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+    TRUSTED_PROXIES = _int_env("TRUSTED_PROXIES", 0)
+    HSTS_ENABLED = False
+    #: Directory login (LDAP / Active Directory), off unless LDAP_URL is set; see README.
+    LDAP_URL = os.environ.get("LDAP_URL", "")
+    LDAP_STARTTLS = os.environ.get("LDAP_STARTTLS", "") in ("1", "true", "yes")
+    LDAP_CA_FILE = os.environ.get("LDAP_CA_FILE", "")
+    LDAP_BIND_STYLE = os.environ.get("LDAP_BIND_STYLE", "search")
+    LDAP_BIND_DN = os.environ.get("LDAP_BIND_DN", "")
+    LDAP_BIND_PASSWORD = os.environ.get("LDAP_BIND_PASSWORD", "")
+    LDAP_USER_DN_TEMPLATE = os.environ.get("LDAP_USER_DN_TEMPLATE", "")
+    LDAP_USER_SEARCH_BASE = os.environ.get("LDAP_USER_SEARCH_BASE", "")
+    LDAP_USER_FILTER = os.environ.get("LDAP_USER_FILTER", "(uid={username})")
+    LDAP_USERNAME_ATTRIBUTE = os.environ.get("LDAP_USERNAME_ATTRIBUTE", "uid")
+    LDAP_NAME_ATTRIBUTE = os.environ.get("LDAP_NAME_ATTRIBUTE", "displayName")
+    LDAP_MAIL_ATTRIBUTE = os.environ.get("LDAP_MAIL_ATTRIBUTE", "mail")
+    LDAP_DEPARTMENT_ATTRIBUTE = os.environ.get("LDAP_DEPARTMENT_ATTRIBUTE", "departmentNumber")
+    LDAP_DEPARTMENT_MAP = os.environ.get("LDAP_DEPARTMENT_MAP", "")
+    LDAP_GROUP_SEARCH_BASE = os.environ.get("LDAP_GROUP_SEARCH_BASE", "")
+    LDAP_GROUP_FILTER = os.environ.get(
+        "LDAP_GROUP_FILTER", "(|(member={user_dn})(uniqueMember={user_dn}))"
+    )
+    LDAP_GROUP_ROLE_MAP = os.environ.get("LDAP_GROUP_ROLE_MAP", "")
+    LDAP_TIMEOUT = _int_env("LDAP_TIMEOUT", 5)
     #: werkzeug hash method for new passwords; existing hashes of any method keep working.
     PASSWORD_HASH_METHOD = "scrypt"
     #: Upload limit for spreadsheet imports (bytes).
@@ -156,10 +194,15 @@ class TestConfig(Config):
 
 
 class ProductionConfig(Config):
-    """Production: refuses to start without ``SECRET_KEY``; secure cookies."""
+    """Production: refuses to start without ``SECRET_KEY``; secure cookies, HSTS.
+
+    The ``__Host-`` prefix binds the cookie to this host, path ``/`` and HTTPS only.
+    """
 
     SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-session"
     REMEMBER_COOKIE_SECURE = True
+    HSTS_ENABLED = True
 
 
 CONFIGS: dict[str, type[Config]] = {

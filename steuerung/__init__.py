@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import mimetypes
@@ -25,10 +26,14 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from werkzeug.exceptions import BadRequest, NotFound, ServiceUnavailable
 from werkzeug.security import safe_join
 
 from config import Config, config_from_env, local_secret_key
 from steuerung.extensions import csrf, db, login_manager, migrate
+from steuerung.services import security
+from steuerung.services.security.http import render_error_page
 
 #: Third-party assets served from their installed Python packages (never from a CDN).
 VENDOR_DIRS: dict[str, tuple[str, str]] = {
@@ -58,11 +63,13 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     register_extensions(app)
     register_jobs(app)
+    security.init_app(app)
     register_blueprints(app)
     register_commands(app)
     register_errorhandlers(app)
     register_request_hooks(app)
     register_ops(app)
+    security.register_request_hooks(app)
     return app
 
 
@@ -89,12 +96,6 @@ def register_extensions(app: Flask) -> None:
             _enable_sqlite_foreign_keys(engine, app.config.get("SQLITE_BUSY_TIMEOUT_MS", 15000))
         if app.config.get("COUNT_QUERIES"):
             _count_queries(engine)
-
-    @login_manager.user_loader
-    def load_user(user_id: str) -> Any:
-        from steuerung.models import User
-
-        return db.session.get(User, int(user_id))
 
 
 def _enable_sqlite_foreign_keys(engine: Engine, busy_timeout_ms: int) -> None:
@@ -131,10 +132,12 @@ def register_ops(app: Flask) -> None:
     """Request ids and JSON request logs; ``/healthz`` (no login, no internals)."""
     from steuerung.services.ops import requestlog
     from steuerung.services.ops.health import check_health
+    from steuerung.views.access import public
 
     requestlog.init_app(app)
 
     @app.route("/healthz")
+    @public
     def healthz() -> tuple[Response, int]:
         healthy, body = check_health()
         response = jsonify(body)
@@ -145,17 +148,20 @@ def register_ops(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Register one blueprint per user area."""
     from steuerung.views import BLUEPRINTS
+    from steuerung.views.access import public
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
 
     @app.route("/favicon.ico")
+    @public
     def favicon() -> Response:
         return send_from_directory(
             app.static_folder or "static", "favicon.svg", mimetype="image/svg+xml", max_age=86400
         )
 
     @app.route("/vendor/<package>/<path:filename>")
+    @public
     def vendor(package: str, filename: str) -> ResponseReturnValue:
         found = _vendor_file(package, filename)
         if found is None:
@@ -201,7 +207,16 @@ def register_errorhandlers(app: Flask) -> None:
         404: ("Seite nicht gefunden", "Die angeforderte Seite oder der Datensatz existiert nicht."),
         405: ("Methode nicht erlaubt", "Diese Aktion ist auf dieser Seite nicht möglich."),
         413: ("Datei zu groß", "Die hochgeladene Datei überschreitet die zulässige Größe."),
+        429: (
+            "Zu viele Anfragen",
+            "Es kamen zu viele Anfragen in kurzer Zeit. Bitte warten Sie einige Minuten.",
+        ),
         500: ("Interner Fehler", "Es ist ein Fehler aufgetreten. Bitte versuchen Sie es erneut."),
+        503: (
+            "Vorübergehend nicht verfügbar",
+            "Steuerung ist gerade nicht erreichbar (die Datenbank antwortet nicht). Bitte "
+            "versuchen Sie es in einigen Minuten erneut.",
+        ),
     }
 
     def render_error(error: Any) -> tuple[str, int]:
@@ -212,13 +227,45 @@ def register_errorhandlers(app: Flask) -> None:
                 "Das Formular ist abgelaufen oder wurde nicht über Steuerung abgeschickt. "
                 "Bitte laden Sie die Seite neu und versuchen Sie es erneut."
             )
-        if code == 500:
-            db.session.rollback()
+        if isinstance(error, security.http.RefusedInput):
+            text = error.description
+        if code in (400, 403) or isinstance(error, CSRFError):
+            security.log_refusal(code)
+        if code >= 500:
+            # The database may be the cause: no rollback error, no navigation, no user lookup.
+            with contextlib.suppress(Exception):
+                db.session.rollback()
+            return render_error_page(app, code, title, text), code
         return render_template("errors/error.html", code=code, title=title, text=text), code
+
+    def database_unavailable(error: Exception) -> tuple[str, int]:
+        app.logger.error("Datenbank nicht erreichbar: %s", type(error).__name__)
+        return render_error(ServiceUnavailable())
+
+    def id_out_of_range(error: Exception) -> tuple[str, int]:
+        # An integer too large for the database column (e.g. a huge id in the query string)
+        # cannot name an existing record.
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        return render_error(NotFound())
+
+    def data_refused(error: DataError) -> tuple[str, int]:
+        # PostgreSQL: 22003 numeric_value_out_of_range is a huge id (404); any other value
+        # the database refuses is a bad request, never a 500.
+        if getattr(error.orig, "sqlstate", None) == "22003":
+            return id_out_of_range(error)
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        app.logger.warning("Datenbank lehnt einen Wert ab: %s", type(error.orig).__name__)
+        return render_error(BadRequest())
 
     for code in messages:
         app.register_error_handler(code, render_error)
     app.register_error_handler(CSRFError, render_error)
+    app.register_error_handler(OperationalError, database_unavailable)
+    app.register_error_handler(InterfaceError, database_unavailable)
+    app.register_error_handler(OverflowError, id_out_of_range)
+    app.register_error_handler(DataError, data_refused)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -72,8 +72,6 @@ def register(app: Flask) -> None:
         password = os.environ.get("STEUERUNG_PASSWORD") or click.prompt(
             "Passwort", hide_input=True, confirmation_prompt=True
         )
-        if len(password) < 10:
-            raise click.ClickException("Das Passwort muss mindestens 10 Zeichen lang sein.")
         try:
             create_user(username, full_name, Role(role), department, password, email)
         except ValidationFailed as error:

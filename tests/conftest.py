@@ -38,6 +38,8 @@ from steuerung.models import (
     User,
 )
 from steuerung.services.common.audit import acting_as
+from steuerung.services.security.audit_guard import append_only_suspended
+from steuerung.services.security.throttle import limiter
 
 PASSWORD = "richtig-geheim-42"
 BUDGET_YEAR = 2026
@@ -82,9 +84,10 @@ def db(app: Flask) -> Iterator[Any]:
         yield _db
         _db.session.rollback()
         _db.session.remove()
-        with _db.engine.begin() as connection:
+        with _db.engine.begin() as connection, append_only_suspended(connection):
             for table in reversed(_db.metadata.sorted_tables):
                 connection.execute(table.delete())
+        limiter.reset()  # login throttling counters start empty in every test
 
 
 @pytest.fixture()

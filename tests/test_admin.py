@@ -73,7 +73,7 @@ def test_user_form_errors_are_german_and_tied_to_fields(login_as, users, db):
     assert response.status_code == 200
     assert "Bitte geben Sie den Namen ein." in html
     assert "Bitte geben Sie eine gültige E-Mail-Adresse ein." in html
-    assert "mindestens 10 Zeichen" in html
+    assert "12 bis 128 Zeichen" in html
     assert 'aria-describedby="full_name-fehler"' in html
     assert db.session.query(User).count() == count
     response = post_form(

@@ -89,7 +89,7 @@ def test_password_change(login_as, client, db, users):
         "/auth/password",
         {"current_password": PASSWORD, "new_password": "kurz", "confirm_password": "kurz"},
     )
-    assert "mindestens 10 Zeichen" in response.get_data(as_text=True)
+    assert "12 bis 128 Zeichen" in response.get_data(as_text=True)
     response = post_form(
         client,
         "/auth/password",

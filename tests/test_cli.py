@@ -44,4 +44,4 @@ def test_create_user_refuses_unknown_department_and_short_password(app, db, user
     result = runner.invoke(
         args=["create-user", "x", "--name", "X", "--role", "admin", "--department", "FB 1"]
     )
-    assert result.exit_code != 0 and "mindestens 10 Zeichen" in result.output
+    assert result.exit_code != 0 and "mindestens 12 Zeichen" in result.output

@@ -307,7 +307,6 @@ def test_register_page_lists_and_keeps_filter_state_in_links(data, login_as):
         "year=20226",
         "legal=vielleicht",
         "light=lila",
-        "category=%00",
         "goal=1.5",
         "owner=x",
         "field=-3",

@@ -40,6 +40,7 @@ from steuerung.services.common.audit import set_actor
 from steuerung.services.measures.reports import overdue_clause
 from steuerung.services.measures.rules import COUNTING_STATUSES
 from steuerung.services.measures.workflow import TRANSITIONS
+from steuerung.services.security.audit_guard import append_only_suspended
 
 DEMO_DAY = date(2026, 11, 23)
 
@@ -244,7 +245,7 @@ def _fingerprint() -> list[tuple[Any, ...]]:
 
 def _empty_tables() -> None:
     _db.session.rollback()
-    with _db.engine.begin() as connection:
+    with _db.engine.begin() as connection, append_only_suspended(connection):
         for table in reversed(_db.metadata.sorted_tables):
             connection.execute(table.delete())
     _db.session.add(Settings(id=1, budget_year=2026, kommune_name="Teststadt"))

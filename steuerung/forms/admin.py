@@ -22,7 +22,12 @@ from wtforms.validators import (
     Regexp,
 )
 
-from steuerung.forms.auth import MIN_PASSWORD_LENGTH
+from steuerung.forms.auth import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    PASSWORD_LENGTH_MESSAGE,
+    PASSWORD_RULES,
+)
 from steuerung.forms.base import AppForm
 from steuerung.models import Role
 
@@ -67,12 +72,12 @@ class UserForm(AppForm):
         validators=[
             DataRequired("Bitte vergeben Sie ein erstes Passwort."),
             Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=200,
-                message=f"Das Passwort muss mindestens {MIN_PASSWORD_LENGTH} Zeichen lang sein.",
+                min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH, message=PASSWORD_LENGTH_MESSAGE
             ),
         ],
-        description="Teilen Sie es der Person auf sicherem Weg mit; sie kann es selbst ändern.",
+        description=PASSWORD_RULES
+        + " Teilen Sie es der Person auf sicherem Weg mit; sie muss es bei der ersten Anmeldung"
+        " ändern.",
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField("Speichern")
@@ -94,14 +99,19 @@ class PasswordResetForm(AppForm):
         validators=[
             DataRequired("Bitte geben Sie ein neues Passwort ein."),
             Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=200,
-                message=f"Das Passwort muss mindestens {MIN_PASSWORD_LENGTH} Zeichen lang sein.",
+                min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH, message=PASSWORD_LENGTH_MESSAGE
             ),
         ],
+        description=PASSWORD_RULES + " Die Person muss es bei der nächsten Anmeldung ändern.",
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField("Passwort setzen")
+
+
+class EndSessionsForm(AppForm):
+    """An administrator ends every session of a user (only the CSRF token)."""
+
+    submit = SubmitField("Alle Sitzungen beenden")
 
 
 class DepartmentForm(AppForm):

@@ -6,8 +6,17 @@ from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from steuerung.forms.base import AppForm
+from steuerung.services.security.passwords import MAX_LENGTH as MAX_PASSWORD_LENGTH
+from steuerung.services.security.passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
 
-MIN_PASSWORD_LENGTH = 10
+#: Shown under every field where a new password is chosen.
+PASSWORD_RULES = (
+    f"{MIN_PASSWORD_LENGTH} bis {MAX_PASSWORD_LENGTH} Zeichen; gängige oder leicht zu erratende "
+    "Passwörter (Namen, Wörter, Folgen wie „1234“) werden abgelehnt."
+)
+PASSWORD_LENGTH_MESSAGE = (
+    f"Das Passwort muss {MIN_PASSWORD_LENGTH} bis {MAX_PASSWORD_LENGTH} Zeichen lang sein."
+)
 
 
 class LoginForm(AppForm):
@@ -31,7 +40,10 @@ class PasswordChangeForm(AppForm):
 
     current_password = PasswordField(
         "Bisheriges Passwort",
-        validators=[DataRequired("Bitte geben Sie Ihr bisheriges Passwort ein.")],
+        validators=[
+            DataRequired("Bitte geben Sie Ihr bisheriges Passwort ein."),
+            Length(max=200),
+        ],
         render_kw={"autocomplete": "current-password"},
     )
     new_password = PasswordField(
@@ -39,12 +51,10 @@ class PasswordChangeForm(AppForm):
         validators=[
             DataRequired("Bitte geben Sie ein neues Passwort ein."),
             Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=200,
-                message=f"Das Passwort muss mindestens {MIN_PASSWORD_LENGTH} Zeichen lang sein.",
+                min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH, message=PASSWORD_LENGTH_MESSAGE
             ),
         ],
-        description=f"Mindestens {MIN_PASSWORD_LENGTH} Zeichen.",
+        description=PASSWORD_RULES,
         render_kw={"autocomplete": "new-password"},
     )
     confirm_password = PasswordField(

@@ -17,7 +17,14 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from steuerung.forms.base import AppForm
 from steuerung.models import BudgetKind
@@ -49,7 +56,8 @@ class AmountField(StringField):
 
     def pre_validate(self, form: Any) -> None:
         if self.required and self.data is None and not self.errors:
-            raise ValueError("Bitte einen Betrag angeben.")
+            # WTForms catches ValidationError here, not ValueError (that was a 500).
+            raise ValidationError("Bitte einen Betrag angeben.")
 
 
 class BudgetLineForm(AppForm):

@@ -41,6 +41,7 @@ from steuerung.models.measure import (
 from steuerung.models.notification import NotificationLog, NotificationStatus
 from steuerung.models.organisation import Department, Role, User
 from steuerung.models.scoring import BudgetScenario, CriterionKind, Score, ScoringCriterion
+from steuerung.models.security import UserSession
 from steuerung.models.settings import PLANNING_YEARS, Settings
 
 __all__ = [
@@ -92,6 +93,7 @@ __all__ = [
     "StatusReport",
     "TrafficLight",
     "User",
+    "UserSession",
     "measure_dependencies",
     "measure_goals",
 ]

@@ -74,6 +74,10 @@ class User(UserMixin, Base):
     notify_reminders: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     #: Weekly digest of the coordinating office (only sent to coordinators).
     notify_digest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    #: Set when an administrator chose the password: the user must pick a new one first.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Where the password is checked: "local" (hash below) or "directory" (LDAP / AD).
+    auth_source: Mapped[str] = mapped_column(String(10), default="local")
 
     department: Mapped[Department] = relationship(back_populates="users")
 
@@ -93,5 +97,7 @@ class User(UserMixin, Base):
         self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
-        """Compare ``password`` with the stored hash."""
+        """Compare ``password`` with the stored hash (never true for directory accounts)."""
+        if (self.auth_source or "local") != "local" or "$" not in (self.password_hash or ""):
+            return False
         return check_password_hash(self.password_hash, password)

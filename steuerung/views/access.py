@@ -2,7 +2,9 @@
 
 Routes name the rule that guards them (``@permission_required(rules.may_score)``); the rule
 itself lives in the area's rules module. The decorator keeps the rule on the view function
-(``view.permission``) so that tests can check every route of the URL map against it.
+(``view.permission``) so that tests can check every route of the URL map against it
+(tests/test_rules.py, tests/test_route_access.py); routes open to everyone say so with
+``@public``. A route with neither fails the suite.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from steuerung.services.portfolio import rules as portfolio_rules
 
 F = TypeVar("F", bound=Callable[..., Any])
 Rule = Callable[[User], bool]
+
+#: Marker for routes anyone may call without logging in (login page, assets).
+PUBLIC = "public"
 
 
 def permission_required(rule: Rule) -> Callable[[F], F]:
@@ -78,3 +83,14 @@ class Abilities:
         except KeyError:
             raise AttributeError(f"unknown ability {name!r}") from None
         return bool(getattr(self._user, "is_authenticated", False)) and rule(self._user)
+
+
+def public(view: F) -> F:
+    """Declare a route open to everyone, logged in or not."""
+    view.permission = PUBLIC  # type: ignore[attr-defined]
+    return view
+
+
+def route_permission(view: Callable[..., Any]) -> Rule | str | None:
+    """What the route declares: its rule, ``PUBLIC``, or None (nothing declared)."""
+    return getattr(view, "permission", None)

@@ -8,14 +8,22 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from steuerung.extensions import db
-from steuerung.forms.admin import DepartmentForm, PasswordResetForm, SettingsForm, UserForm
+from steuerung.forms.admin import (
+    DepartmentForm,
+    EndSessionsForm,
+    PasswordResetForm,
+    SettingsForm,
+    UserForm,
+)
 from steuerung.models import Department, Role, User
 from steuerung.navigation import add_nav_item
 from steuerung.services.admin import users as service
-from steuerung.services.admin.accounts import create_user
+from steuerung.services.admin.accounts import create_user, reset_password
 from steuerung.services.admin.rules import may_administer
 from steuerung.services.common.errors import ValidationFailed
 from steuerung.services.common.settings import get_settings
+from steuerung.services.security import log
+from steuerung.services.security.sessions import end_user_sessions, open_session_count
 from steuerung.views.access import permission_required
 
 bp = Blueprint("admin", __name__, url_prefix="/verwaltung")
@@ -55,6 +63,7 @@ def user_new() -> str | Response:
                 department,
                 form.password.data,
                 form.email.data or "",
+                must_change_password=True,
             )
             user.is_active_user = form.is_active.data
         except ValidationFailed as error:
@@ -89,8 +98,17 @@ def user_edit(user_id: int) -> str | Response:
             db.session.commit()
             flash(f"Benutzer „{user.username}“ wurde gespeichert.", "success")
             return redirect(url_for("admin.users"))
+    return _user_page(form, user, PasswordResetForm())
+
+
+def _user_page(form: UserForm, user: User, reset_form: PasswordResetForm) -> str:
     return render_template(
-        "admin/user_form.html", form=form, user=user, reset_form=PasswordResetForm()
+        "admin/user_form.html",
+        form=form,
+        user=user,
+        reset_form=reset_form,
+        sessions_form=EndSessionsForm(),
+        open_sessions=open_session_count(user),
     )
 
 
@@ -101,17 +119,41 @@ def user_password(user_id: int) -> ResponseReturnValue:
     user = db.session.get(User, user_id) or abort(404)
     form = PasswordResetForm()
     if form.validate_on_submit():
-        user.set_password(form.password.data)
-        db.session.commit()
-        flash(f"Das Passwort von „{user.username}“ wurde neu gesetzt.", "success")
-        return redirect(url_for("admin.user_edit", user_id=user.id))
+        try:
+            reset_password(user, form.password.data)
+        except ValidationFailed as error:
+            db.session.rollback()
+            form.password.errors = [*form.password.errors, error.message]
+        else:
+            db.session.commit()
+            log.event("password_reset", user=user.username, by=current_user.username)
+            flash(
+                f"Das Passwort von „{user.username}“ wurde neu gesetzt; alle Sitzungen wurden "
+                "beendet. Bei der nächsten Anmeldung muss ein eigenes Passwort gewählt werden.",
+                "success",
+            )
+            return redirect(url_for("admin.user_edit", user_id=user.id))
     edit_form = UserForm(
         obj=user,
         departments=service.department_choices(include_inactive=True),
         editing=True,
         data={"is_active": user.is_active_user, "role": user.role.value},
     )
-    return render_template("admin/user_form.html", form=edit_form, user=user, reset_form=form), 400
+    return _user_page(edit_form, user, form), 400
+
+
+@bp.route("/benutzer/<int:user_id>/sitzungen-beenden", methods=["POST"])
+@permission_required(may_administer)
+def user_end_sessions(user_id: int) -> Response:
+    """End every session of a user (e.g. a lost laptop); the user must log in again."""
+    user = db.session.get(User, user_id) or abort(404)
+    if not EndSessionsForm().validate_on_submit():
+        abort(400)
+    count = end_user_sessions(user, "admin")
+    db.session.commit()
+    log.event("sessions_ended_by_admin", user=user.username, by=current_user.username)
+    flash(f"{count} Sitzung(en) von „{user.username}“ wurden beendet.", "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
 
 
 @bp.route("/fachbereiche")

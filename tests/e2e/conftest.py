@@ -22,6 +22,8 @@ from config import TestConfig
 from steuerung import create_app
 from steuerung.extensions import db as _db
 from steuerung.models import Settings
+from steuerung.services.security.audit_guard import append_only_suspended
+from steuerung.services.security.throttle import limiter
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -81,9 +83,10 @@ def e2e_db(e2e_app: Flask) -> Iterator[Any]:
         _db.session.commit()
         yield _db
         _db.session.remove()
-        with _db.engine.begin() as connection:
+        with _db.engine.begin() as connection, append_only_suspended(connection):
             for table in reversed(_db.metadata.sorted_tables):
                 connection.execute(table.delete())
+        limiter.reset()
 
 
 @pytest.fixture()

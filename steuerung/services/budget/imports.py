@@ -16,10 +16,9 @@ import json
 import re
 import secrets
 import time
-import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import NamedTuple
@@ -39,6 +38,14 @@ from steuerung.services.budget.lines import (
 from steuerung.services.common.audit import audit_row, write_audit_rows
 from steuerung.services.common.errors import DomainError, ValidationFailed
 from steuerung.services.common.numbers import MAX_AMOUNT, NumberError, parse_decimal
+from steuerung.services.security.http import has_control_characters
+from steuerung.services.security.uploads import (
+    MAX_COLUMNS,
+    MAX_TEXT_CHARS,
+    NOT_XLSX,
+    UnsafeUpload,
+    check_xlsx,
+)
 
 #: Columns of the import file (the template), in order.
 COLUMNS = [
@@ -91,6 +98,7 @@ MAX_IMPORT_ROWS = 20_000
 PREVIEW_TTL_SECONDS = 3600
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x7fELF", b"MZ")
+UNREADABLE_XLSX = NOT_XLSX
 
 
 class ImportRejected(DomainError):
@@ -201,36 +209,55 @@ def _cell_text(value: object) -> str:
 
 
 def _amount_text(value: object) -> str:
-    """An amount cell as text that :func:`parse_decimal` reads back exactly."""
+    """An amount cell as text that :func:`parse_decimal` reads back exactly.
+
+    A date or a truth value in the amount column stays visible as such (and is then
+    reported as "kein gültiger Betrag") instead of turning into a number.
+    """
+    if isinstance(value, bool):
+        return "WAHR" if value else "FALSCH"
+    if isinstance(value, datetime | date):
+        return value.strftime("%d.%m.%Y")
     if isinstance(value, float):
         value = Decimal(repr(value))
-    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+    if isinstance(value, int | Decimal):
         # German notation, so that "1.234" from a number cell is not read as thousands.
         return format(Decimal(value), "f").replace(".", ",")
     return _cell_text(value)
 
 
 def _read_xlsx(data: bytes) -> list[list[object]]:
+    """The first sheet's rows, after the safety checks of ``security.uploads``."""
+    try:
+        check_xlsx(data)
+    except UnsafeUpload as error:
+        raise ImportRejected(error.message) from error
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportRejected(
-            "Die Datei ist keine lesbare Excel-Datei. Bitte eine .xlsx- oder .csv-Datei hochladen."
-        ) from exc
+    except Exception as exc:  # openpyxl raises many types for broken files
+        raise ImportRejected(UNREADABLE_XLSX) from exc
     try:
         sheet = workbook.worksheets[0]
+        # The declared dimension is ignored: a forged "A1:XFD1048576" would make openpyxl
+        # pad every row to 16,384 cells.
+        sheet.reset_dimensions()
         rows: list[list[object]] = []
-        for values in sheet.iter_rows(values_only=True):
+        for values in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
             rows.append(list(values))
             if len(rows) > MAX_IMPORT_ROWS + 1:
                 break
         return rows
+    except Exception as exc:  # a value openpyxl cannot convert (e.g. a date out of range)
+        raise ImportRejected(
+            "Die Excel-Datei enthält Werte, die nicht gelesen werden können (etwa ein Datum "
+            "außerhalb des gültigen Bereichs). Bitte die Zellen prüfen oder als .csv hochladen."
+        ) from exc
     finally:
         workbook.close()
 
 
 def _read_csv(data: bytes) -> list[list[object]]:
-    if b"\x00" in data[:4096] or data.startswith(_BINARY_MAGIC):
+    if b"\x00" in data or data.startswith(_BINARY_MAGIC):
         raise ImportRejected(
             "Die Datei ist keine Tabelle. Bitte eine .xlsx- oder .csv-Datei hochladen."
         )
@@ -240,7 +267,35 @@ def _read_csv(data: bytes) -> list[list[object]]:
         text = data.decode("cp1252", errors="replace")
     first_line = text.splitlines()[0] if text.splitlines() else ""
     delimiter = max((";", ",", "\t"), key=first_line.count)
-    return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    rows: list[list[object]] = []
+    try:
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+            rows.append(list(row))
+            if len(rows) > MAX_IMPORT_ROWS + 1:
+                break
+    except csv.Error as exc:  # e.g. a field over csv's own limit of 131,072 characters
+        raise ImportRejected(
+            "Die CSV-Datei ist fehlerhaft aufgebaut und kann nicht gelesen werden (etwa ein "
+            "nicht geschlossenes Anführungszeichen oder ein übergroßes Feld)."
+        ) from exc
+    return rows
+
+
+def _check_cells(table: list[list[object]]) -> None:
+    """Refuse over-long texts and control characters in any cell (row named in German)."""
+    for row_no, values in enumerate(table, start=1):
+        for value in values:
+            if not isinstance(value, str):
+                continue
+            if len(value) > MAX_TEXT_CHARS:
+                raise ImportRejected(
+                    f"Zeile {row_no} enthält einen Text mit mehr als "
+                    f"{MAX_TEXT_CHARS:,} Zeichen.".replace(",", ".")
+                )
+            if has_control_characters(value):
+                raise ImportRejected(
+                    f"Zeile {row_no} enthält unzulässige Steuerzeichen (etwa ein Null-Byte)."
+                )
 
 
 def read_table(filename: str, data: bytes) -> list[ImportRow]:
@@ -264,11 +319,10 @@ def read_table(filename: str, data: bytes) -> list[ImportRow]:
     if data.startswith(b"PK\x03\x04"):
         table = _read_xlsx(data)
     elif lower.endswith(".xlsx"):
-        raise ImportRejected(
-            "Die Datei ist keine lesbare Excel-Datei. Bitte eine .xlsx- oder .csv-Datei hochladen."
-        )
+        raise ImportRejected(NOT_XLSX)
     else:
         table = _read_csv(data)
+    _check_cells(table)
 
     table = [r for r in table if any(_cell_text(v) for v in r)]
     if not table:
