@@ -395,6 +395,18 @@ def _restore_postgresql(url: URL, dump: Path) -> None:
             names = inspect(connection).get_table_names()
             for name in names:
                 connection.execute(text(f'DROP TABLE IF EXISTS "{name}" CASCADE'))
+            # Functions of the schema (the audit log's append-only trigger function) come
+            # back with the dump; extension functions stay.
+            functions = connection.execute(
+                text(
+                    "SELECT p.oid::regprocedure::text FROM pg_proc p "
+                    "JOIN pg_namespace n ON n.oid = p.pronamespace "
+                    "WHERE n.nspname = current_schema() AND p.prokind = 'f' AND NOT EXISTS "
+                    "(SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')"
+                )
+            ).scalars()
+            for signature in list(functions):
+                connection.execute(text(f"DROP FUNCTION IF EXISTS {signature} CASCADE"))
     finally:
         engine.dispose()
     args, env = _pg_env(url)
