@@ -58,6 +58,7 @@ from steuerung.models import (
     User,
     measure_goals,
 )
+from steuerung.services.common.audit import mark_data_changed
 from steuerung.services.portfolio.scoring import (
     ensure_default_criteria,
     priority_class,
@@ -328,6 +329,9 @@ def generate(count: int, random_seed: int = 42) -> None:
     builder.write()
     _set_approved_amounts(rng, new_line_ids, builder.demand, horizon)
     _fix_sequences()
+    # Bulk inserts bypass the audit hook: raise the data generation all the same, so cached
+    # aggregates of running workers are recomputed.
+    mark_data_changed(db.session)  # type: ignore[arg-type]
     db.session.expire_all()
 
 

@@ -157,3 +157,42 @@ def test_revise_and_adopt_through_the_pages(agenda_data, login_as, db):
     assert "Abgelöst" in old and "V-2" in old
     current = client.get("/agenda/").get_data(as_text=True)
     assert "V-7" in current and "Version 2" in current
+
+
+def test_a_measure_linked_in_two_versions_counts_once_and_names_the_newest(
+    agenda_data, db, factory, users
+):
+    """Coverage of the new version: measures linked to the old or the new goal of the same
+    code count once (total once), the newest link names the version; beyond the listed
+    measures the count and total still cover all; a change shows at once."""
+    dept = users["submitter"].department
+    line = factory.budget_line(dept)
+    draft = revise(agenda_data)
+    db.session.commit()
+    new_v1 = next(g for g in draft.action_fields[0].goals if g.code == "V-1")
+    old_v1 = agenda_data.action_fields[0].goals[0]
+    factory.measure(
+        dept, S.APPROVED, "Beide", goals=[old_v1, new_v1], costs=[(line, 2026, "100.00")]
+    )
+    many = [
+        factory.measure(dept, S.APPROVED, f"Neu {i}", goals=[new_v1], costs=[(line, 2028, "10")])
+        for i in range(12)
+    ]
+    db.session.commit()
+    cov = _coverage_by_code(draft, users["coordinator"])["V-1"]
+    # Portal 1000 + E-Akte 500 (old links) + Beide 100 (once) + 12 x 10
+    assert cov.count == 15 and cov.total == 1720
+    assert len(cov.measures) == 10 and cov.more == 5
+    listed = {c.measure.title: c.via_version for c in cov.measures}
+    assert listed["Portal"] == 1 and listed["Beide"] == 2 and listed["Neu 0"] == 2
+    assert cov.goal_ids == {old_v1.id, new_v1.id}
+    # The cached coverage follows a change at once.
+    many[0].status = S.CANCELLED
+    db.session.commit()
+    cov = _coverage_by_code(draft, users["coordinator"])["V-1"]
+    assert cov.count == 14 and cov.total == 1710
+    # A draft counts for those who may read it only (the result is cached per scope).
+    factory.measure(dept, S.DRAFT, "Entwurf", goals=[new_v1])
+    db.session.commit()
+    assert _coverage_by_code(draft, users["coordinator"])["V-1"].count == 15
+    assert _coverage_by_code(draft, users["other_submitter"])["V-1"].count == 14

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from steuerung.extensions import db
@@ -30,12 +30,14 @@ from steuerung.models import (
     User,
     measure_goals,
 )
+from steuerung.services.common.cache import cached
 from steuerung.services.common.errors import ValidationFailed
 from steuerung.services.common.settings import planning_horizon
 from steuerung.services.measures.costs import horizon_costs
 from steuerung.services.measures.rules import (
     NOT_SERVING_STATUSES,
     measure_reference,
+    visibility_scope,
     visible_measures_filter,
 )
 
@@ -128,15 +130,26 @@ class GoalCoverage:
         return self.count - len(self.measures)
 
 
+@dataclass(frozen=True)
+class _CodeCoverage:
+    """What the coverage of one goal code needs, as plain values (cacheable)."""
+
+    count: int
+    total: Decimal
+    goal_ids: frozenset[int]
+    #: The first measures (by id) with their horizon cost and the version they are linked in.
+    shown: tuple[tuple[MeasureRef, Decimal, int], ...]
+
+
 def goal_coverage(agenda: Agenda, user: User) -> list[tuple[ActionField, list[GoalCoverage]]]:
     """For each field of action and goal of ``agenda``: the measures visible to ``user``
     that serve it (rejected and cancelled ones do not count), their number and cost.
 
-    Four queries, independent of the number of measures: versions, fields and goals (2),
-    and one for all links with the measures' columns and horizon cost.
+    A measure linked to a goal of an earlier version with the same code counts once; the
+    newest version it is linked in is named. Counting and summing happen in SQL; the result
+    per code is cached until the data changes.
     """
-    chain = _chain_ids(agenda)
-    versions = dict(db.session.execute(select(Agenda.id, Agenda.version_no)).all())
+    chain = tuple(_chain_ids(agenda))
     fields = list(
         db.session.scalars(
             select(ActionField)
@@ -145,58 +158,116 @@ def goal_coverage(agenda: Agenda, user: User) -> list[tuple[ActionField, list[Go
             .order_by(ActionField.position, ActionField.id)
         )
     )
-    costs = horizon_costs(planning_horizon())
-    condition = and_(visible_measures_filter(user), Measure.status.not_in(NOT_SERVING_STATUSES))
-    links = db.session.connection().execute(
+    years = tuple(planning_horizon())
+    by_code = cached(
+        "agenda.goal_coverage",
+        (chain, visibility_scope(user), years),
+        lambda: _coverage_by_code(list(chain), user, list(years)),
+    )
+    result = []
+    for action_field in fields:
+        goals = []
+        for goal in action_field.goals:
+            found = by_code.get(goal.code)
+            coverage = GoalCoverage(goal=goal, goal_ids={goal.id})
+            if found is not None:
+                coverage.count = found.count
+                coverage.total = found.total
+                coverage.goal_ids |= found.goal_ids
+                coverage.measures = [
+                    CoveredMeasure(measure=ref, total=total, via_version=version)
+                    for ref, total, version in found.shown
+                ]
+            goals.append(coverage)
+        result.append((action_field, goals))
+    return result
+
+
+def _coverage_by_code(chain: list[int], user: User, years: list[int]) -> dict[str, _CodeCoverage]:
+    """Four aggregate queries whatever the number of measures."""
+    position = case(
+        *[(ActionField.agenda_id == agenda_id, i) for i, agenda_id in enumerate(chain)],
+        else_=len(chain),
+    )
+    # (code, measure, newest position in the chain): each measure once per code.
+    pairs = (
         select(
-            Goal.code,
-            Goal.id,
-            ActionField.agenda_id,
-            Measure.id,
-            Measure.title,
-            Measure.status,
-            costs.c.total,
+            Goal.code.label("code"),
+            measure_goals.c.measure_id.label("measure_id"),
+            func.min(position).label("position"),
         )
         .select_from(measure_goals)
         .join(Goal, Goal.id == measure_goals.c.goal_id)
         .join(ActionField, ActionField.id == Goal.action_field_id)
         .join(Measure, Measure.id == measure_goals.c.measure_id)
-        .outerjoin(costs, costs.c.measure_id == Measure.id)
-        .where(ActionField.agenda_id.in_(chain), condition)
-        .order_by(Measure.id)
+        .where(
+            ActionField.agenda_id.in_(chain),
+            visible_measures_filter(user),
+            Measure.status.not_in(NOT_SERVING_STATUSES),
+        )
+        .group_by(Goal.code, measure_goals.c.measure_id)
+        .subquery("pairs")
     )
-    # per code: each measure once; the link from the newest version in the chain wins
-    rank = {agenda_id: i for i, agenda_id in enumerate(chain)}
-    by_code: dict[str, dict[int, tuple[int, MeasureRef, Decimal]]] = {}
-    goal_ids: dict[str, set[int]] = {}
-    for code, goal_id, agenda_id, measure_id, title, status, total in links:
-        goal_ids.setdefault(code, set()).add(goal_id)
-        current = by_code.setdefault(code, {})
-        known = current.get(measure_id)
-        if known is None or rank[agenda_id] < rank[known[0]]:
-            current[measure_id] = (agenda_id, MeasureRef(measure_id, title, status), total or ZERO)
-    result = []
-    for action_field in fields:
-        goals = []
-        for goal in action_field.goals:
-            entries = list(by_code.get(goal.code, {}).values())
-            coverage = GoalCoverage(
-                goal=goal,
-                count=len(entries),
-                total=sum((e[2] for e in entries), ZERO).quantize(Decimal("0.01")),
-                goal_ids=goal_ids.get(goal.code, set()) | {goal.id},
+    costs = horizon_costs(years, per_year=False)
+    cent = Decimal("0.01")
+    totals = {
+        row.code: (row.count, Decimal(row.total or 0).quantize(cent))
+        for row in db.session.execute(
+            select(
+                pairs.c.code,
+                func.count().label("count"),
+                func.sum(costs.c.total).label("total"),
             )
-            for agenda_id, measure, total in entries[:MEASURES_SHOWN_PER_GOAL]:
-                coverage.measures.append(
-                    CoveredMeasure(
-                        measure=measure,
-                        total=Decimal(total).quantize(Decimal("0.01")),
-                        via_version=versions.get(agenda_id, 0),
-                    )
-                )
-            goals.append(coverage)
-        result.append((action_field, goals))
-    return result
+            .select_from(pairs)
+            .outerjoin(costs, costs.c.measure_id == pairs.c.measure_id)
+            .group_by(pairs.c.code)
+        )
+    }
+    numbered = select(
+        pairs.c.code,
+        pairs.c.measure_id,
+        pairs.c.position,
+        func.row_number().over(partition_by=pairs.c.code, order_by=pairs.c.measure_id).label("n"),
+    ).subquery("numbered")
+    first = db.session.execute(
+        select(numbered.c.code, numbered.c.measure_id, numbered.c.position).where(
+            numbered.c.n <= MEASURES_SHOWN_PER_GOAL
+        )
+    ).all()
+    ids = sorted({row.measure_id for row in first})
+    shown_costs = horizon_costs(years, ids, per_year=False)
+    measures = {
+        row.id: (MeasureRef(row.id, row.title, MeasureStatus(row.status)), row.total)
+        for row in db.session.execute(
+            select(Measure.id, Measure.title, Measure.status, shown_costs.c.total)
+            .outerjoin(shown_costs, shown_costs.c.measure_id == Measure.id)
+            .where(Measure.id.in_(ids))
+        )
+    }
+    versions = dict(db.session.execute(select(Agenda.id, Agenda.version_no)).all())
+    shown: dict[str, list[tuple[MeasureRef, Decimal, int]]] = {}
+    for row in sorted(first, key=lambda r: (r.code, r.measure_id)):
+        ref, total = measures[row.measure_id]
+        agenda_id = chain[row.position] if row.position < len(chain) else None
+        shown.setdefault(row.code, []).append(
+            (ref, Decimal(total or 0).quantize(cent), versions.get(agenda_id, 0))
+        )
+    goal_ids: dict[str, set[int]] = {}
+    for code, goal_id in db.session.execute(
+        select(Goal.code, Goal.id)
+        .join(ActionField, ActionField.id == Goal.action_field_id)
+        .where(ActionField.agenda_id.in_(chain))
+    ):
+        goal_ids.setdefault(code, set()).add(goal_id)
+    return {
+        code: _CodeCoverage(
+            count=count,
+            total=total,
+            goal_ids=frozenset(goal_ids.get(code, set())),
+            shown=tuple(shown.get(code, [])),
+        )
+        for code, (count, total) in totals.items()
+    }
 
 
 def revise(agenda: Agenda, title: str | None = None) -> Agenda:

@@ -67,6 +67,7 @@ from steuerung.models import (
     MeasureStatus,
     measure_goals,
 )
+from steuerung.services.common.cache import cached
 from steuerung.services.measures.rules import (
     COUNTING_STATUSES,
     SCENARIO_STATUSES,
@@ -513,6 +514,31 @@ def load_facts(
     category: MeasureCategory | None = None,
     group_by: Grouping | None = None,
 ) -> BudgetFacts:
+    """The figures per line and year, cached until the data changes (read-only result);
+    see :func:`_load_facts`."""
+    return cached(
+        "coverage.facts",
+        (tuple(years), include_submitted, department_id, action_field_id, category, group_by),
+        lambda: _load_facts(
+            years,
+            include_submitted=include_submitted,
+            department_id=department_id,
+            action_field_id=action_field_id,
+            category=category,
+            group_by=group_by,
+        ),
+    )
+
+
+def _load_facts(
+    years: list[int],
+    *,
+    include_submitted: bool = False,
+    department_id: int | None = None,
+    action_field_id: int | None = None,
+    category: MeasureCategory | None = None,
+    group_by: Grouping | None = None,
+) -> BudgetFacts:
     """Read the figures per line and year (six aggregate queries whatever the portfolio).
 
     ``department_id`` keeps the lines of that department (Teilhaushalt). ``action_field_id``
@@ -922,7 +948,44 @@ def coverage_table(
     ``department_id`` keeps that department's lines; ``action_field_id`` and ``category``
     select measures. ``with_measures`` (budget-line grouping) adds each line's measures
     (the ``measures_limit`` largest per line; ``measure_count`` has the full number).
+    Cached until the data changes: the table is shared, read-only.
     """
+    return cached(
+        "coverage.table",
+        (
+            tuple(years),
+            grouping,
+            include_submitted,
+            department_id,
+            action_field_id,
+            category,
+            with_measures,
+            measures_limit,
+        ),
+        lambda: _coverage_table(
+            years,
+            grouping,
+            include_submitted=include_submitted,
+            department_id=department_id,
+            action_field_id=action_field_id,
+            category=category,
+            with_measures=with_measures,
+            measures_limit=measures_limit,
+        ),
+    )
+
+
+def _coverage_table(
+    years: list[int],
+    grouping: Grouping,
+    *,
+    include_submitted: bool,
+    department_id: int | None,
+    action_field_id: int | None,
+    category: MeasureCategory | None,
+    with_measures: bool,
+    measures_limit: int | None,
+) -> CoverageTable:
     facts = load_facts(
         years,
         include_submitted=include_submitted,

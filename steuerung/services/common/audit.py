@@ -7,6 +7,7 @@ taken from a context variable that the web layer (or a CLI command) sets.
 from __future__ import annotations
 
 import enum
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -247,7 +248,9 @@ def _raise_generation(session: Session) -> None:
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
         from sqlalchemy.dialects.sqlite import insert as upsert
-    statement = upsert(DataGeneration).values(id=1, value=1)
+    # The first value is random: a database emptied and filled again (tests, a fresh
+    # install on the same host) never repeats a generation a running worker has cached.
+    statement = upsert(DataGeneration).values(id=1, value=secrets.randbelow(2**30) + 1)
     connection.execute(
         statement.on_conflict_do_update(
             index_elements=["id"], set_={"value": DataGeneration.value + 1}

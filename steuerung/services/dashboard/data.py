@@ -73,6 +73,7 @@ from steuerung.models import (
 )
 from steuerung.models.budget import MAX_YEAR, MIN_YEAR
 from steuerung.services.budget.coverage import YearCoverage, coverage_by_year
+from steuerung.services.common.cache import cached
 from steuerung.services.common.settings import get_settings
 from steuerung.services.measures.costs import depreciation, horizon_costs, investive_totals
 from steuerung.services.measures.reports import latest_reports
@@ -81,6 +82,7 @@ from steuerung.services.measures.rules import (
     REPORTING_STATUSES,
     lacks_owner_clause,
     measure_reference,
+    visibility_scope,
     visible_measures_filter,
 )
 from steuerung.services.portfolio.ranking import CLASS_ORDER, PORTFOLIO_STATUSES, rank_measures
@@ -1058,7 +1060,11 @@ def chart_table(key: str, filters: DashboardFilters, user: User | None) -> DataT
     }
     if key not in builders:
         raise KeyError(key)
-    return builders[key]().table()
+    return cached(
+        "dashboard.chart_table",
+        (key, filters, visibility_scope(user), date.today()),
+        lambda: builders[key]().table(),
+    )
 
 
 def build_dashboard(
@@ -1068,7 +1074,19 @@ def build_dashboard(
     with_summary: bool = False,
     today: date | None = None,
 ) -> Dashboard:
-    """Collect every figure of the dashboard for ``filters``."""
+    """Collect every figure of the dashboard for ``filters`` (cached until the data changes;
+    the result is shared, read-only)."""
+    today = today or date.today()
+    return cached(
+        "dashboard",
+        (filters, visibility_scope(user), with_summary, today),
+        lambda: _build_dashboard(filters, user, with_summary=with_summary, today=today),
+    )
+
+
+def _build_dashboard(
+    filters: DashboardFilters, user: User | None, *, with_summary: bool, today: date
+) -> Dashboard:
     settings = get_settings()
     coverage = coverage_chart(filters)
     lights = lights_by_department(filters, user)

@@ -122,6 +122,14 @@ def visible_measures_filter(user: User) -> ColumnElement[bool]:
     return and_(own)
 
 
+def visibility_scope(user: User | None) -> tuple[object, ...]:
+    """What :func:`visible_measures_filter` depends on, as a cache key: everyone with the
+    same scope reads the same measures (``None``: no user restriction)."""
+    if user is None or user.role in READ_ALL_ROLES:
+        return ("all",)
+    return ("department", user.department_id, get_settings().approved_visible_to_all)
+
+
 def can_edit_measure(user: User, measure: Measure) -> bool:
     """Write access to the measure's data (fields allowed per state: :func:`editable_fields`)."""
     if is_office(user):

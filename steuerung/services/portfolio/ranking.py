@@ -26,11 +26,13 @@ from steuerung.models import (
     User,
     measure_goals,
 )
+from steuerung.services.common.cache import cached
 from steuerung.services.common.columns import TableColumn
 from steuerung.services.common.settings import planning_horizon
 from steuerung.services.measures.costs import horizon_costs
 from steuerung.services.measures.rules import (
     COUNTING_STATUSES,
+    visibility_scope,
     visible_measures_filter,
 )
 from steuerung.services.portfolio.register import register_rows
@@ -154,6 +156,91 @@ def portfolio_statuses(include_submitted: bool = True) -> tuple[MeasureStatus, .
     return (*COUNTING_STATUSES,)
 
 
+@dataclass(frozen=True)
+class Ranking:
+    """The whole ranked portfolio of one reading scope, computed once per data generation.
+
+    Immutable and shared between requests: pages take a slice and build their own
+    :class:`RankedMeasure` objects from it.
+    """
+
+    years: tuple[int, ...]
+    keys: tuple[RankKey, ...]
+    #: Cumulated cost over the horizon up to and including each position.
+    cumulated: tuple[Decimal, ...]
+    #: Number of measures and total cost per A/B/C class (and "–" for unscored).
+    classes: dict[str, dict[str, Any]]
+    #: Measure id -> rank (1-based).
+    positions: dict[int, int]
+
+    def entries(self, start: int = 0, stop: int | None = None) -> list[RankedMeasure]:
+        """Fresh :class:`RankedMeasure` objects for positions ``start`` to ``stop``."""
+        stop = len(self.keys) if stop is None else min(stop, len(self.keys))
+        return [
+            RankedMeasure(
+                rank=i + 1,
+                measure=self.keys[i],
+                costs={},
+                total=self.keys[i].total,
+                cumulated=self.cumulated[i],
+            )
+            for i in range(start, stop)
+        ]
+
+
+def ranking(user: User, statuses: tuple[MeasureStatus, ...] = PORTFOLIO_STATUSES) -> Ranking:
+    """The ranked portfolio visible to ``user`` (cached until the data changes).
+
+    One narrow query (ranking columns and the cost over the horizon) ranks everything.
+    """
+    years = tuple(planning_horizon())
+    return cached(
+        "portfolio.ranking",
+        (visibility_scope(user), statuses, years),
+        lambda: _compute_ranking(user, statuses, years),
+    )
+
+
+def _compute_ranking(
+    user: User, statuses: tuple[MeasureStatus, ...], years: tuple[int, ...]
+) -> Ranking:
+    condition = and_(visible_measures_filter(user), Measure.status.in_(statuses))
+    totals = horizon_costs(list(years), per_year=False)
+    keys = [
+        RankKey(row.id, row.priority_class, row.score, row.rank_override, Decimal(row.total))
+        for row in db.session.connection().execute(
+            select(
+                Measure.id,
+                Measure.priority_class,
+                Measure.score,
+                Measure.rank_override,
+                func.coalesce(totals.c.total, 0).label("total"),
+            )
+            .outerjoin(totals, totals.c.measure_id == Measure.id)
+            .where(condition)
+        )
+    ]
+    ordered: list[RankKey] = rank_measures(keys)
+    cumulated: list[Decimal] = []
+    running = ZERO
+    classes: dict[str, dict[str, Any]] = {
+        k: {"count": 0, "total": ZERO} for k in ("A", "B", "C", "–")
+    }
+    for key in ordered:
+        running += key.total
+        cumulated.append(running)
+        bucket = classes[key.priority_class or "–"]
+        bucket["count"] += 1
+        bucket["total"] += key.total
+    return Ranking(
+        years=years,
+        keys=tuple(ordered),
+        cumulated=tuple(cumulated),
+        classes=classes,
+        positions={key.id: rank for rank, key in enumerate(ordered, start=1)},
+    )
+
+
 def ranked_portfolio(
     user: User,
     statuses: tuple[MeasureStatus, ...] = PORTFOLIO_STATUSES,
@@ -161,38 +248,14 @@ def ranked_portfolio(
 ) -> tuple[list[RankedMeasure], list[int]]:
     """The ranked portfolio visible to ``user`` with cumulated cost, and the horizon years.
 
-    One narrow query (ranking columns and the cost over the horizon) ranks everything.
     With ``details`` every entry also gets its columns and cost per year (one more query);
-    pages pass ``details=False`` and call ``load_details`` for the shown slice only.
+    pages use :func:`ranking` and call ``load_details`` for the shown slice only.
     """
-    years = planning_horizon()
-    condition = and_(visible_measures_filter(user), Measure.status.in_(statuses))
-    totals = horizon_costs(years, per_year=False)
-    keys = [
-        RankKey(*row)
-        for row in db.session.connection().execute(
-            select(
-                Measure.id,
-                Measure.priority_class,
-                Measure.score,
-                Measure.rank_override,
-                func.coalesce(totals.c.total, 0),
-            )
-            .outerjoin(totals, totals.c.measure_id == Measure.id)
-            .where(condition)
-        )
-    ]
-    ranked: list[RankedMeasure] = []
-    cumulated = ZERO
-    for rank, key in enumerate(rank_measures(keys), start=1):
-        total = Decimal(key.total)
-        cumulated += total
-        ranked.append(
-            RankedMeasure(rank=rank, measure=key, costs={}, total=total, cumulated=cumulated)
-        )
+    result = ranking(user, statuses)
+    ranked = result.entries()
     if details:
-        load_details(ranked, years)
-    return ranked, years
+        load_details(ranked, list(result.years))
+    return ranked, list(result.years)
 
 
 def load_details(ranked: list[RankedMeasure], years: list[int]) -> None:
@@ -217,18 +280,6 @@ def attach_fields(ranked: list[RankedMeasure]) -> None:
         item.field_code, item.field_name, item.field_color = fields.get(item.measure.id, NO_FIELD)
 
 
-def class_counts(ranked: list[RankedMeasure]) -> dict[str, dict[str, Any]]:
-    """Number of measures and total cost per A/B/C class (and unscored)."""
-    counts: dict[str, dict[str, Any]] = {
-        k: {"count": 0, "total": ZERO} for k in ("A", "B", "C", "–")
-    }
-    for item in ranked:
-        bucket = counts[item.measure.priority_class or "–"]
-        bucket["count"] += 1
-        bucket["total"] += item.total
-    return counts
-
-
 def bubble_points(ranked: list[RankedMeasure]) -> list[dict[str, Any]]:
     """Data for the bubble chart (scored measures): benefit = score, effort = horizon cost."""
     return [
@@ -248,13 +299,4 @@ def bubble_points(ranked: list[RankedMeasure]) -> list[dict[str, Any]]:
 
 def rank_of(user: User, measure_id: int) -> int | None:
     """Position of a measure in the full ranking (None if not in the portfolio)."""
-    condition = and_(visible_measures_filter(user), Measure.status.in_(PORTFOLIO_STATUSES))
-    rows = db.session.execute(
-        select(Measure.id, Measure.priority_class, Measure.score, Measure.rank_override).where(
-            condition
-        )
-    ).all()
-    for position, row in enumerate(rank_measures(rows), start=1):
-        if row.id == measure_id:
-            return position
-    return None
+    return ranking(user, PORTFOLIO_STATUSES).positions.get(measure_id)

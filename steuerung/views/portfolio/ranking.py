@@ -46,28 +46,30 @@ SCENARIO_ROWS = 100
 def index() -> str:
     """Ranked portfolio with cost and cumulated cost, A/B/C classes and the bubble chart."""
     include_submitted = request.args.get("nur_freigegeben") != "1"
-    ranked, years = portfolio_service.ranked_portfolio(
-        current_user, portfolio_service.portfolio_statuses(include_submitted), details=False
+    result = portfolio_service.ranking(
+        current_user, portfolio_service.portfolio_statuses(include_submitted)
     )
+    total = len(result.keys)
     page_arg = request.args.get("page", "1")
-    pages = max(1, -(-len(ranked) // PORTFOLIO_PAGE_SIZE))
+    pages = max(1, -(-total // PORTFOLIO_PAGE_SIZE))
     message = None
     if not page_arg.isdigit() or not 1 <= int(page_arg) <= pages:
         message = f"Ungültige Seitenzahl „{page_arg[:20]}“: es wird Seite 1 gezeigt."
         page = 1
     else:
         page = int(page_arg)
-    shown = ranked[(page - 1) * PORTFOLIO_PAGE_SIZE : page * PORTFOLIO_PAGE_SIZE]
+    years = list(result.years)
+    shown = result.entries((page - 1) * PORTFOLIO_PAGE_SIZE, page * PORTFOLIO_PAGE_SIZE)
     portfolio_service.load_details(shown, years)
     portfolio_service.attach_fields(shown)
     figure = charts.portfolio_bubble(portfolio_service.bubble_points(shown))
     return render_template(
         "portfolio/index.html",
         ranked=shown,
-        total_count=len(ranked),
+        total_count=total,
         years=years,
-        classes=portfolio_service.class_counts(ranked),
-        grand_total=ranked[-1].cumulated if ranked else Decimal("0"),
+        classes=result.classes,
+        grand_total=result.cumulated[-1] if total else Decimal("0"),
         figure=figure,
         page=page,
         pages=pages,
