@@ -8,15 +8,18 @@ from typing import Any
 
 import pytest
 from conftest import post_form
+from sqlalchemy import func, select
 
 from steuerung.models import (
     BudgetKind,
     BudgetScenario,
     CommitmentAuthorization,
     FundingSource,
+    Job,
     MeasureStatus,
 )
 from steuerung.services.common.errors import ValidationFailed
+from steuerung.services.portfolio import scenario as scenario_service
 from steuerung.services.portfolio.scenario import (
     Candidate,
     ScenarioResult,
@@ -232,3 +235,35 @@ def test_bad_pot_amounts_give_400_with_a_message(
     response = login_as("coordinator").get(f"/portfolio/scenario?{query}")
     assert response.status_code == 400
     assert "Bitte korrigieren Sie" in response.get_data(as_text=True)
+
+
+def _tables(html: str) -> str:
+    """The result tables of the scenario page (pots and measures), as they are rendered."""
+    start = html.index('id="szenario-toepfe"')
+    end = html.index("</table>", html.index('id="szenario-tabelle"'))
+    return html[start:end]
+
+
+def test_a_large_portfolio_computes_the_scenario_as_a_job(
+    budget: dict[str, Any], login_as: Any, db: Any, monkeypatch: Any
+) -> None:
+    """Above the inline limit the page hands the work to the job system and shows the very
+    same result from the job's file; the job page links back to it; a second view reuses the
+    job until the data changes."""
+    client = login_as("coordinator")
+    url = "/portfolio/scenario?include_submitted=y&pot_consumptive_2027=1.000,00"
+    inline = client.get(url).get_data(as_text=True)
+    monkeypatch.setattr(scenario_service, "INLINE_LIMIT", 0)
+    response = client.get(url)
+    assert response.status_code == 200  # immediate mode: the job ran at once
+    assert _tables(response.get_data(as_text=True)) == _tables(inline)
+    job = db.session.scalars(select(Job).where(Job.kind == "scenario")).one()
+    detail = client.get(f"/auftraege/{job.public_id}").get_data(as_text=True)
+    assert "Ergebnis anzeigen" in detail
+    assert "/portfolio/scenario?" in detail and "pot_consumptive_2027" in detail
+    client.get(url)
+    assert db.session.scalar(select(func.count(Job.id))) == 1  # reused
+    # Bad input is refused before any job starts.
+    bad = client.get("/portfolio/scenario?pot_investive_2027=-5")
+    assert bad.status_code == 400
+    assert db.session.scalar(select(func.count(Job.id))) == 1

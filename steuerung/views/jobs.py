@@ -69,6 +69,16 @@ def _send(job: Job) -> Response:
     return response
 
 
+def _result_url(job: Job) -> str | None:
+    """Where a finished job's result is: its page (kinds that have one) or the download."""
+    if not (jobs.is_ready(job) and job.result_path):
+        return None
+    endpoint = jobs.KINDS[job.kind].result_endpoint
+    if endpoint:
+        return url_for(endpoint, **(job.params or {}).get("args", {}))
+    return url_for("jobs.download", public_id=job.public_id)
+
+
 def _status(job: Job) -> dict[str, Any]:
     return {
         "status": job.status.value,
@@ -78,9 +88,7 @@ def _status(job: Job) -> dict[str, Any]:
         "active": job.status.is_active,
         "error": job.error,
         "message": job.message,
-        "download_url": url_for("jobs.download", public_id=job.public_id)
-        if jobs.is_ready(job) and job.result_path
-        else None,
+        "download_url": _result_url(job),
     }
 
 
@@ -103,6 +111,7 @@ def detail(public_id: str) -> Response | str:
             kind=jobs.KINDS[job.kind],
             ready=jobs.is_ready(job),
             has_file=bool(job.result_path),
+            result_url=_result_url(job),
             refresh=REFRESH_SECONDS if job.status.is_active else None,
             cancel_form=CancelJobForm() if jobs.KINDS[job.kind].cancelable else None,
         )

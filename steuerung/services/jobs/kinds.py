@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -21,7 +22,7 @@ from steuerung.models import User
 from steuerung.services.budget.rules import may_edit_budget, may_read_budget
 from steuerung.services.common.errors import ValidationFailed
 from steuerung.services.dashboard.rules import may_read_dashboard
-from steuerung.services.portfolio.rules import may_read_register
+from steuerung.services.portfolio.rules import may_read_portfolio, may_read_register
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
@@ -60,6 +61,9 @@ class JobKind:
     #: The user may cancel it while it waits or runs.
     cancelable: bool = True
     makes_file: bool = True
+    #: The page that shows the result (its URL arguments are the job's ``args``) instead of
+    #: offering the file for download.
+    result_endpoint: str | None = None
 
 
 def args_to_params(args: MultiDict[str, str]) -> dict[str, list[str]]:
@@ -229,6 +233,28 @@ def import_apply(params: dict[str, Any], user: User, progress: Progress) -> Outc
     )
 
 
+# --- Cut-off scenario --------------------------------------------------------------------
+
+
+def scenario(params: dict[str, Any], user: User, progress: Progress) -> Outcome:
+    """The cut-off scenario of a large portfolio; the page reads the JSON result."""
+    from steuerung.services.portfolio import scenario as scenario_service
+
+    progress(10, "Maßnahmen und Kosten werden gelesen")
+    overrides = {
+        scenario_service.pot_from_key(key): Decimal(value)
+        for key, value in params.get("overrides", {}).items()
+    }
+    result = scenario_service.cutoff_scenario(
+        user, bool(params.get("include_submitted")), dict(overrides)
+    )
+    return Outcome(
+        data=result.to_json(params).encode("utf-8"),
+        filename="szenario.json",
+        mimetype="application/json",
+    )
+
+
 KINDS: dict[str, JobKind] = {
     kind.name: kind
     for kind in (
@@ -242,6 +268,13 @@ KINDS: dict[str, JobKind] = {
         JobKind("budget_csv", "Haushaltsexport (CSV)", may_read_budget, budget_csv),
         JobKind("register_csv", "Registerexport (CSV)", may_read_register, register_csv),
         JobKind("register_xlsx", "Registerexport (XLSX)", may_read_register, register_xlsx),
+        JobKind(
+            "scenario",
+            "Kürzungsszenario",
+            may_read_portfolio,
+            scenario,
+            result_endpoint="portfolio.scenario",
+        ),
         JobKind(
             "import_apply",
             "Import der Ansätze",

@@ -19,11 +19,13 @@ from flask_login import current_user
 from steuerung.extensions import db
 from steuerung.forms.portfolio import SaveScenarioForm, scenario_form
 from steuerung.models import BudgetKind, BudgetScenario
+from steuerung.services import jobs
 from steuerung.services.common import charts
 from steuerung.services.common.columns import columns_from_args
-from steuerung.services.common.errors import ValidationFailed
+from steuerung.services.common.errors import PermissionDenied, ValidationFailed
 from steuerung.services.common.numbers import NumberError, parse_amount
 from steuerung.services.common.settings import get_settings
+from steuerung.services.jobs import args_to_params
 from steuerung.services.portfolio import ranking as portfolio_service
 from steuerung.services.portfolio import rules
 from steuerung.services.portfolio import scenario as scenario_service
@@ -96,7 +98,7 @@ def _pots_from_text(text: str) -> dict[Pot, Decimal]:
 
 @bp.route("/scenario")
 @permission_required(rules.may_read_portfolio)
-def scenario() -> tuple[str, int]:
+def scenario() -> ResponseReturnValue:
     """Cut-off scenario per budget part and year: which measures the budget can carry."""
     settings = get_settings()
     form = scenario_form(settings.horizon, request.args)
@@ -112,13 +114,30 @@ def scenario() -> tuple[str, int]:
             for (kind, year), amount in typed.items()
             if amount is not None
         }
+        include_submitted = bool(form.include_submitted.data)
         try:
-            result = scenario_service.cutoff_scenario(
-                current_user, bool(form.include_submitted.data), overrides
-            )
+            scenario_service.validate_overrides(dict(overrides))
+            if scenario_service.runs_in_background(current_user, include_submitted):
+                params = {
+                    "args": args_to_params(request.args),
+                    "include_submitted": include_submitted,
+                    "overrides": {pot_key(pot): str(v) for pot, v in overrides.items()},
+                }
+                job = jobs.request_job("scenario", params, current_user)
+                found = jobs.result_file(job) if jobs.is_ready(job) else None
+                if found is None:
+                    return redirect(url_for("jobs.detail", public_id=job.public_id))
+                result = scenario_service.ScenarioResult.from_json(found.read_text("utf-8"))
+            else:
+                result = scenario_service.cutoff_scenario(
+                    current_user, include_submitted, overrides
+                )
         except ValidationFailed as error:
             form.submit.errors = [error.message]
             status = 400
+        except PermissionDenied as error:
+            flash(error.message, "danger")
+            return redirect(url_for("jobs.index"))
     else:
         status = 400
     save_form = SaveScenarioForm()
