@@ -30,6 +30,7 @@ from steuerung.models import (
     TrafficLight,
     User,
 )
+from steuerung.services.common.cache import cached
 from steuerung.services.common.settings import get_settings
 from steuerung.services.dashboard.data import (
     NO_FIELD,
@@ -45,7 +46,11 @@ from steuerung.services.dashboard.data import (
     tiles,
 )
 from steuerung.services.measures.reports import latest_reports
-from steuerung.services.measures.rules import INTERNAL_STATUSES, measure_reference
+from steuerung.services.measures.rules import (
+    INTERNAL_STATUSES,
+    measure_reference,
+    visibility_scope,
+)
 
 #: At most this many measures are listed (a council report of thousands of rows helps nobody).
 MAX_LISTED = 400
@@ -217,8 +222,19 @@ def measure_sections(
 def build_council_report(
     filters: DashboardFilters, user: User | None, today: date | None = None
 ) -> CouncilReport:
-    """Collect the Sachstandsbericht for ``filters`` (constant number of queries)."""
+    """Collect the Sachstandsbericht for ``filters`` (constant number of queries; cached
+    until the data changes, the result is shared and read-only)."""
     today = today or date.today()
+    return cached(
+        "council_report",
+        (filters, visibility_scope(user), today),
+        lambda: _build_council_report(filters, user, today),
+    )
+
+
+def _build_council_report(
+    filters: DashboardFilters, user: User | None, today: date
+) -> CouncilReport:
     settings = get_settings()
     coverage = coverage_chart(filters)
     year = filters.year or settings.budget_year

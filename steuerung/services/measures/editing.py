@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from steuerung.extensions import db
@@ -724,22 +724,13 @@ class ListFilter:
 def list_measures(
     user: User, flt: ListFilter, visible: ColumnElement[bool]
 ) -> tuple[list[Any], int]:
-    """Rows for the list page and the total count (two queries, whatever the page size).
+    """Rows for the list page and the total count (four queries, whatever the portfolio).
 
-    Each row is (measure, open questions, open change requests).
+    Each row is (measure, open questions, open change requests). The page is chosen first
+    (newest change first, along an index); the open items are counted for its rows only.
     """
-    open_questions = (
-        select(MeasureComment.measure_id, func.count(MeasureComment.id).label("n"))
-        .where(MeasureComment.kind == "question", MeasureComment.resolved_at.is_(None))
-        .group_by(MeasureComment.measure_id)
-        .subquery()
-    )
-    open_requests = (
-        select(ChangeRequest.measure_id, func.count(ChangeRequest.id).label("n"))
-        .where(ChangeRequest.status == ChangeRequestStatus.OPEN)
-        .group_by(ChangeRequest.measure_id)
-        .subquery()
-    )
+    open_question = and_(MeasureComment.kind == "question", MeasureComment.resolved_at.is_(None))
+    open_request = ChangeRequest.status == ChangeRequestStatus.OPEN
     conditions = [visible]
     if flt.own_only:
         conditions.append(Measure.department_id == user.department_id)
@@ -752,22 +743,37 @@ def list_measures(
     if flt.open_items:
         conditions.append(
             or_(
-                Measure.id.in_(select(open_questions.c.measure_id)),
-                Measure.id.in_(select(open_requests.c.measure_id)),
+                Measure.id.in_(select(MeasureComment.measure_id).where(open_question)),
+                Measure.id.in_(select(ChangeRequest.measure_id).where(open_request)),
             )
         )
     total = db.session.scalar(select(func.count(Measure.id)).where(*conditions)) or 0
-    rows = db.session.execute(
-        select(Measure, func.coalesce(open_questions.c.n, 0), func.coalesce(open_requests.c.n, 0))
-        .outerjoin(open_questions, open_questions.c.measure_id == Measure.id)
-        .outerjoin(open_requests, open_requests.c.measure_id == Measure.id)
-        .options(joinedload(Measure.owner))
-        .where(*conditions)
-        .order_by(Measure.updated_at.desc(), Measure.id.desc())
-        .limit(flt.per_page)
-        .offset((max(flt.page, 1) - 1) * flt.per_page)
-    ).all()
-    return list(rows), total
+    measures = list(
+        db.session.scalars(
+            select(Measure)
+            .options(joinedload(Measure.owner))
+            .where(*conditions)
+            .order_by(Measure.updated_at.desc(), Measure.id.desc())
+            .limit(flt.per_page)
+            .offset((max(flt.page, 1) - 1) * flt.per_page)
+        ).unique()
+    )
+    ids = [m.id for m in measures]
+    questions = dict(
+        db.session.execute(
+            select(MeasureComment.measure_id, func.count(MeasureComment.id))
+            .where(open_question, MeasureComment.measure_id.in_(ids))
+            .group_by(MeasureComment.measure_id)
+        ).all()
+    )
+    requests = dict(
+        db.session.execute(
+            select(ChangeRequest.measure_id, func.count(ChangeRequest.id))
+            .where(open_request, ChangeRequest.measure_id.in_(ids))
+            .group_by(ChangeRequest.measure_id)
+        ).all()
+    )
+    return [(m, questions.get(m.id, 0), requests.get(m.id, 0)) for m in measures], total
 
 
 @dataclass
