@@ -144,6 +144,9 @@ class Config:
     NOTIFY_MAX_ATTEMPTS = _int_env("NOTIFY_MAX_ATTEMPTS", 5)
     #: A claim older than this (a run that died while sending) is taken over by a later run.
     NOTIFY_CLAIM_TIMEOUT_MINUTES = _int_env("NOTIFY_CLAIM_TIMEOUT_MINUTES", 60)
+    #: Hour (0-23, server time) at which the job worker sends the due reminders every day;
+    #: empty: the worker sends none (then ``flask notify run`` from cron, see README).
+    NOTIFY_HOUR = os.environ.get("NOTIFY_HOUR", "7")
 
 
 def local_secret_key(instance_dir: Path = INSTANCE_DIR) -> str:

@@ -709,3 +709,23 @@ def test_demo_kommune_reminders_go_to_the_owners_addresses(db, mail_server):
     digests = [m for m in mail_server.received if m.subject.startswith("Wochenübersicht")]
     assert {m.rcpt_tos[0] for m in digests} == coordinators
     assert len(mail_server.received) == result.sent == len(overdue) + len(due_soon) + 2
+
+
+def test_the_job_worker_sends_the_reminders_once_a_day(app, db, factory, people, mail_server):
+    """The worker's scheduler runs the daily task (NOTIFY_HOUR, default 7): it sends what
+    ``flask notify run`` would, and a second run sends nothing again."""
+    from steuerung.services.jobs.queue import NOTIFICATIONS_TASK, get_queue
+
+    task = get_queue(app).periodic[NOTIFICATIONS_TASK]
+    schedule = task.task_class()
+    assert schedule.validate_datetime(datetime(2026, 11, 30, 7, 0))
+    assert not schedule.validate_datetime(datetime(2026, 11, 30, 8, 0))
+    owner = people["submitter"]
+    people["coordinator"].notify_digest = False
+    last = date.today() - timedelta(days=100)
+    factory.measure(owner.department, S.IN_PROGRESS, owner=owner, last_report_on=last)
+    db.session.commit()
+    summary = task.call_local()
+    assert "1 E-Mail(s) gesendet" in summary
+    assert len(mail_server.to(owner.email)) == 1
+    assert "0 E-Mail(s) gesendet" in task.call_local()

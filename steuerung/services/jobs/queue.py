@@ -13,6 +13,7 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +77,28 @@ def init_app(app: Flask) -> JobQueue:
 
     queue.run_task = queue.huey.task(name="steuerung.run_job")(run_job_task)
     periodic_task(app, "steuerung.purge_jobs", crontab(minute="*/15"))(purge_jobs)
+    hour = app.config.get("NOTIFY_HOUR")
+    if hour not in (None, ""):
+        # E-mail reminders and the weekly digest, sent by the worker once a day.
+        periodic_task(app, NOTIFICATIONS_TASK, crontab(hour=str(int(hour)), minute="0"))(
+            send_notifications_now
+        )
     return queue
+
+
+#: Name of the daily e-mail task (``NOTIFY_HOUR`` sets the hour, empty: no task).
+NOTIFICATIONS_TASK = "steuerung.notifications"
+
+
+def send_notifications_now() -> str:
+    """The worker's daily run of the reminders: like ``flask notify run``; logs the summary."""
+    from steuerung.services.notifications import send_due_notifications
+
+    result = send_due_notifications(datetime.now(UTC))
+    for error in result.errors:
+        log.error("E-Mail-Erinnerungen: %s", error)
+    log.info("E-Mail-Erinnerungen: %s", result.summary())
+    return result.summary()
 
 
 def get_queue(app: Flask | None = None) -> JobQueue:
