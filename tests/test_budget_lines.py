@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -334,3 +336,27 @@ def test_services_refuse_non_treasury(users: dict[str, Any], db: Any, factory: A
         roll_budget_year(by=users["leadership"], new_year=2027)
     assert set_approved_amounts(line, {2026: D("5")}, by=users["treasury"]) == 1
     assert set_approved_amounts(line, {2026: D("5.00")}, by=users["treasury"]) == 0
+
+
+def test_no_code_path_deletes_budget_lines_or_ve() -> None:
+    """Budget data is archived, never removed (issue 12): lines are deactivated, VE
+    archived. Besides Deckungsringe (groupings, deletion audited), no service or view deletes
+    a row of the budget, by ORM or by SQL."""
+    root = Path(__file__).resolve().parent.parent / "steuerung"
+    offenders = []
+    pattern = re.compile(
+        r"delete\((BudgetLine|BudgetAmount|CommitmentAuthorization|_LINES|_AMOUNTS)\b"
+        r"|session\.delete\((line|commitment|amount|ve)\b"
+    )
+    for path in [*root.glob("services/**/*.py"), *root.glob("views/**/*.py")]:
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
+            if pattern.search(line):
+                offenders.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
+    assert offenders == []
+    # The sole deletion in the budget area is the ring's.
+    deletions = [
+        str(path.relative_to(root))
+        for path in root.glob("services/budget/*.py")
+        if "session.delete(" in path.read_text("utf-8")
+    ]
+    assert deletions == ["services/budget/rings.py"]
