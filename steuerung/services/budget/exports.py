@@ -14,10 +14,11 @@ import io
 import math
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import chain, islice
 from xml.sax.saxutils import escape
 
 from openpyxl.utils import get_column_letter
@@ -27,7 +28,7 @@ from steuerung.services.budget.coverage import (
     Figures,
     Grouping,
     coverage_table,
-    measures_by_line,
+    iter_measure_demands,
 )
 
 #: First characters that make a spreadsheet treat text as a formula (or DDE payload).
@@ -244,9 +245,13 @@ def _cell_xml(ref: str, value: object, money: bool, texts: dict[str, str]) -> st
 
 
 def _write_sheet(archive: zipfile.ZipFile, index: int, sheet: Sheet) -> str | None:
-    """Stream one worksheet into the archive; returns the autofilter range (or None)."""
-    rows = list(sheet.rows)
-    widths = sheet.widths or _guess_widths(sheet, rows)
+    """Stream one worksheet into the archive; returns the autofilter range (or None).
+
+    The rows are consumed one by one (only the first ones are held, to guess widths)."""
+    iterator = iter(sheet.rows)
+    sample = list(islice(iterator, _WIDTH_SAMPLE))
+    widths = sheet.widths or _guess_widths(sheet, sample)
+    rows = chain(sample, iterator)
     n_cols = len(sheet.columns)
     letters = [get_column_letter(i + 1) for i in range(max(n_cols, 1))]
     money = sheet.money_columns
@@ -540,7 +545,6 @@ def measures_sheet(
     )
     line_status = {row.key: row.total.status.label for row in table.rows}
     lines = budget_line_keys()
-    by_line = measures_by_line(years, include_submitted=include_submitted)
     columns = MEASURE_COLUMNS_FIXED + [year_caption(y, budget_year) for y in years]
     columns += [
         "Gesamt brutto",
@@ -552,36 +556,28 @@ def measures_sheet(
     first_money = len(MEASURE_COLUMNS_FIXED)
     money = set(range(first_money, first_money + len(years) + 3))
 
-    keyed: list[tuple[tuple[object, ...], list[object]]] = []
-    for line_id, measures in by_line.items():
-        key = lines[line_id]
-        for m in measures:
-            sort_key = (m.measure_id, key.product, key.cost_center, key.account)
-            keyed.append(
-                (
-                    sort_key,
-                    [
-                        m.reference,
-                        m.title,
-                        m.department_code,
-                        m.status.label,
-                        key.product,
-                        key.cost_center,
-                        key.account,
-                        key.investment_number,
-                        key.kind.label,
-                        *[m.amounts[y] for y in years],
-                        m.total,
-                        m.grant,
-                        m.own,
-                        m.funding,
-                        line_status.get(line_id, ""),
-                    ],
-                )
-            )
-    keyed.sort(key=lambda item: item[0])
-    rows = [row for _, row in keyed]
-    return Sheet(title="Maßnahmen", columns=columns, rows=rows, money_columns=money)
+    def rows() -> Iterator[list[object]]:
+        for m in iter_measure_demands(years, include_submitted=include_submitted):
+            key = lines[m.budget_line_id]
+            yield [
+                m.reference,
+                m.title,
+                m.department_code,
+                m.status.label,
+                key.product,
+                key.cost_center,
+                key.account,
+                key.investment_number,
+                key.kind.label,
+                *[m.amounts[y] for y in years],
+                m.total,
+                m.grant,
+                m.own,
+                m.funding,
+                line_status.get(m.budget_line_id, ""),
+            ]
+
+    return Sheet(title="Maßnahmen", columns=columns, rows=rows(), money_columns=money)
 
 
 def commitments_sheet(budget_year: int) -> Sheet:
