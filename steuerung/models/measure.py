@@ -209,8 +209,9 @@ class Measure(Base):
         ),
         CheckConstraint("score IS NULL OR (score >= 0 AND score <= 100)", name="score_range"),
         Index("ix_measures_status_score", "status", "score"),
-        # The measure list: newest change first, a page at a time.
+        # The measure list: newest change first, a page at a time (also within a status).
         Index("ix_measures_updated_at", "updated_at", "id"),
+        Index("ix_measures_status_updated_at", "status", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
