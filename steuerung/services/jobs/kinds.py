@@ -248,8 +248,9 @@ def scenario(params: dict[str, Any], user: User, progress: Progress) -> Outcome:
     result = scenario_service.cutoff_scenario(
         user, bool(params.get("include_submitted")), dict(overrides)
     )
+    page = scenario_service.ScenarioView.of(result, scenario_service.PAGE_ROWS)
     return Outcome(
-        data=result.to_json(params).encode("utf-8"),
+        data=page.to_json().encode("utf-8"),
         filename="szenario.json",
         mimetype="application/json",
     )

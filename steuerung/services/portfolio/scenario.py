@@ -53,6 +53,8 @@ from steuerung.services.portfolio.ranking import portfolio_statuses, rank_measur
 ZERO = Decimal("0.00")
 #: How many missed measures the page names as "just missing".
 JUST_MISSED = 5
+#: The page lists the first measures in rank order (the rest are counted).
+PAGE_ROWS = 100
 PART_NAMES = {BudgetKind.CONSUMPTIVE: "konsumtiv", BudgetKind.INVESTIVE: "investiv"}
 
 
@@ -196,31 +198,8 @@ class ScenarioResult:
                 "budget_year": self.budget_year,
                 "years": self.years,
                 "include_submitted": self.include_submitted,
-                "pots": [
-                    {
-                        "pot": pot_key(p.pot),
-                        "available": str(p.available),
-                        "fixed": str(p.fixed),
-                        "funded": str(p.funded),
-                        "overridden": p.overridden,
-                    }
-                    for p in self.pot_list
-                ],
-                "lines": [
-                    {
-                        "rank": line.rank,
-                        "measure_id": line.candidate.measure_id,
-                        "title": line.candidate.title,
-                        "department": line.candidate.department,
-                        "class": line.candidate.priority_class,
-                        "status": line.candidate.status.value,
-                        "fixed": line.candidate.fixed,
-                        "needs": {pot_key(k): str(v) for k, v in line.candidate.needs.items()},
-                        "placement": line.placement,
-                        "shortfall": {pot_key(k): str(v) for k, v in line.shortfall.items()},
-                    }
-                    for line in self.lines
-                ],
+                "pots": _pots_json(self.pot_list),
+                "lines": [_line_json(line) for line in self.lines],
             },
             ensure_ascii=False,
         )
@@ -232,34 +211,140 @@ class ScenarioResult:
         if "pots" not in data:
             return _legacy(data)
         years = [int(y) for y in data["years"]]
-        pots = {
-            pot_from_key(raw["pot"]): PotResult(
-                pot_from_key(raw["pot"]),
-                Decimal(raw["available"]),
-                Decimal(raw["fixed"]),
-                Decimal(raw["funded"]),
-                bool(raw.get("overridden")),
-            )
-            for raw in data["pots"]
-        }
-        lines = [
-            ScenarioLine(
-                rank=int(raw["rank"]),
-                candidate=Candidate(
-                    measure_id=int(raw["measure_id"]),
-                    title=raw["title"],
-                    department=raw.get("department", ""),
-                    priority_class=raw.get("class", "–"),
-                    status=MeasureStatus(raw["status"]),
-                    fixed=bool(raw["fixed"]),
-                    needs={pot_from_key(k): Decimal(v) for k, v in raw["needs"].items()},
-                ),
-                placement=raw["placement"],
-                shortfall={pot_from_key(k): Decimal(v) for k, v in raw["shortfall"].items()},
-            )
-            for raw in data["lines"]
-        ]
+        pots = _pots_from_json(data["pots"])
+        lines = [_line_from_json(raw) for raw in data["lines"]]
         return cls(int(data["budget_year"]), years, bool(data["include_submitted"]), pots, lines)
+
+
+def _pots_json(pots: list[PotResult]) -> list[dict[str, Any]]:
+    return [
+        {
+            "pot": pot_key(p.pot),
+            "available": str(p.available),
+            "fixed": str(p.fixed),
+            "funded": str(p.funded),
+            "overridden": p.overridden,
+        }
+        for p in pots
+    ]
+
+
+def _pots_from_json(raw_pots: list[dict[str, Any]]) -> dict[Pot, PotResult]:
+    return {
+        pot_from_key(raw["pot"]): PotResult(
+            pot_from_key(raw["pot"]),
+            Decimal(raw["available"]),
+            Decimal(raw["fixed"]),
+            Decimal(raw["funded"]),
+            bool(raw.get("overridden")),
+        )
+        for raw in raw_pots
+    }
+
+
+def _line_json(line: ScenarioLine) -> dict[str, Any]:
+    return {
+        "rank": line.rank,
+        "measure_id": line.candidate.measure_id,
+        "title": line.candidate.title,
+        "department": line.candidate.department,
+        "class": line.candidate.priority_class,
+        "status": line.candidate.status.value,
+        "fixed": line.candidate.fixed,
+        "needs": {pot_key(k): str(v) for k, v in line.candidate.needs.items()},
+        "placement": line.placement,
+        "shortfall": {pot_key(k): str(v) for k, v in line.shortfall.items()},
+    }
+
+
+def _line_from_json(raw: dict[str, Any]) -> ScenarioLine:
+    return ScenarioLine(
+        rank=int(raw["rank"]),
+        candidate=Candidate(
+            measure_id=int(raw["measure_id"]),
+            title=raw["title"],
+            department=raw.get("department", ""),
+            priority_class=raw.get("class", "–"),
+            status=MeasureStatus(raw["status"]),
+            fixed=bool(raw["fixed"]),
+            needs={pot_from_key(k): Decimal(v) for k, v in raw["needs"].items()},
+        ),
+        placement=raw["placement"],
+        shortfall={pot_from_key(k): Decimal(v) for k, v in raw["shortfall"].items()},
+    )
+
+
+@dataclass
+class ScenarioView:
+    """What the scenario page shows: pots, counts, the measures that just miss and the first
+    ``rows`` lines. Small enough to keep as a job's result for any portfolio size."""
+
+    budget_year: int
+    years: list[int]
+    include_submitted: bool
+    pots: dict[Pot, PotResult]
+    counts: dict[str, int]
+    just_missed: list[ScenarioLine]
+    shown: list[ScenarioLine]
+    total_lines: int
+
+    @property
+    def pot_list(self) -> list[PotResult]:
+        """Pots by budget part, then year."""
+        return [self.pots[Pot(kind, year)] for kind in BudgetKind for year in self.years]
+
+    @property
+    def hidden(self) -> int:
+        """Lines not listed on the page."""
+        return self.total_lines - len(self.shown)
+
+    @classmethod
+    def of(cls, result: ScenarioResult, rows: int) -> ScenarioView:
+        """The page of a computed scenario."""
+        counts = {"fixed": 0, "funded": 0, "missed": 0}
+        for line in result.lines:
+            counts[line.placement] += 1
+        return cls(
+            result.budget_year,
+            result.years,
+            result.include_submitted,
+            result.pots,
+            counts,
+            result.just_missed,
+            result.lines[:rows],
+            len(result.lines),
+        )
+
+    def to_json(self) -> str:
+        """The page as JSON (the background job's result)."""
+        return json.dumps(
+            {
+                "budget_year": self.budget_year,
+                "years": self.years,
+                "include_submitted": self.include_submitted,
+                "pots": _pots_json(self.pot_list),
+                "counts": self.counts,
+                "just_missed": [_line_json(line) for line in self.just_missed],
+                "shown": [_line_json(line) for line in self.shown],
+                "total_lines": self.total_lines,
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> ScenarioView:
+        """The inverse of :meth:`to_json`."""
+        data = json.loads(text)
+        return cls(
+            int(data["budget_year"]),
+            [int(y) for y in data["years"]],
+            bool(data["include_submitted"]),
+            _pots_from_json(data["pots"]),
+            {k: int(v) for k, v in data["counts"].items()},
+            [_line_from_json(raw) for raw in data["just_missed"]],
+            [_line_from_json(raw) for raw in data["shown"]],
+            int(data["total_lines"]),
+        )
 
 
 def _legacy(data: dict[str, Any]) -> ScenarioResult:

@@ -37,8 +37,6 @@ from steuerung.views.transaction import commit, form_errors_text
 
 PORTFOLIO_PAGE_SIZE = 50
 HYGIENE_LIMIT = 200
-#: Scenario table: the first measures in rank order are listed (the rest are counted).
-SCENARIO_ROWS = 100
 
 # --------------------------------------------------------------------------- portfolio
 
@@ -127,10 +125,11 @@ def scenario() -> ResponseReturnValue:
                 found = jobs.result_file(job) if jobs.is_ready(job) else None
                 if found is None:
                     return redirect(url_for("jobs.detail", public_id=job.public_id))
-                result = scenario_service.ScenarioResult.from_json(found.read_text("utf-8"))
+                result = scenario_service.ScenarioView.from_json(found.read_text("utf-8"))
             else:
-                result = scenario_service.cutoff_scenario(
-                    current_user, include_submitted, overrides
+                result = scenario_service.ScenarioView.of(
+                    scenario_service.cutoff_scenario(current_user, include_submitted, overrides),
+                    scenario_service.PAGE_ROWS,
                 )
         except ValidationFailed as error:
             form.submit.errors = [error.message]
@@ -144,16 +143,12 @@ def scenario() -> ResponseReturnValue:
     if result is not None:
         save_form.include_submitted.data = "1" if result.include_submitted else ""
         save_form.overrides.data = _pots_text(overrides)
-    shown, hidden = [], 0
-    if result is not None:
-        shown = result.lines[:SCENARIO_ROWS]
-        hidden = len(result.lines) - len(shown)
     return render_template(
         "portfolio/scenario.html",
         form=form,
         result=result,
-        shown=shown,
-        hidden=hidden,
+        shown=result.shown if result else [],
+        hidden=result.hidden if result else 0,
         save_form=save_form,
         saved=scenario_service.saved_scenarios(),
     ), status
