@@ -11,6 +11,7 @@ cost per planning year and the overall traffic light of the latest status report
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -45,6 +46,7 @@ from steuerung.models import (
     User,
     measure_goals,
 )
+from steuerung.services.common.cache import cached
 from steuerung.services.common.columns import (
     ColumnChoice,
     TableColumn,
@@ -57,6 +59,7 @@ from steuerung.services.measures.reports import latest_reports
 from steuerung.services.measures.rules import (
     measure_reference,
     no_active_owner_clause,
+    visibility_scope,
     visible_measures_filter,
 )
 
@@ -503,21 +506,35 @@ def search_register(user: User, params: RegisterParams, paginate: bool = True) -
     """The register selection for ``user``: one page (page view) or everything (export).
 
     Sorted by the chosen column (default: score descending, unscored last, then id).
-    Three queries: count, ordered ids (narrow, with LIMIT), the rows' columns with cost per
-    year and latest traffic light (department and owner joined).
+    Two queries: the ordered ids of the whole selection (narrow; cached until the data
+    changes), the rows' columns of the page with cost per year and latest traffic light
+    (department and owner joined).
     """
     horizon = planning_horizon()
     conditions = filter_conditions(user, params)
     if params.errors:
         return RegisterResult(rows=[], total=0, params=params, horizon=horizon)
-    total = db.session.scalar(select(func.count(Measure.id)).where(*conditions)) or 0
     stmt = _ordered_ids(conditions, params, horizon)
     if paginate:
+        # The selection in order, as compact ids, reused for every page until the data
+        # changes: paging and counting do not filter and sort the portfolio again.
+        key = (
+            tuple(
+                sorted((k, str(v)) for k, v in params.url_args(page=None, per_page=None).items())
+            ),
+            visibility_scope(user),
+            tuple(horizon),
+        )
+        ordered = cached("register.ids", key, lambda: array("i", db.session.scalars(stmt)))
+        total = len(ordered)
         if total and params.page > -(-total // params.per_page):
             params.errors.append(f"Seite {params.page} gibt es nicht.")
             return RegisterResult(rows=[], total=total, params=params, horizon=horizon)
-        stmt = stmt.limit(params.per_page).offset((params.page - 1) * params.per_page)
-    ids = list(db.session.scalars(stmt))
+        start = (params.page - 1) * params.per_page
+        ids = list(ordered[start : start + params.per_page])
+    else:
+        ids = list(db.session.scalars(stmt))
+        total = len(ids)
     if not ids:
         return RegisterResult(rows=[], total=total, params=params, horizon=horizon)
     source: list[int] | Select[Any] = ids if paginate else select(Measure.id).where(*conditions)
@@ -547,7 +564,12 @@ class FilterOptions:
 
 def filter_options(user: User) -> FilterOptions:
     """Departments, fields of action and goals of every agenda version (newest first),
-    the people who own measures, and the years. Three small column queries."""
+    the people who own measures, and the years (cached until the data changes; the owners
+    come from every measure, which at 100,000 measures is the costly part)."""
+    return cached("register.options", (), _filter_options)
+
+
+def _filter_options() -> FilterOptions:
     departments = [
         Choice(row.id, f"{row.code} – {row.name}")
         for row in db.session.execute(
