@@ -15,9 +15,14 @@ from steuerung.models import (
     User,
 )
 from steuerung.services.budget.coverage import YearCoverage, coverage_by_year
+from steuerung.services.common.cache import cached
 from steuerung.services.common.settings import get_settings
 from steuerung.services.dashboard.rules import start_page_sections
-from steuerung.services.measures.rules import REVIEW_STATUSES, visible_measures_filter
+from steuerung.services.measures.rules import (
+    REVIEW_STATUSES,
+    visibility_scope,
+    visible_measures_filter,
+)
 
 
 @dataclass
@@ -39,13 +44,17 @@ class StartPage:
 
 
 def status_counts(user: User) -> dict[MeasureStatus, int]:
-    """Number of measures per state that ``user`` may read."""
-    rows = db.session.execute(
-        select(Measure.status, func.count(Measure.id))
-        .where(visible_measures_filter(user))
-        .group_by(Measure.status)
-    ).all()
-    return {status: count for status, count in rows}
+    """Number of measures per state that ``user`` may read (cached until the data changes)."""
+
+    def count() -> dict[MeasureStatus, int]:
+        rows = db.session.execute(
+            select(Measure.status, func.count(Measure.id))
+            .where(visible_measures_filter(user))
+            .group_by(Measure.status)
+        ).all()
+        return {status: n for status, n in rows}
+
+    return dict(cached("overview.status_counts", visibility_scope(user), count))
 
 
 def start_page(user: User) -> StartPage:
