@@ -22,13 +22,13 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select, update
 
 import bench
 from config import TestConfig
 from steuerung import create_app
 from steuerung.extensions import db
-from steuerung.models import Measure, Role, User
+from steuerung.models import DataGeneration, Measure, Role, User
 from steuerung.services.common.audit import acting_as
 
 RESULTS = Path(__file__).parent / "results"
@@ -89,6 +89,52 @@ class BenchContext:
             "bytes": size,
         }
 
+    def cold(self, name: str, client: FlaskClient, url: str, n: int = 3) -> dict[str, Any]:
+        """Request ``url`` right after a data change (the cache must recompute), ``n`` times:
+        what the first visitor after an edit waits. Median server time."""
+        server, wall, queries = [], [], set()
+        for _ in range(n):
+            # What every committed edit does: raise the data generation. The test client's
+            # requests share the benchmark's app context (and session), so this commit also
+            # ends their read transaction, as the end of a real request would.
+            raised = db.session.execute(
+                update(DataGeneration).values(value=DataGeneration.value + 1)
+            )
+            if not raised.rowcount:  # type: ignore[attr-defined]
+                db.session.add(DataGeneration(id=1, value=1))
+            db.session.commit()
+            start = time.perf_counter()
+            response = client.get(url)
+            response.get_data()
+            wall.append((time.perf_counter() - start) * 1000)
+            server.append(float(response.headers.get("X-Server-Time-Ms", "nan")))
+            queries.add(int(response.headers.get("X-Query-Count", "-1")))
+            response.close()
+        return {
+            "name": f"{name} (nach Änderung)",
+            "url": url,
+            "median_ms": round(statistics.median(server), 2),
+            "p95_ms": round(max(server), 2),
+            "wall_median_ms": round(statistics.median(wall), 2),
+            "queries": sorted(queries),
+        }
+
+
+def _schema_matches() -> bool:
+    """The benchmark database has every table, column and index of the current models
+    (a database built by an older version is rebuilt)."""
+    inspector = inspect(db.engine)
+    for table in db.metadata.sorted_tables:
+        if not inspector.has_table(table.name):
+            return False
+        columns = {c["name"] for c in inspector.get_columns(table.name)}
+        indexes = {i["name"] for i in inspector.get_indexes(table.name)}
+        if not {c.name for c in table.columns} <= columns:
+            return False
+        if not {i.name for i in table.indexes} <= indexes:
+            return False
+    return True
+
 
 def build_app(measures: int) -> Flask:
     """An app on the benchmark database, filled with ``measures`` synthetic measures."""
@@ -104,7 +150,7 @@ def build_app(measures: int) -> Flask:
     with app.app_context():
         db.create_all()
         have = db.session.scalar(select(func.count(Measure.id))) or 0
-        if have != measures:
+        if have != measures or not _schema_matches():
             db.session.remove()
             db.drop_all()
             db.create_all()
