@@ -230,6 +230,7 @@ def _line_data(form: Any) -> budget_service.BudgetLineData:
         department_id=form.department_id.data,
         name=form.name.data or "",
         is_active=bool(form.is_active.data),
+        transferable=bool(form.transferable.data),
     )
 
 

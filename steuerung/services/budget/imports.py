@@ -209,7 +209,9 @@ def _amount_text(value: object) -> str:
     return _cell_text(value)
 
 
-def _read_xlsx(data: bytes) -> list[list[object]]:
+def _read_xlsx(
+    data: bytes, sheet_name: str = "", max_rows: int = MAX_IMPORT_ROWS
+) -> list[list[object]]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -217,11 +219,20 @@ def _read_xlsx(data: bytes) -> list[list[object]]:
             "Die Datei ist keine lesbare Excel-Datei. Bitte eine .xlsx- oder .csv-Datei hochladen."
         ) from exc
     try:
-        sheet = workbook.worksheets[0]
+        if sheet_name:
+            if sheet_name not in workbook.sheetnames:
+                raise ImportRejected(
+                    f"Die Datei hat kein Blatt „{sheet_name}“ (vorhanden: "
+                    + ", ".join(f"„{name}“" for name in workbook.sheetnames)
+                    + ")."
+                )
+            sheet = workbook[sheet_name]
+        else:
+            sheet = workbook.worksheets[0]
         rows: list[list[object]] = []
         for values in sheet.iter_rows(values_only=True):
             rows.append(list(values))
-            if len(rows) > MAX_IMPORT_ROWS + 1:
+            if len(rows) > max_rows + 1:
                 break
         return rows
     finally:
@@ -242,18 +253,24 @@ def _read_csv(data: bytes) -> list[list[object]]:
     return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
 
 
-def read_table(filename: str, data: bytes) -> list[ImportRow]:
-    """Parse an uploaded XLSX or CSV file into rows (not yet validated).
+def read_cells(
+    filename: str,
+    data: bytes,
+    *,
+    sheet_name: str = "",
+    max_rows: int = MAX_IMPORT_ROWS,
+    max_bytes: int = MAX_IMPORT_BYTES,
+) -> list[list[object]]:
+    """The raw cells of an uploaded XLSX (first or named sheet) or CSV file, row by row.
 
-    Raises :class:`ImportRejected` with a German message for an empty file, a file that is
-    not a spreadsheet, a file that is too big or lacks the required columns.
+    Shared by every import. Raises :class:`ImportRejected` with a German message for an
+    empty file, a file above ``max_bytes``, the old .xls format or a broken XLSX; reads at
+    most ``max_rows`` + 2 rows of an XLSX (the caller refuses a file with more).
     """
     if not data or not data.strip():
         raise ImportRejected("Die Datei ist leer. Bitte eine ausgefüllte Vorlage hochladen.")
-    if len(data) > MAX_IMPORT_BYTES:
-        raise ImportRejected(
-            f"Die Datei ist zu groß (höchstens {MAX_IMPORT_BYTES // (1024 * 1024)} MB)."
-        )
+    if len(data) > max_bytes:
+        raise ImportRejected(f"Die Datei ist zu groß (höchstens {max_bytes // (1024 * 1024)} MB).")
     lower = (filename or "").lower()
     if data.startswith(b"\xd0\xcf\x11\xe0") or lower.endswith(".xls"):
         raise ImportRejected(
@@ -261,14 +278,21 @@ def read_table(filename: str, data: bytes) -> list[ImportRow]:
             "speichern."
         )
     if data.startswith(b"PK\x03\x04"):
-        table = _read_xlsx(data)
-    elif lower.endswith(".xlsx"):
+        return _read_xlsx(data, sheet_name, max_rows)
+    if lower.endswith(".xlsx"):
         raise ImportRejected(
             "Die Datei ist keine lesbare Excel-Datei. Bitte eine .xlsx- oder .csv-Datei hochladen."
         )
-    else:
-        table = _read_csv(data)
+    return _read_csv(data)
 
+
+def read_table(filename: str, data: bytes) -> list[ImportRow]:
+    """Parse an uploaded XLSX or CSV file into rows (not yet validated).
+
+    Raises :class:`ImportRejected` with a German message for an empty file, a file that is
+    not a spreadsheet, a file that is too big or lacks the required columns.
+    """
+    table = read_cells(filename, data)
     table = [r for r in table if any(_cell_text(v) for v in r)]
     if not table:
         raise ImportRejected("Die Datei ist leer. Bitte eine ausgefüllte Vorlage hochladen.")
@@ -611,6 +635,7 @@ def _insert_lines(
             "department_id": d.department_id,
             "name": d.name,
             "is_active": d.is_active,
+            "transferable": d.transferable,
             "version_id": 1,
         }
         for d in lines.values()
