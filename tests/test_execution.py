@@ -14,7 +14,6 @@ from decimal import Decimal as D
 import pytest
 from execution_helpers import line, sample_kommune, snapshot
 
-from steuerung.extensions import db
 from steuerung.models import BudgetKind, CoverageRing, CoverageRingMember, MeasureStatus
 from steuerung.services.budget import execution as ex
 
