@@ -221,7 +221,7 @@ def test_pages_embed_only_readable_figures(factory, users, db, login_as):
     html = client.get("/dashboard/").get_data(as_text=True)
     html += client.get("/portfolio/").get_data(as_text=True)
     blobs = FIGURE_RE.findall(html)
-    assert len(blobs) == 7
+    assert len(blobs) == 8
     for target, blob in blobs:
         figure = json.loads(blob.replace("<\\/", "</"))
         for name, colour in _series_colours(figure):

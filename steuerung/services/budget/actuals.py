@@ -75,7 +75,7 @@ from steuerung.services.common.versioning import check_version
 
 #: A month-end export of a large Kommune has a few ten thousand rows.
 MAX_ACTUALS_ROWS = 100_000
-MAX_ACTUALS_BYTES = 20 * 1024 * 1024
+MAX_ACTUALS_BYTES = 10 * 1024 * 1024
 #: A stored preview is valid this long.
 PREVIEW_TTL_SECONDS = 3600
 #: Actuals are kept for this many years back (older Stichtage are refused as typos).
@@ -620,7 +620,9 @@ def _measure_lookup() -> tuple[dict[str, int], set[int], dict[int, int]]:
     return keys, ids, only
 
 
-def _hash(figures: dict[tuple[int, int | None], tuple[Decimal, Decimal]]) -> str:
+def figures_hash(figures: dict[tuple[int, int | None], tuple[Decimal, Decimal]]) -> str:
+    """SHA-256 of a year's figures ((line, measure) -> (Ist, Obligo)): equal figures, equal
+    hash, whatever the order or shape of the file they came from."""
     text = "\n".join(
         f"{line}:{measure or 0}:{ist:.2f}:{obligo:.2f}"
         for (line, measure), (ist, obligo) in sorted(
@@ -775,7 +777,7 @@ def _plan_years(preview: ActualsPreview, line_info: dict[int, Any]) -> None:
                 year=year,
                 figures=figures,
                 row_count=counts[year],
-                content_hash=_hash(figures),
+                content_hash=figures_hash(figures),
                 current_hash=current.content_hash if current else None,
                 current_as_of=current.as_of if current else None,
             )

@@ -54,7 +54,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from steuerung.extensions import db
 from steuerung.formatting import money as money_text
@@ -815,6 +815,9 @@ class ExecutionRow:
     kind: BudgetKind | None = None
     warnings: list[ExecutionWarning] = field(default_factory=list)
     ring: str = ""
+    #: Line rows: the line's name and department code.
+    name: str = ""
+    department: str = ""
 
 
 @dataclass
@@ -847,6 +850,8 @@ def build_table(facts: ExecutionFacts, grouping: ExecutionGrouping) -> Execution
             kind=item.info.kind,
             warnings=item.warnings,
             ring=item.ring,
+            name=item.info.name,
+            department=item.info.department_code,
         )
         for item in lines
     ]
@@ -1031,3 +1036,63 @@ def execution_overview(year: int, *, department_id: int | None = None) -> Execut
         ),
         measures_over_plan=sum(1 for m in measures if m.warnings),
     )
+
+
+@dataclass(frozen=True)
+class SnapshotLine:
+    """A line's figures in one snapshot, with the part booked for measures."""
+
+    line_id: int
+    label: str
+    name: str
+    kind: BudgetKind
+    ist: Decimal
+    obligo: Decimal
+    measure_ist: Decimal
+    measures: int
+
+
+def snapshot_lines(snapshot_id: int) -> list[SnapshotLine]:
+    """The figures of a snapshot per line, as imported (older snapshots stay readable)."""
+    query = (
+        select(
+            ActualRow.budget_line_id,
+            func.sum(ActualRow.ist).label("ist"),
+            func.sum(ActualRow.obligo).label("obligo"),
+            func.sum(case((ActualRow.measure_id.is_not(None), ActualRow.ist), else_=0)).label(
+                "measure_ist"
+            ),
+            func.count(ActualRow.measure_id.distinct()).label("measures"),
+            BudgetLine.product,
+            BudgetLine.cost_center,
+            BudgetLine.account,
+            BudgetLine.investment_number,
+            BudgetLine.name,
+            BudgetLine.kind,
+        )
+        .join(BudgetLine, BudgetLine.id == ActualRow.budget_line_id)
+        .where(ActualRow.snapshot_id == snapshot_id)
+        .group_by(
+            ActualRow.budget_line_id,
+            BudgetLine.product,
+            BudgetLine.cost_center,
+            BudgetLine.account,
+            BudgetLine.investment_number,
+            BudgetLine.name,
+            BudgetLine.kind,
+        )
+        .order_by(BudgetLine.product, BudgetLine.cost_center, BudgetLine.account)
+    )
+    return [
+        SnapshotLine(
+            line_id=row.budget_line_id,
+            label=_line_label(row.product, row.cost_center, row.account, row.investment_number),
+            name=row.name,
+            kind=BudgetKind(row.kind),
+            ist=cents(row.ist),
+            obligo=cents(row.obligo),
+            measure_ist=cents(row.measure_ist),
+            measures=row.measures,
+        )
+        for row in db.session.execute(query)
+    ]

@@ -9,10 +9,11 @@ several lines, e.g. for several Sachkonten):
   authorizations);
 * **Ansatz** of the budget year and **Planung** of the three planning years (the budget's
   figures, not the measures' demand);
-* **nach dem Planungszeitraum**: the measures' cost-plan amounts on these lines for years
-  after the horizon (the budget has no figures there yet);
+* **nach dem Planungszeitraum**: the cost-plan amounts on these lines for years after the
+  horizon (the budget has no figures there yet) of the measures that are approved, in
+  progress or completed (as everywhere below: drafts and proposals are no programme);
 * **Gesamtkosten** = bis Vorjahr + übertragen + Ansatz + Planungen + nach dem Zeitraum;
-* **Förderung**: the grants the measures' cost plans expect on these lines (all years);
+* **Förderung**: the grants these measures' cost plans expect on these lines (all years);
   **Eigenanteil** = Gesamtkosten − Förderung;
 * **VE**: open Verpflichtungsermächtigungen on these lines falling due after the budget year;
 * **Ist**, **Obligo** and **verfügbar** of the budget year (execution, as everywhere:
@@ -42,7 +43,7 @@ from steuerung.models import (
 )
 from steuerung.models.measure import measure_reference
 from steuerung.services.budget.coverage import grant_expr
-from steuerung.services.budget.execution import ZERO, cents
+from steuerung.services.budget.execution import EXECUTION_STATUSES, ZERO, cents
 from steuerung.services.budget.exports import Sheet, write_xlsx, year_caption
 
 
@@ -196,7 +197,8 @@ def investment_programme(years: list[int]) -> InvestmentProgramme:
             func.sum(case((CostPlanEntry.year > last_year, CostPlanEntry.amount), else_=0)),
             func.sum(grant_expr()),
         )
-        .where(CostPlanEntry.budget_line_id.in_(ids))
+        .join(Measure, Measure.id == CostPlanEntry.measure_id)
+        .where(CostPlanEntry.budget_line_id.in_(ids), Measure.status.in_(EXECUTION_STATUSES))
         .group_by(CostPlanEntry.budget_line_id)
     ):
         target(line_id).after_horizon += cents(after)
@@ -215,7 +217,7 @@ def investment_programme(years: list[int]) -> InvestmentProgramme:
     for line_id, measure_id, title in db.session.execute(
         select(CostPlanEntry.budget_line_id, Measure.id, Measure.title)
         .join(Measure, Measure.id == CostPlanEntry.measure_id)
-        .where(CostPlanEntry.budget_line_id.in_(ids))
+        .where(CostPlanEntry.budget_line_id.in_(ids), Measure.status.in_(EXECUTION_STATUSES))
         .distinct()
         .order_by(Measure.id)
     ):
