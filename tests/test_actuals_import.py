@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal as D
 from typing import Any
 
+import pytest
 from conftest import csrf_token, login, post_form
 from execution_helpers import (
     CSV_SAMPLE,
@@ -35,6 +36,13 @@ from steuerung.models import (
 )
 from steuerung.services.budget import actuals
 from steuerung.services.budget.execution import execution_table
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The imports below happen on 30.11.2026 (a Stichtag after it is "in the future")."""
+    monkeypatch.setattr(actuals, "today", lambda: date(2026, 11, 30))
+
 
 TOKEN_RE = re.compile(r'name="token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="token"')
 

@@ -207,7 +207,10 @@ def _add_carry_fields(cls: type, candidates: list[Candidate]) -> None:
         setattr(
             cls,
             f"cf_amount_{c.line_id}",
-            AmountField(f"Übertragen: {c.label}", description=f"{c.name}"),
+            AmountField(
+                f"Übertragen: {c.label}",
+                render_kw={"inputmode": "decimal", "autocomplete": "off", "size": 12},
+            ),
         )
         setattr(
             cls,
@@ -215,7 +218,7 @@ def _add_carry_fields(cls: type, candidates: list[Candidate]) -> None:
             TextAreaField(
                 f"Begründung: {c.label}",
                 validators=[Optional(), Length(max=2000, message="Höchstens 2000 Zeichen.")],
-                render_kw={"rows": 1},
+                render_kw={"rows": 2, "cols": 32},
             ),
         )
         setattr(cls, f"cf_version_{c.line_id}", HiddenField())

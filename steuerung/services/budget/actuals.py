@@ -136,6 +136,11 @@ HEADER_GUESSES: dict[str, tuple[str, ...]] = {
 }
 
 
+def today() -> date:
+    """Today's date (one place, so tests can fix the clock)."""
+    return date.today()
+
+
 # --------------------------------------------------------------------------- profiles
 
 
@@ -641,7 +646,6 @@ def validate(
     budget_year: int,
     file_name: str = "",
     profile_id: int = 0,
-    today: date | None = None,
 ) -> ActualsPreview:
     """Check every row against the database (fills line, measure, amounts and errors per
     row), sum the rows per line and measure, and compare each year with its current snapshot.
@@ -651,12 +655,12 @@ def validate(
     Obligo not an amount. The Stichtag may not lie in the future nor before a year of the
     file. A fixed number of queries, whatever the number of rows.
     """
-    today = today or date.today()
+    now = today()
     preview = ActualsPreview(rows, as_of, default_year, file_name, profile_id, profile.name)
     exact, by_three, line_info = _line_lookup(profile)
     order_keys, measure_ids, single_measure = _measure_lookup()
     first_year, last_year = max(budget_year - YEARS_BACK, MIN_YEAR), min(budget_year, MAX_YEAR)
-    if as_of > today:
+    if as_of > now:
         preview.errors.append(f"Der Stichtag {as_of:%d.%m.%Y} liegt in der Zukunft.")
     unknown: dict[str, None] = {}
     for row in rows:
