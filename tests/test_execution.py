@@ -213,3 +213,38 @@ def test_without_actuals_the_line_shows_its_authorization(factory, users, db):
     assert snap is None
     assert execution.figures.available == D("190000.00")  # 150.000 + 40.000 carried
     assert {m.title for m in measures} == {"E-Akte Kernverwaltung", "Scan-Dienstleistung"}
+
+
+def test_the_sql_form_of_the_measure_warnings_agrees_with_the_python_form(factory, users, db):
+    data = sample_kommune(factory, users)
+    lines, dept = data["lines"], data["dept"]
+    cases = [
+        # (plan, Ist, Obligo) at 30.06. (6 months)
+        ("10000", "10000.01", "0"),  # Ist above plan by a cent
+        ("10000", "10000", "0"),  # exactly the plan: projection 20.000 -> warning
+        ("10000", "4999.99", "5000"),  # bound 9.999,99, projection 9.999,98: none
+        ("10000", "5000", "0"),  # projection exactly 10.000: none
+        ("10000", "5000.01", "0"),  # projection 10.000,02: warning
+        ("10000", "1000", "9000.01"),  # bound above plan by a cent
+        ("0.10", "0.05", "0"),  # small: projection 0,10 = plan: none
+        ("0.30", "0.10", "0.10"),  # 0,1 + 0,1 floating sums: 0,20 < 0,30, projection 0,20
+    ]
+    measures = []
+    for plan, ist, obligo in cases:
+        measure = factory.measure(
+            dept, MeasureStatus.IN_PROGRESS, costs=[(lines["fortbildung"], 2026, plan)]
+        )
+        measures.append((measure, ist, obligo))
+    db.session.commit()
+    snapshot(
+        2026,
+        date(2026, 6, 30),
+        [(lines["fortbildung"], ist, obligo, m) for m, ist, obligo in measures],
+    )
+    python = {m.measure_id for m in ex.measures_execution(2026) if m.warnings}
+    listed, count = ex.measures_with_warnings(2026)
+    assert {m.measure_id for m in listed} == python
+    assert count == len(python)
+    expected = {measures[i][0].id for i in (0, 1, 4, 5)}
+    assert python == expected
+    assert ex.measures_with_warnings(2026, limit=2)[0] == listed[:2]

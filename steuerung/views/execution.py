@@ -96,9 +96,9 @@ def index() -> str:
     if view not in VIEWS:
         view = "stelle"
     table = execution_service.execution_table(year, VIEWS[view])
-    measures = [
-        m for m in execution_service.measures_execution(year, snapshot=table.snapshot) if m.warnings
-    ]
+    measures, measure_count = execution_service.measures_with_warnings(
+        year, snapshot=table.snapshot, limit=MEASURE_WARNINGS_SHOWN
+    )
     return render_template(
         "execution/index.html",
         table=table,
@@ -107,8 +107,8 @@ def index() -> str:
         views=VIEW_TITLES,
         year_choices=_year_choices(),
         budget_year=get_settings().budget_year,
-        measures=measures[:MEASURE_WARNINGS_SHOWN],
-        measure_count=len(measures),
+        measures=measures,
+        measure_count=measure_count,
         carried=carry_service.carried_into(year),
         snapshots=execution_service.snapshots(year),
     )

@@ -54,7 +54,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import BigInteger, String, case, cast, desc, func, or_, select, type_coerce
 
 from steuerung.extensions import db
 from steuerung.formatting import money as money_text
@@ -662,7 +662,8 @@ def _measure_info(ids: Iterable[int]) -> dict[int, Any]:
             select(
                 Measure.id,
                 Measure.title,
-                Measure.status,
+                # as plain text: the enum conversion per row costs more than the query
+                type_coerce(Measure.status, String).label("status"),
                 Measure.order_key,
                 Department.code,
             )
@@ -684,7 +685,9 @@ def measures_execution(
     """Plan against Ist and Obligo per measure in ``year`` (on ``line_id`` only, if given).
 
     Measures appear with a plan in that year (in the states of ``EXECUTION_STATUSES``) or
-    with actuals; ordered by warnings first, then by plan. Four queries.
+    with actuals; ordered by warnings first, then by plan. A few queries, whatever the
+    number of measures (pages that only list the measures with warnings use
+    :func:`measures_with_warnings`).
     """
     snap = snapshot if snapshot is not None else snapshot_info(latest_snapshot_id(year))
     months = months_elapsed(snap.as_of if snap else None, year)
@@ -696,22 +699,24 @@ def measures_execution(
         measure_ids=measure_ids,
         department_id=department_id,
     )
-    info = _measure_info(set(planned) | set(actual))
+    figures: dict[int, Burn] = {}
+    for measure_id in set(planned) | set(actual):
+        ist, obligo = actual.get(measure_id, (ZERO, ZERO))
+        figures[measure_id] = burn(planned.get(measure_id, ZERO), ZERO, ist, obligo, months)
+    info = _measure_info(figures)
     result = []
     for measure_id, row in info.items():
         status = MeasureStatus(row.status)
         if measure_id not in actual and status not in EXECUTION_STATUSES:
             continue
-        ist, obligo = actual.get(measure_id, (ZERO, ZERO))
-        figures = burn(planned.get(measure_id, ZERO), ZERO, ist, obligo, months)
         result.append(
             MeasureExecution(
                 measure_id=measure_id,
                 title=row.title,
                 status=status,
                 department_code=row.code,
-                figures=figures,
-                warnings=measure_warnings(figures),
+                figures=figures[measure_id],
+                warnings=measure_warnings(figures[measure_id]),
                 order_key=row.order_key or "",
             )
         )
@@ -782,6 +787,79 @@ def measure_years(measure_id: int, years: Iterable[int]) -> list[MeasureYear]:
         )
         result.append(MeasureYear(year, snap, total, measure_warnings(total), lines))
     return result
+
+
+def _cents_sql(value: Any) -> Any:
+    """SQL: an amount as whole cents (exact comparisons on SQLite's floating sums too)."""
+    return cast(func.round(value * 100), BigInteger)
+
+
+def measures_with_warnings(
+    year: int,
+    *,
+    snapshot: SnapshotInfo | None = None,
+    department_id: int | None = None,
+    limit: int | None = None,
+) -> tuple[list[MeasureExecution], int]:
+    """The measures of ``year`` with a warning (the ``limit`` largest overruns) and how
+    many there are, decided in SQL: the SQL form of :func:`measure_warnings`.
+
+    A measure has a warning when Ist > Plan, Ist + Obligo > Plan or the projection (the
+    larger of Ist ÷ months × 12, rounded to cents, and Ist + Obligo) > Plan; only measures
+    with actuals can have one. One query plus the figures of the listed measures.
+    """
+    snap = snapshot if snapshot is not None else snapshot_info(latest_snapshot_id(year))
+    if snap is None:
+        return [], 0
+    months = months_elapsed(snap.as_of, year)
+    plan = (
+        select(
+            CostPlanEntry.measure_id.label("measure_id"),
+            func.sum(CostPlanEntry.amount).label("plan"),
+        )
+        .where(CostPlanEntry.year == year)
+        .group_by(CostPlanEntry.measure_id)
+        .subquery()
+    )
+    spent = (
+        select(
+            ActualRow.measure_id.label("measure_id"),
+            func.sum(ActualRow.ist).label("ist"),
+            func.sum(ActualRow.obligo).label("obligo"),
+        )
+        .where(ActualRow.snapshot_id == snap.id, ActualRow.measure_id.is_not(None))
+        .group_by(ActualRow.measure_id)
+        .subquery()
+    )
+    ist = _cents_sql(spent.c.ist)
+    bound = ist + _cents_sql(spent.c.obligo)
+    planned = _cents_sql(func.coalesce(plan.c.plan, 0))
+    conditions = [ist > planned, bound > planned]
+    if months > 0:
+        conditions.append(cast(func.round(ist * 12.0 / months), BigInteger) > planned)
+    query = (
+        select(spent.c.measure_id, (bound - planned).label("overrun"))
+        .outerjoin(plan, plan.c.measure_id == spent.c.measure_id)
+        .where(or_(*conditions))
+    )
+    if department_id is not None:
+        query = query.where(
+            spent.c.measure_id.in_(select(Measure.id).where(Measure.department_id == department_id))
+        )
+    if limit == 0:
+        return [], db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    # One pass: the total comes along as a window count on every listed row.
+    listed = query.add_columns(func.count().over().label("total")).order_by(
+        desc("overrun"), spent.c.measure_id
+    )
+    if limit is not None:
+        listed = listed.limit(limit)
+    rows = db.session.execute(listed).all()
+    if not rows:
+        return [], 0
+    count, ids = rows[0].total, [row.measure_id for row in rows]
+    figures = {m.measure_id: m for m in measures_execution(year, measure_ids=ids, snapshot=snap)}
+    return [figures[i] for i in ids if i in figures], count
 
 
 # --------------------------------------------------------------------------- tables
@@ -1023,7 +1101,9 @@ def execution_overview(year: int, *, department_id: int | None = None) -> Execut
     by_day: dict[date, BurnPoint] = {}
     for point in points:
         by_day[point.as_of] = point
-    measures = measures_execution(year, department_id=department_id, snapshot=facts.snapshot)
+    _listed, over_plan = measures_with_warnings(
+        year, snapshot=facts.snapshot, department_id=department_id, limit=0
+    )
     return ExecutionOverview(
         year=year,
         snapshot=facts.snapshot,
@@ -1034,7 +1114,7 @@ def execution_overview(year: int, *, department_id: int | None = None) -> Execut
         lines_at_risk=sum(
             1 for i in lines if i.figures.overdrawn == 0 and i.figures.projected_short > 0
         ),
-        measures_over_plan=sum(1 for m in measures if m.warnings),
+        measures_over_plan=over_plan,
     )
 
 

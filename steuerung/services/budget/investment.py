@@ -46,6 +46,9 @@ from steuerung.services.budget.coverage import grant_expr
 from steuerung.services.budget.execution import EXECUTION_STATUSES, ZERO, cents
 from steuerung.services.budget.exports import Sheet, write_xlsx, year_caption
 
+#: Measures named per Investitionsnummer (page and XLSX); the rest are counted.
+MEASURES_NAMED = 10
+
 
 @dataclass
 class InvestmentRow:
@@ -63,7 +66,9 @@ class InvestmentRow:
     ve: Decimal = ZERO
     ist: Decimal = ZERO
     obligo: Decimal = ZERO
+    #: The first measures (by number) planning on these lines; ``measure_count`` has all.
     measures: list[tuple[int, str]] = field(default_factory=list)
+    measure_count: int = 0
 
     @property
     def total(self) -> Decimal:
@@ -85,9 +90,17 @@ class InvestmentRow:
         return budget + self.carried - self.ist - self.obligo
 
     @property
+    def more_measures(self) -> int:
+        """Measures on these lines beyond the ones named."""
+        return self.measure_count - len(self.measures)
+
+    @property
     def measure_text(self) -> str:
-        """``M-0001 Titel; M-0002 Titel``."""
-        return "; ".join(f"{measure_reference(i)} {t}" for i, t in self.measures)
+        """``M-0001 Titel; M-0002 Titel`` (and how many more)."""
+        text = "; ".join(f"{measure_reference(i)} {t}" for i, t in self.measures)
+        if self.more_measures:
+            text += f" und {self.more_measures} weitere"
+        return text
 
 
 @dataclass
@@ -191,18 +204,29 @@ def investment_programme(years: list[int]) -> InvestmentProgramme:
         .group_by(CarryForward.budget_line_id)
     ):
         target(line_id).carried += cents(amount)
-    for line_id, after, grants in db.session.execute(
+    # Per line and measure in one pass: cost after the horizon, grants, the measures named.
+    seen: set[tuple[str, int]] = set()
+    for line_id, measure_id, title, after, grants in db.session.execute(
         select(
             CostPlanEntry.budget_line_id,
+            Measure.id,
+            Measure.title,
             func.sum(case((CostPlanEntry.year > last_year, CostPlanEntry.amount), else_=0)),
             func.sum(grant_expr()),
         )
         .join(Measure, Measure.id == CostPlanEntry.measure_id)
         .where(CostPlanEntry.budget_line_id.in_(ids), Measure.status.in_(EXECUTION_STATUSES))
-        .group_by(CostPlanEntry.budget_line_id)
+        .group_by(CostPlanEntry.budget_line_id, Measure.id, Measure.title)
+        .order_by(Measure.id)
     ):
-        target(line_id).after_horizon += cents(after)
-        target(line_id).grants += cents(grants)
+        row = target(line_id)
+        row.after_horizon += cents(after)
+        row.grants += cents(grants)
+        if (row.number, measure_id) not in seen:
+            seen.add((row.number, measure_id))
+            row.measure_count += 1
+            if len(row.measures) < MEASURES_NAMED:
+                row.measures.append((measure_id, title))
     for line_id, amount in db.session.execute(
         select(CommitmentAuthorization.budget_line_id, func.sum(CommitmentAuthorization.amount))
         .where(
@@ -213,18 +237,6 @@ def investment_programme(years: list[int]) -> InvestmentProgramme:
         .group_by(CommitmentAuthorization.budget_line_id)
     ):
         target(line_id).ve += cents(amount)
-    seen: set[tuple[str, int]] = set()
-    for line_id, measure_id, title in db.session.execute(
-        select(CostPlanEntry.budget_line_id, Measure.id, Measure.title)
-        .join(Measure, Measure.id == CostPlanEntry.measure_id)
-        .where(CostPlanEntry.budget_line_id.in_(ids), Measure.status.in_(EXECUTION_STATUSES))
-        .distinct()
-        .order_by(Measure.id)
-    ):
-        number = line_number[line_id]
-        if (number, measure_id) not in seen:
-            seen.add((number, measure_id))
-            rows[number].measures.append((measure_id, title))
     return InvestmentProgramme(budget_year, years, list(rows.values()))
 
 
