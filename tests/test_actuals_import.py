@@ -413,3 +413,18 @@ def test_only_the_treasury_imports_others_read(app, factory, users, db):
         "/haushalt/vollzug/import",
     ):
         assert client.get(url).status_code == 403, url
+
+
+def test_a_profile_changed_between_preview_and_apply_needs_a_new_upload(
+    factory, users, db, login_as
+):
+    sample_kommune(factory, users)
+    client = login_as("treasury")
+    profile = csv_profile()
+    html = upload(client, profile, CSV_SAMPLE).get_data(as_text=True)
+    profile.key_mode = LineKeyMode.COLUMNS
+    profile.col_product, profile.col_cost_center, profile.col_account = "A", "B", "C"
+    db.session.commit()
+    job_page = apply(client, html)
+    assert "Das Importprofil wurde inzwischen geändert." in job_page
+    assert db.session.scalar(select(func.count(ActualsSnapshot.id))) == 0

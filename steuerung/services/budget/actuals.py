@@ -524,6 +524,8 @@ class ActualsPreview:
     file_name: str
     profile_id: int
     profile_name: str
+    #: Version of the profile the rows were read with (a changed profile needs a new upload).
+    profile_version: int | None = None
     years: list[YearPlan] = field(default_factory=list)
     changes: list[LineChange] = field(default_factory=list)
     #: Measure keys of the file that name no measure (the rows count for their line).
@@ -850,7 +852,7 @@ def preview_file(
     """Read and check an upload with ``profile`` in one step (nothing is written)."""
     settings = ProfileData.of(profile)
     rows = read_actuals(filename, data, settings)
-    return validate(
+    preview = validate(
         rows,
         settings,
         as_of=as_of,
@@ -859,6 +861,8 @@ def preview_file(
         file_name=filename,
         profile_id=profile.id,
     )
+    preview.profile_version = profile.version_id
+    return preview
 
 
 # --------------------------------------------------------------------------- preview storage
@@ -888,6 +892,7 @@ def store_preview(preview: ActualsPreview, *, user_id: int, storage_dir: Path) -
         "default_year": preview.default_year,
         "file_name": preview.file_name,
         "profile_id": preview.profile_id,
+        "profile_version": preview.profile_version,
         "rows": [r.raw() for r in preview.rows],
     }
     _preview_path(storage_dir, token).write_text(json.dumps(payload), encoding="utf-8")
@@ -909,10 +914,13 @@ def load_preview(
     if payload.get("user_id") != user_id or time.time() - payload["created"] > PREVIEW_TTL_SECONDS:
         raise ImportRejected("Die Vorschau ist abgelaufen. Bitte die Datei erneut hochladen.")
     profile = db.session.get(ActualsProfile, payload["profile_id"])
-    if profile is None:
-        raise ImportRejected("Das Importprofil gibt es nicht mehr. Bitte erneut hochladen.")
+    if profile is None or profile.version_id != payload.get("profile_version"):
+        # The rows were read with the old column mapping.
+        raise ImportRejected(
+            "Das Importprofil wurde inzwischen geändert. Bitte die Datei erneut hochladen."
+        )
     rows = [ActualsInputRow(**raw) for raw in payload["rows"]]
-    return validate(
+    preview = validate(
         rows,
         ProfileData.of(profile),
         as_of=date.fromisoformat(payload["as_of"]),
@@ -921,6 +929,8 @@ def load_preview(
         file_name=payload["file_name"],
         profile_id=profile.id,
     )
+    preview.profile_version = profile.version_id
+    return preview
 
 
 def discard_preview(token: str, *, storage_dir: Path) -> None:
