@@ -396,13 +396,13 @@ def read_actuals(filename: str, data: bytes, profile: ProfileData) -> list[Actua
     if len(data_rows) > MAX_ACTUALS_ROWS:
         raise ImportRejected(f"Die Datei hat mehr als {MAX_ACTUALS_ROWS} Datenzeilen.")
 
-    def get(values: list[object], name: str, amount: bool = False) -> str:
+    def get(values: list[object], texts: list[str], name: str, amount: bool = False) -> str:
         i = index.get(name)
         if i is None or i >= len(values):
             return ""
         if amount:
             return _amount_cell(values[i], profile.decimal_style)
-        return _cell_text(values[i])
+        return texts[i]
 
     if profile.key_mode == LineKeyMode.COLUMNS:
         key_fields = ["col_product", "col_cost_center", "col_account", "col_investment_number"]
@@ -415,11 +415,11 @@ def read_actuals(filename: str, data: bytes, profile: ProfileData) -> list[Actua
             continue
         row = ActualsInputRow(
             row_no=profile.header_row + 1 + offset,
-            key_parts=[get(values, name) for name in key_fields],
-            year_text=get(values, "col_year"),
-            ist_text=get(values, "col_ist", amount=True),
-            obligo_text=get(values, "col_obligo", amount=True),
-            measure_key=get(values, "col_measure_key"),
+            key_parts=[get(values, texts, name) for name in key_fields],
+            year_text=get(values, texts, "col_year"),
+            ist_text=get(values, texts, "col_ist", amount=True),
+            obligo_text=get(values, texts, "col_obligo", amount=True),
+            measure_key=get(values, texts, "col_measure_key"),
         )
         first_text = next((t for t in texts if t), "").lower()
         incomplete = not all(row.key_parts[:3]) or row.key_parts[0].lower().startswith(_SUM_WORDS)
