@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from seed import demo_data as data
+from seed.demo_execution import load_execution
 from steuerung.extensions import db
 from steuerung.models import (
     ActionField,
@@ -98,6 +99,7 @@ def load_demo(only_if_empty: bool = False) -> bool:
     db.session.flush()
     _link_commitments(lines, by_title)
     _coverage_rings(lines)
+    load_execution(lines, by_title, users)
     _link_dependencies()
     _score_demo_measures(users)
     _maturity_demo(users)

@@ -112,6 +112,14 @@ def _all_figures() -> dict[str, dict]:
         for i in range(1, 11)
     ]
     series = [(f"Runde {i}", [Decimal("2.5"), None]) for i in range(1, 10)]
+    execution = SimpleNamespace(
+        year=2026,
+        points=[
+            SimpleNamespace(as_of=date(2026, m, 28), ist=Decimal(m * 1000), obligo=Decimal(500))
+            for m in (2, 4, 6)
+        ],
+        total=SimpleNamespace(projected=Decimal(14000), authorized=Decimal(20000)),
+    )
     return {
         "status": json.loads(charts.dashboard_status_by_field(_status_data(list(MeasureStatus)))),
         "coverage": json.loads(charts.dashboard_coverage(SimpleNamespace(years=years))),
@@ -120,6 +128,7 @@ def _all_figures() -> dict[str, dict]:
         "goals": json.loads(charts.dashboard_goal_matrix(goals)),
         "portfolio": json.loads(charts.portfolio_bubble(points)),
         "maturity": json.loads(charts.maturity_by_topic(["Führung und Strategie", "IT"], series)),
+        "execution": json.loads(charts.execution_burn(execution)),
     }
 
 
@@ -172,6 +181,11 @@ def test_colour_never_carries_meaning_alone():
     symbols = [t["marker"]["symbol"] for t in figures["portfolio"]["data"]]
     assert len(set(symbols[: len(charts.SYMBOLS)])) == len(charts.SYMBOLS)
     assert all(t["marker"]["opacity"] == 1 for t in figures["portfolio"]["data"])
+    # execution: Ist solid, Obligo hatched, projection cross-hatched, authorization dashed
+    burn = {t["name"]: t for t in figures["execution"]["data"]}
+    assert [burn[n]["marker"]["pattern"]["shape"] for n in ("Ist", "Obligo")] == ["", "/"]
+    assert burn["Hochrechnung zum Jahresende"]["marker"]["pattern"]["shape"] == "x"
+    assert burn["Ansatz + übertragene Ermächtigungen"]["line"]["dash"] == "dash"
 
 
 def test_labels_are_never_clipped_and_legends_stay_clear_of_axis_titles():
@@ -221,7 +235,7 @@ def test_pages_embed_only_readable_figures(factory, users, db, login_as):
     html = client.get("/dashboard/").get_data(as_text=True)
     html += client.get("/portfolio/").get_data(as_text=True)
     blobs = FIGURE_RE.findall(html)
-    assert len(blobs) == 7
+    assert len(blobs) == 8
     for target, blob in blobs:
         figure = json.loads(blob.replace("<\\/", "</"))
         for name, colour in _series_colours(figure):

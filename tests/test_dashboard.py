@@ -170,13 +170,14 @@ def test_dashboard_page_renders_all_charts_and_twins(demo, login_as):
         "chart-roadmap",
         "chart-ziele",
         "chart-portfolio",
+        "chart-vollzug",
     ):
         assert f'id="{chart_id}"' in html
         assert f'id="{chart_id}-tabelle"' in html
     for key in svc.CHARTS:
         assert f"/dashboard/daten/{key}.csv" in html
     assert "Sachstandsbericht" in html
-    assert html.count('class="plotly-figure"') == 6
+    assert html.count('class="plotly-figure"') == 7
     # Figures are valid JSON
     import re
 

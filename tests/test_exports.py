@@ -192,6 +192,8 @@ def test_budget_xlsx_export_cell_by_cell(login_as: Any, budget_data: dict[str, A
         "Nach Finanzierung",
         "Maßnahmen",
         "VE",
+        "Vollzug",
+        "Vollzug Maßnahmen",
         "Parameter",
     ]
     m1, m2, _ = budget_data["measures"]

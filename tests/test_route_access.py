@@ -21,6 +21,9 @@ from sqlalchemy import func, select
 from config import TestConfig
 from steuerung import create_app
 from steuerung.models import (
+    ActualsFileType,
+    ActualsProfile,
+    ActualsSnapshot,
     AuditEntry,
     BudgetKind,
     BudgetScenario,
@@ -36,6 +39,7 @@ from steuerung.models import (
     Role,
     User,
 )
+from steuerung.services.budget import rules as budget_rules
 from steuerung.services.jobs.records import can_see
 from steuerung.services.measures import rules as measure_rules
 from steuerung.views.access import PUBLIC, route_permission
@@ -48,6 +52,11 @@ PLAIN_VALUES = {
     "fmt": "csv",
     "filename": "bootstrap.min.css",
     "package": "bootstrap",
+}
+#: Routes on a measure whose object rule is not "may edit the measure" (asked from the
+#: service rules, never restated): the treasury's order key of the finance software.
+MEASURE_OBJECT_RULES: dict[str, Any] = {
+    "execution.order_key": lambda user, measure: budget_rules.may_set_order_key(user),
 }
 #: Parameters that name a part of the measure in the same URL.
 MEASURE_PARTS = {"milestone_id", "key_figure_id", "request_id"}
@@ -104,7 +113,9 @@ def world(factory: Factory, users: dict[str, User], db: Any) -> dict[str, dict[s
         for which, name in (("own", "submitter"), ("other", "other_submitter"))
     }
     ring = CoverageRing(name="IT-Betrieb", year=2026, kind=BudgetKind.CONSUMPTIVE, note="")
-    db.session.add_all([assessment, scenario, ring, *jobs.values()])
+    profile = ActualsProfile(name="Finanzsoftware", file_type=ActualsFileType.CSV, col_ist="Ist")
+    snapshot = ActualsSnapshot(year=2026, as_of=date(2026, 6, 30), file_name="ist.csv")
+    db.session.add_all([assessment, scenario, ring, profile, snapshot, *jobs.values()])
     db.session.commit()
     goal = agenda.action_fields[0].goals[0]
     return {
@@ -120,6 +131,8 @@ def world(factory: Factory, users: dict[str, User], db: Any) -> dict[str, dict[s
         "department_id": {"own": own_dept.id, "other": other_dept.id},
         "public_id": {k: job.public_id for k, job in jobs.items()},
         "ring_id": {"own": ring.id, "other": ring.id},
+        "profile_id": {"own": profile.id, "other": profile.id},
+        "snapshot_id": {"own": snapshot.id, "other": snapshot.id},
     }
 
 
@@ -172,6 +185,8 @@ def _object_allowed(
         return can_see(job, user)
     if measure is None:
         return True
+    if rule.endpoint in MEASURE_OBJECT_RULES:
+        return MEASURE_OBJECT_RULES[rule.endpoint](user, measure)
     if method == "GET" and "POST" not in rule.methods:
         return measure_rules.can_view_measure(user, measure)
     return measure_rules.can_edit_measure(user, measure)

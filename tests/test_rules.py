@@ -44,6 +44,10 @@ EXPECTED: dict[str, set[Role]] = {
     "roll_budget_year": {R.TREASURY, R.ADMIN},
     "assess": {R.COORDINATOR},
     "switch_dashboard_views": {R.COORDINATOR},
+    "read_execution": {R.TREASURY, R.COORDINATOR, R.LEADERSHIP, R.ADMIN},
+    "import_actuals": {R.TREASURY},
+    "decide_carry_forward": {R.TREASURY},
+    "set_order_key": {R.TREASURY},
 }
 
 

@@ -96,6 +96,12 @@ class BudgetLineForm(AppForm):
         validators=[DataRequired("Bitte eine Bezeichnung angeben."), Length(max=200)],
     )
     is_active = BooleanField("Aktiv (für neue Kostenpläne auswählbar)", default=True)
+    transferable = BooleanField(
+        "Übertragbar (konsumtiv)",
+        description="Im Haushaltsplan für übertragbar erklärt: nicht verbrauchte Mittel können "
+        "am Jahreswechsel ins nächste Jahr übertragen werden. Investive Haushaltsstellen sind "
+        "immer übertragbar.",
+    )
     version_id = HiddenField()
     submit = SubmitField("Speichern")
 

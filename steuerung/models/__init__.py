@@ -13,6 +13,15 @@ from steuerung.models.budget import (
     CoverageRingMember,
     FundingSource,
 )
+from steuerung.models.execution import (
+    ActualRow,
+    ActualsFileType,
+    ActualsProfile,
+    ActualsSnapshot,
+    CarryForward,
+    DecimalStyle,
+    LineKeyMode,
+)
 from steuerung.models.jobs import DataGeneration, Job, JobStatus
 from steuerung.models.maturity import (
     RATING_LABELS,
@@ -49,6 +58,10 @@ __all__ = [
     "RATING_LABELS",
     "STATUS_LABELS",
     "ActionField",
+    "ActualRow",
+    "ActualsFileType",
+    "ActualsProfile",
+    "ActualsSnapshot",
     "Agenda",
     "AgendaStatus",
     "AuditEntry",
@@ -57,6 +70,7 @@ __all__ = [
     "BudgetKind",
     "BudgetLine",
     "BudgetScenario",
+    "CarryForward",
     "ChangeRequest",
     "ChangeRequestStatus",
     "CommitmentAuthorization",
@@ -65,6 +79,7 @@ __all__ = [
     "CoverageRingMember",
     "CriterionKind",
     "DataGeneration",
+    "DecimalStyle",
     "Department",
     "FundingSource",
     "Goal",
@@ -72,6 +87,7 @@ __all__ = [
     "JobStatus",
     "KeyFigure",
     "KeyFigureValue",
+    "LineKeyMode",
     "MaturityAssessment",
     "MaturityRating",
     "MaturityStatement",

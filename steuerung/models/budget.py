@@ -89,6 +89,9 @@ class BudgetLine(Base):
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Konsumtiv lines declared transferable (übertragbar) in the budget: their unused
+    #: authorization may be carried into the next year. Investive lines always may.
+    transferable: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Last change of the line, its amounts, VE or ring membership.
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version_id: Mapped[int] = mapped_column(Integer, default=1)

@@ -258,6 +258,9 @@ class Measure(Base):
     useful_life_years: Mapped[int | None] = mapped_column(Integer, default=None)
     #: Orders placed or contracts signed: the measure stays above the line in scenarios.
     contractually_bound: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Order or cost-object key of the finance software (Auftrag, Kostenträger, PSP-Element),
+    #: entered by the treasury: actuals rows carrying it belong to this measure.
+    order_key: Mapped[str | None] = mapped_column(String(40), unique=True, default=None)
 
     #: Weighted score 0-100 written by the scoring service (None = not scored yet).
     score: Mapped[Decimal | None] = mapped_column(Numeric(6, 2), default=None)

@@ -68,6 +68,10 @@ ABILITIES: dict[str, Rule] = {
     "roll_budget_year": budget_rules.may_roll_budget_year,
     "assess": maturity_rules.may_assess,
     "switch_dashboard_views": dashboard_rules.may_switch_dashboard_views,
+    "read_execution": budget_rules.may_read_execution,
+    "import_actuals": budget_rules.may_import_actuals,
+    "decide_carry_forward": budget_rules.may_decide_carry_forward,
+    "set_order_key": budget_rules.may_set_order_key,
 }
 
 

@@ -31,9 +31,9 @@ from steuerung.forms.budget import (
     ImportApplyForm,
     ImportForm,
     RingForm,
-    RolloverForm,
     line_form,
 )
+from steuerung.forms.execution import rollover_form
 from steuerung.models import (
     BudgetAmount,
     BudgetKind,
@@ -44,14 +44,15 @@ from steuerung.models import (
 )
 from steuerung.models.settings import PLANNING_YEARS
 from steuerung.navigation import add_nav_item
+from steuerung.services.budget import carry_forward as carry_service
 from steuerung.services.budget import imports as import_service
 from steuerung.services.budget import lines as budget_service
 from steuerung.services.budget import rings as ring_service
 from steuerung.services.budget import rules
 from steuerung.services.budget.coverage import Grouping, coverage_table, measures_by_line
 from steuerung.services.budget.exports import year_caption
-from steuerung.services.common.errors import DomainError, ValidationFailed
 from steuerung.services.common.settings import get_settings
+from steuerung.views import execution as execution_views
 from steuerung.views.access import permission_required
 from steuerung.views.jobs import job_response
 from steuerung.views.transaction import commit
@@ -83,6 +84,8 @@ CSV_TABLES = {
     "summen": "totals",
     "massnahmen": "measures",
     "ve": "commitments",
+    "vollzug": "execution",
+    "vollzug_massnahmen": "execution_measures",
     **{k: v.value for k, v in VIEWS.items()},
 }
 #: Measures shown inside a budget line's details on the overview page (the largest ones;
@@ -119,14 +122,6 @@ def _year_choices(current_year: int) -> list[int]:
     first = db.session.scalar(select(func.min(BudgetAmount.year))) or current_year
     first = min(first, current_year)
     return list(range(current_year, max(first, current_year - 10) - 1, -1))
-
-
-def _field_error(form: Any, error: DomainError) -> None:
-    target = getattr(form, error.field or "", None)
-    if target is not None and hasattr(target, "errors"):
-        target.errors = [*target.errors, error.message]
-    else:
-        flash(error.message, "danger")
 
 
 @bp.route("/")
@@ -231,6 +226,7 @@ def _line_data(form: Any) -> budget_service.BudgetLineData:
         department_id=form.department_id.data,
         name=form.name.data or "",
         is_active=bool(form.is_active.data),
+        transferable=bool(form.transferable.data),
     )
 
 
@@ -334,6 +330,7 @@ def line_detail(line_id: int) -> str:
         commitment_form=commitment_form,
         archive_form=ArchiveForm(),
         can_edit=rules.may_edit_budget(current_user),
+        line_execution=execution_views.line_include(line.id, params["budget_year"]),
         **params,
     )
 
@@ -578,23 +575,29 @@ def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
 @bp.route("/haushaltsjahr", methods=["GET", "POST"])
 @permission_required(rules.may_roll_budget_year)
 def rollover() -> ResponseReturnValue:
-    """Move the budget year (and so the horizon) one year forward."""
+    """Move the budget year (and so the horizon) one year forward; the treasury decides the
+    carry-forward of unused authorizations in the same step."""
     settings = get_settings()
-    form = RolloverForm(data={"new_year": settings.budget_year + 1})
+    carry = execution_views.rollover_context()
+    form = rollover_form(carry["candidates"], data={"new_year": settings.budget_year + 1})
     if form.validate_on_submit():
         old_year = settings.budget_year
-        try:
-            budget_service.roll_budget_year(by=current_user, new_year=form.new_year.data)
-        except ValidationFailed as error:
-            db.session.rollback()
-            _field_error(form, error)
-        else:
-            db.session.commit()
+        new_year = form.new_year.data
+        outcome = commit(
+            lambda: carry_service.roll_with_carry_forward(
+                by=current_user, new_year=new_year, decisions=form.decisions()
+            ),
+            form=form,
+        )
+        if outcome.ok:
             flash(
-                f"Das Haushaltsjahr ist jetzt {form.new_year.data}. Die Zahlen von {old_year} "
+                f"Das Haushaltsjahr ist jetzt {new_year}. Die Zahlen von {old_year} "
                 f"bleiben unter „Haushalt“ (Auswahl Haushaltsjahr {old_year}) lesbar.",
                 "success",
             )
             return redirect(url_for("budget.index"))
     status = 400 if form.errors else 200
-    return render_template("budget/rollover.html", form=form, settings=settings), status
+    return (
+        render_template("budget/rollover.html", form=form, settings=settings, **carry),
+        status,
+    )

@@ -23,6 +23,7 @@ from steuerung.services.dashboard.data import (
     parse_filters,
 )
 from steuerung.services.jobs import args_to_params
+from steuerung.views import execution as execution_views
 from steuerung.views.access import permission_required
 from steuerung.views.jobs import job_response
 
@@ -49,6 +50,11 @@ def _render_dashboard(leadership_view: bool) -> tuple[str, int]:
         "goals": charts.dashboard_goal_matrix(board.goals),
         "portfolio": charts.portfolio_bubble(board.portfolio.bubble_points()),
     }
+    execution = execution_views.dashboard_include(
+        board.budget_year if filters.year is None else filters.year, filters.department_id
+    )
+    if execution is not None:
+        figures["execution"] = execution[1]
     html = render_template(
         "dashboard/index.html",
         board=board,
@@ -58,6 +64,7 @@ def _render_dashboard(leadership_view: bool) -> tuple[str, int]:
         filter_args=filters.as_args(),
         leadership_view=leadership_view,
         charts_meta=CHARTS,
+        execution=execution[0] if execution is not None else None,
     )
     return html, 400 if errors else 200
 

@@ -55,6 +55,7 @@ from steuerung.services.measures.workflow import (
     submit,
     transition,
 )
+from steuerung.views import execution as execution_views
 from steuerung.views.access import permission_required
 from steuerung.views.transaction import Outcome, commit, form_errors_text
 
@@ -413,6 +414,7 @@ def _render_detail(
         "costs": cost_summary(measure, settings.horizon),
     }
     if tab == "kosten":
+        context["measure_execution"] = execution_views.measure_include(measure)
         context["change_requests"] = svc.change_requests_of(measure.id)
         context["line_labels"] = svc.budget_line_labels(context["change_requests"])
         context["decision_form"] = DecisionForm()

@@ -204,9 +204,9 @@ def test_plotly_toolbar_is_german_trimmed_and_no_tab_stop(page, e2e_db, check_a1
     charts = page.locator(".chart")
     for index in range(charts.count()):
         charts.nth(index).locator(".main-svg").first.wait_for()
-    assert charts.count() == 6
+    assert charts.count() == 7  # six of the dashboard, one of budget execution
     buttons = page.locator(".modebar button")
-    assert buttons.count() == 6  # one per chart: download as PNG, nothing else
+    assert buttons.count() == 7  # one per chart: download as PNG, nothing else
     titles = set(buttons.evaluate_all("els => els.map(b => b.getAttribute('data-title'))"))
     labels = set(buttons.evaluate_all("els => els.map(b => b.getAttribute('aria-label'))"))
     assert titles == labels == {"Diagramm als PNG herunterladen"}

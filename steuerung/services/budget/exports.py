@@ -612,6 +612,69 @@ def commitments_sheet(budget_year: int) -> Sheet:
     return Sheet(title="VE", columns=columns, rows=rows, money_columns={5}, sum_row=False)
 
 
+#: Columns of the execution sheets: (attribute of ``execution.Burn``, German header).
+EXECUTION_FIGURES = (
+    ("budget", "Ansatz"),
+    ("carried", "Übertragene Ermächtigungen"),
+    ("ist", "Ist"),
+    ("obligo", "Obligo"),
+    ("available", "Verfügbar"),
+    ("projected", "Hochrechnung 31.12."),
+    ("projected_rest", "Voraussichtlicher Rest"),
+)
+
+
+def execution_sheet(year: int) -> Sheet:
+    """Execution per budget line in ``year`` (``services.budget.execution``), warnings as text."""
+    from steuerung.services.budget.execution import execution_table
+
+    table = execution_table(year)
+    columns = ["Haushaltsstelle", "Bezeichnung", "Fachbereich", "Art", "Jahr"]
+    fixed = len(columns)
+    columns += [name for _, name in EXECUTION_FIGURES] + ["Stand (Stichtag)", "Warnung"]
+    stand = table.snapshot.as_of if table.snapshot else None
+    rows = [
+        [
+            row.label,
+            row.name,
+            row.department,
+            row.kind,
+            year,
+            *[getattr(row.figures, key) for key, _ in EXECUTION_FIGURES],
+            stand,
+            " ".join(w.text for w in row.warnings),
+        ]
+        for row in table.rows
+    ]
+    money = set(range(fixed, fixed + len(EXECUTION_FIGURES)))
+    return Sheet(title="Vollzug", columns=columns, rows=rows, money_columns=money)
+
+
+def execution_measures_sheet(year: int) -> Sheet:
+    """Plan, Ist, Obligo and projection of every measure in ``year``, warnings as text."""
+    from steuerung.services.budget.execution import measures_execution
+
+    columns = ["Maßnahme", "Titel", "Fachbereich", "Status", "Auftrag", "Jahr"]
+    figures = [("budget", "Plan"), *EXECUTION_FIGURES[2:]]
+    fixed = len(columns)
+    columns += [name for _, name in figures] + ["Warnung"]
+    rows = [
+        [
+            m.reference,
+            m.title,
+            m.department_code,
+            m.status.label,
+            m.order_key,
+            year,
+            *[getattr(m.figures, key) for key, _ in figures],
+            " ".join(w.text for w in m.warnings),
+        ]
+        for m in sorted(measures_execution(year), key=lambda m: m.measure_id)
+    ]
+    money = set(range(fixed, fixed + len(figures)))
+    return Sheet(title="Vollzug Maßnahmen", columns=columns, rows=rows, money_columns=money)
+
+
 def budget_parameters(
     budget_year: int, include_submitted: bool, who: str, exported_at: datetime
 ) -> list[tuple[str, object]]:
@@ -644,6 +707,13 @@ def budget_parameters(
             "Lücken und Summen der freien Beträge.",
         ),
         (
+            "Vollzug",
+            "Blätter „Vollzug“ und „Vollzug Maßnahmen“: Haushaltsjahr, letzter Stand der "
+            "Ist-Daten. Verfügbar = Ansatz + übertragene Ermächtigungen − Ist − Obligo; "
+            "Hochrechnung = der größere Wert aus Ist ÷ abgelaufene Monate × 12 und Ist + "
+            "Obligo. Übertragene Ermächtigungen sind nicht im Ansatz enthalten.",
+        ),
+        (
             "Handlungsfeld / Finanzierung",
             "Bedarf dieser Maßnahmen und der Teil der Lücken ihrer Haushaltsstellen, den ihr "
             "Eigenanteil verursacht; eine Maßnahme in zwei Handlungsfeldern zählt in beiden.",
@@ -670,11 +740,13 @@ def budget_workbook(
         )
     )
     sheets.append(commitments_sheet(budget_year))
+    sheets += [execution_sheet(budget_year), execution_measures_sheet(budget_year)]
     return write_xlsx(sheets, budget_parameters(budget_year, include_submitted, who, exported_at))
 
 
 def budget_csv(years: list[int], budget_year: int, view: str, *, include_submitted: bool) -> bytes:
-    """One view as CSV: ``measures``, ``totals`` or a coverage view of ``COVERAGE_SHEETS``."""
+    """One view as CSV: ``measures``, ``totals``, ``commitments``, ``execution``,
+    ``execution_measures`` or a coverage view of ``COVERAGE_SHEETS``."""
     if view == "measures":
         sheet = measures_sheet(years, budget_year, include_submitted=include_submitted)
     elif view == "totals":
@@ -682,6 +754,10 @@ def budget_csv(years: list[int], budget_year: int, view: str, *, include_submitt
         sheet = totals_sheet(table, budget_year)
     elif view == "commitments":
         sheet = commitments_sheet(budget_year)
+    elif view == "execution":
+        sheet = execution_sheet(budget_year)
+    elif view == "execution_measures":
+        sheet = execution_measures_sheet(budget_year)
     else:
         title = dict(COVERAGE_SHEETS)[view]
         table = coverage_table(years, Grouping(view), include_submitted=include_submitted)

@@ -226,8 +226,10 @@ def _amount_text(value: object) -> str:
     return _cell_text(value)
 
 
-def _read_xlsx(data: bytes) -> list[list[object]]:
-    """The first sheet's rows, after the safety checks of ``security.uploads``."""
+def _read_xlsx(
+    data: bytes, sheet_name: str = "", max_rows: int = MAX_IMPORT_ROWS
+) -> list[list[object]]:
+    """The first (or the named) sheet's rows, after the safety checks of ``security.uploads``."""
     try:
         check_xlsx(data)
     except UnsafeUpload as error:
@@ -237,16 +239,27 @@ def _read_xlsx(data: bytes) -> list[list[object]]:
     except Exception as exc:  # openpyxl raises many types for broken files
         raise ImportRejected(UNREADABLE_XLSX) from exc
     try:
-        sheet = workbook.worksheets[0]
+        if sheet_name:
+            if sheet_name not in workbook.sheetnames:
+                raise ImportRejected(
+                    f"Die Datei hat kein Blatt „{sheet_name}“ (vorhanden: "
+                    + ", ".join(f"„{name}“" for name in workbook.sheetnames)
+                    + ")."
+                )
+            sheet = workbook[sheet_name]
+        else:
+            sheet = workbook.worksheets[0]
         # The declared dimension is ignored: a forged "A1:XFD1048576" would make openpyxl
         # pad every row to 16,384 cells.
         sheet.reset_dimensions()
         rows: list[list[object]] = []
         for values in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
             rows.append(list(values))
-            if len(rows) > MAX_IMPORT_ROWS + 1:
+            if len(rows) > max_rows + 1:
                 break
         return rows
+    except ImportRejected:
+        raise
     except Exception as exc:  # a value openpyxl cannot convert (e.g. a date out of range)
         raise ImportRejected(
             "Die Excel-Datei enthält Werte, die nicht gelesen werden können (etwa ein Datum "
@@ -256,7 +269,7 @@ def _read_xlsx(data: bytes) -> list[list[object]]:
         workbook.close()
 
 
-def _read_csv(data: bytes) -> list[list[object]]:
+def _read_csv(data: bytes, max_rows: int = MAX_IMPORT_ROWS) -> list[list[object]]:
     if b"\x00" in data or data.startswith(_BINARY_MAGIC):
         raise ImportRejected(
             "Die Datei ist keine Tabelle. Bitte eine .xlsx- oder .csv-Datei hochladen."
@@ -271,7 +284,7 @@ def _read_csv(data: bytes) -> list[list[object]]:
     try:
         for row in csv.reader(io.StringIO(text), delimiter=delimiter):
             rows.append(list(row))
-            if len(rows) > MAX_IMPORT_ROWS + 1:
+            if len(rows) > max_rows + 1:
                 break
     except csv.Error as exc:  # e.g. a field over csv's own limit of 131,072 characters
         raise ImportRejected(
@@ -298,18 +311,24 @@ def _check_cells(table: list[list[object]]) -> None:
                 )
 
 
-def read_table(filename: str, data: bytes) -> list[ImportRow]:
-    """Parse an uploaded XLSX or CSV file into rows (not yet validated).
+def read_cells(
+    filename: str,
+    data: bytes,
+    *,
+    sheet_name: str = "",
+    max_rows: int = MAX_IMPORT_ROWS,
+    max_bytes: int = MAX_IMPORT_BYTES,
+) -> list[list[object]]:
+    """The raw cells of an uploaded XLSX (first or named sheet) or CSV file, row by row.
 
-    Raises :class:`ImportRejected` with a German message for an empty file, a file that is
-    not a spreadsheet, a file that is too big or lacks the required columns.
+    Shared by every import. Raises :class:`ImportRejected` with a German message for an
+    empty file, a file above ``max_bytes``, the old .xls format or a broken XLSX; reads at
+    most ``max_rows`` + 2 rows of an XLSX (the caller refuses a file with more).
     """
     if not data or not data.strip():
         raise ImportRejected("Die Datei ist leer. Bitte eine ausgefüllte Vorlage hochladen.")
-    if len(data) > MAX_IMPORT_BYTES:
-        raise ImportRejected(
-            f"Die Datei ist zu groß (höchstens {MAX_IMPORT_BYTES // (1024 * 1024)} MB)."
-        )
+    if len(data) > max_bytes:
+        raise ImportRejected(f"Die Datei ist zu groß (höchstens {max_bytes // (1024 * 1024)} MB).")
     lower = (filename or "").lower()
     if data.startswith(b"\xd0\xcf\x11\xe0") or lower.endswith(".xls"):
         raise ImportRejected(
@@ -317,13 +336,22 @@ def read_table(filename: str, data: bytes) -> list[ImportRow]:
             "speichern."
         )
     if data.startswith(b"PK\x03\x04"):
-        table = _read_xlsx(data)
+        table = _read_xlsx(data, sheet_name, max_rows)
     elif lower.endswith(".xlsx"):
         raise ImportRejected(NOT_XLSX)
     else:
-        table = _read_csv(data)
+        table = _read_csv(data, max_rows)
     _check_cells(table)
+    return table
 
+
+def read_table(filename: str, data: bytes) -> list[ImportRow]:
+    """Parse an uploaded XLSX or CSV file into rows (not yet validated).
+
+    Raises :class:`ImportRejected` with a German message for an empty file, a file that is
+    not a spreadsheet, a file that is too big or lacks the required columns.
+    """
+    table = read_cells(filename, data)
     table = [r for r in table if any(_cell_text(v) for v in r)]
     if not table:
         raise ImportRejected("Die Datei ist leer. Bitte eine ausgefüllte Vorlage hochladen.")
@@ -666,6 +694,7 @@ def _insert_lines(
             "department_id": d.department_id,
             "name": d.name,
             "is_active": d.is_active,
+            "transferable": d.transferable,
             "version_id": 1,
         }
         for d in lines.values()

@@ -56,6 +56,8 @@ class BudgetLineData:
     department_id: int
     name: str
     is_active: bool = True
+    #: Konsumtiv lines: declared transferable (unused authorization may be carried forward).
+    transferable: bool = False
 
 
 def _clean_key(value: str, label: str, field: str, required: bool = True) -> str:
@@ -113,6 +115,7 @@ def validate_line_data(data: BudgetLineData, line: BudgetLine | None = None) -> 
         data.department_id,
         name,
         data.is_active,
+        data.transferable,
     )
 
 
@@ -151,6 +154,7 @@ def save_budget_line(
     line.department_id = clean.department_id
     line.name = clean.name
     line.is_active = clean.is_active
+    line.transferable = clean.transferable
     if amounts is not None:
         set_approved_amounts(line, amounts, by=by, base_loads=base_loads)
     db.session.flush()
@@ -464,6 +468,7 @@ def current_line_values(line: BudgetLine, years: list[int]) -> dict[str, object]
         "Bezeichnung": line.name,
         "Art": line.kind.label,
         "Aktiv": "ja" if line.is_active else "nein",
+        "Übertragbar": "ja" if line.transferable else "nein",
     }
     for year in years:
         amount = stored.get(year)

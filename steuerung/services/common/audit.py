@@ -20,11 +20,14 @@ from sqlalchemy.orm import Session
 
 from steuerung.models import (
     ActionField,
+    ActualsProfile,
+    ActualsSnapshot,
     Agenda,
     AuditEntry,
     BudgetAmount,
     BudgetLine,
     BudgetScenario,
+    CarryForward,
     ChangeRequest,
     CommitmentAuthorization,
     CostPlanEntry,
@@ -73,6 +76,9 @@ AUDITED: tuple[type, ...] = (
     Settings,
     MaturityAssessment,
     MaturityRating,
+    ActualsProfile,
+    ActualsSnapshot,
+    CarryForward,
 )
 #: Columns that change on every save and say nothing about the content.
 IGNORED = {"version_id", "updated_at", "last_login_at"}

@@ -480,3 +480,63 @@ def maturity_by_topic(
         "legend": LEGEND_TOP,
     }
     return _serialise(traces, layout)
+
+
+# --- Budget execution (issue 11) -------------------------------------------------------------
+
+
+def execution_burn(data: Any) -> str:
+    """Stacked bars per Stichtag: Ist (solid) and Obligo (hatched) of the year's snapshots,
+    a last bar with the year-end projection (cross-hatched), and the authorization (Ansatz +
+    carried forward) as a dashed line with square markers (``ExecutionOverview``)."""
+    labels = [f"{p.as_of:%d.%m.%Y}" for p in data.points]
+    projection = f"Hochrechnung 31.12.{data.year}"
+    traces: list[dict[str, Any]] = []
+    if labels:
+        traces = [
+            {
+                "type": "bar",
+                "name": "Ist",
+                "x": labels,
+                "y": [float(p.ist) for p in data.points],
+                "marker": {"color": PALETTE[0], "pattern": _pattern("")},
+                "hovertemplate": "%{x}: %{y:,.2f} €<extra>Ist</extra>",
+            },
+            {
+                "type": "bar",
+                "name": "Obligo",
+                "x": labels,
+                "y": [float(p.obligo) for p in data.points],
+                "marker": {"color": PALETTE[4], "pattern": _pattern("/")},
+                "hovertemplate": "%{x}: %{y:,.2f} €<extra>Obligo</extra>",
+            },
+            {
+                "type": "bar",
+                "name": "Hochrechnung zum Jahresende",
+                "x": [projection],
+                "y": [float(data.total.projected)],
+                "marker": {"color": PALETTE[1], "pattern": _pattern("x")},
+                "hovertemplate": "%{x}: %{y:,.2f} €<extra>Hochrechnung</extra>",
+            },
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": "Ansatz + übertragene Ermächtigungen",
+                "x": [*labels, projection],
+                "y": [float(data.total.authorized)] * (len(labels) + 1),
+                "line": {"color": PALETTE[5], "dash": "dash", "width": 2},
+                "marker": {"color": PALETTE[5], "symbol": "square", "size": 8},
+                "hovertemplate": "%{y:,.2f} €<extra>Ermächtigung</extra>",
+            },
+        ]
+    categories = [*labels, projection] if labels else []
+    layout: dict[str, Any] = {
+        "barmode": "stack",
+        "height": 420,
+        "xaxis": _axis(**_categories(categories, [wrap(c, 12) for c in categories])),
+        "yaxis": _axis(title=_title("Euro"), tickformat=",.0f", rangemode="tozero"),
+        "legend": {**LEGEND_TOP, "traceorder": "normal"},
+    }
+    return _serialise(
+        traces, layout if labels else _empty(layout, "Noch keine Ist-Daten für dieses Jahr")
+    )

@@ -1044,7 +1044,16 @@ CHARTS: dict[str, str] = {
     "roadmap": "Roadmap",
     "ziele": "Zielabdeckung der Agenda",
     "portfolio": "Portfolio",
+    "vollzug": "Mittelabfluss (Ist und Obligo)",
 }
+
+
+def _execution_overview(filters: DashboardFilters) -> Any:
+    """Ist and Obligo per Stichtag of the year (``services.budget.execution``)."""
+    from steuerung.services.budget.execution import execution_overview
+
+    year = filters.year or get_settings().budget_year
+    return execution_overview(year, department_id=filters.department_id)
 
 
 def chart_table(key: str, filters: DashboardFilters, user: User | None) -> DataTable:
@@ -1057,6 +1066,7 @@ def chart_table(key: str, filters: DashboardFilters, user: User | None) -> DataT
         "roadmap": lambda: roadmap(filters, user),
         "ziele": lambda: goal_coverage(filters, user),
         "portfolio": lambda: portfolio(filters, user),
+        "vollzug": lambda: _execution_overview(filters),
     }
     if key not in builders:
         raise KeyError(key)

@@ -19,7 +19,11 @@ from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from steuerung.models import User
-from steuerung.services.budget.rules import may_edit_budget, may_read_budget
+from steuerung.services.budget.rules import (
+    may_edit_budget,
+    may_import_actuals,
+    may_read_budget,
+)
 from steuerung.services.common.errors import ValidationFailed
 from steuerung.services.dashboard.rules import may_read_dashboard
 from steuerung.services.portfolio.rules import may_read_portfolio, may_read_register
@@ -256,6 +260,30 @@ def scenario(params: dict[str, Any], user: User, progress: Progress) -> Outcome:
     )
 
 
+def actuals_apply(params: dict[str, Any], user: User, progress: Progress) -> Outcome:
+    """Apply a stored actuals preview: one snapshot per year, all years in one transaction.
+
+    The file is checked again against the current data first; nothing is committed before
+    every row is written (the one commit is the final progress step).
+    """
+    from steuerung.services.budget import actuals
+    from steuerung.services.common.settings import get_settings
+
+    progress(5, "Vorschau wird geprüft")
+    storage = import_dir() / "actuals"
+    preview = actuals.load_preview(
+        params["token"],
+        user_id=user.id,
+        storage_dir=storage,
+        budget_year=get_settings().budget_year,
+    )
+    progress(20, f"{len(preview.data_rows)} Zeilen werden übernommen")
+    result = actuals.apply_actuals(preview, by=user)
+    progress(95, "Ist-Daten gespeichert", cancelable=False)  # commits the whole import
+    actuals.discard_preview(params["token"], storage_dir=storage)
+    return Outcome(message=result.message)
+
+
 KINDS: dict[str, JobKind] = {
     kind.name: kind
     for kind in (
@@ -281,6 +309,14 @@ KINDS: dict[str, JobKind] = {
             "Import der Ansätze",
             may_edit_budget,
             import_apply,
+            cached=False,
+            makes_file=False,
+        ),
+        JobKind(
+            "actuals_apply",
+            "Import der Ist-Daten",
+            may_import_actuals,
+            actuals_apply,
             cached=False,
             makes_file=False,
         ),

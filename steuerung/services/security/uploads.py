@@ -151,6 +151,10 @@ class _Handler(ContentHandler):
 
     def _check_value(self, value: str) -> None:
         kind = self.cell_type
+        if not value:
+            # An empty value (a formula whose result was never calculated, as openpyxl and
+            # some finance systems write them) is read as an empty cell.
+            return
         if kind == "n" and not _NUMBER.match(value):
             raise UnsafeUpload(
                 f"Zelle {self._where()} ist als Zahl gespeichert, enthält aber keine Zahl."
