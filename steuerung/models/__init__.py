@@ -13,6 +13,7 @@ from steuerung.models.budget import (
     CoverageRingMember,
     FundingSource,
 )
+from steuerung.models.grants import GRANT_STATUS_LABELS, Grant, GrantCall, GrantStatus
 from steuerung.models.jobs import DataGeneration, Job, JobStatus
 from steuerung.models.maturity import (
     RATING_LABELS,
@@ -40,10 +41,20 @@ from steuerung.models.measure import (
 )
 from steuerung.models.notification import NotificationLog, NotificationStatus
 from steuerung.models.organisation import Department, Role, User
+from steuerung.models.planning import (
+    PlanAmount,
+    PlanDepartmentState,
+    PlanKeyFigure,
+    PlanLine,
+    PlanStage,
+    PlanVersion,
+    PlanVersionStatus,
+)
 from steuerung.models.scoring import BudgetScenario, CriterionKind, Score, ScoringCriterion
 from steuerung.models.settings import PLANNING_YEARS, Settings
 
 __all__ = [
+    "GRANT_STATUS_LABELS",
     "PLANNING_YEARS",
     "RATING_LABELS",
     "STATUS_LABELS",
@@ -67,6 +78,9 @@ __all__ = [
     "Department",
     "FundingSource",
     "Goal",
+    "Grant",
+    "GrantCall",
+    "GrantStatus",
     "Job",
     "JobStatus",
     "KeyFigure",
@@ -84,6 +98,13 @@ __all__ = [
     "NotificationLog",
     "NotificationStatus",
     "OzgImplementation",
+    "PlanAmount",
+    "PlanDepartmentState",
+    "PlanKeyFigure",
+    "PlanLine",
+    "PlanStage",
+    "PlanVersion",
+    "PlanVersionStatus",
     "Role",
     "Score",
     "ScoringCriterion",
