@@ -351,3 +351,21 @@ def test_the_owner_is_reminded_once_when_due_and_once_when_overdue(
         assert _grant_kinds(result) == {"grant_overdue": 1, "grant_due": 1}
     finally:
         server.stop()
+
+
+def test_the_demo_grants_show_one_overdue_and_one_due_proof(client, db):
+    from conftest import login
+
+    from seed.demo import DEMO_PASSWORD, load_demo
+
+    assert load_demo() is True
+    db.session.commit()
+    login(client, "koordination", DEMO_PASSWORD)
+    with frozen(date(2026, 11, 30)):
+        section = _section(client.get("/dashboard/").get_data(as_text=True), "foerderfristen")
+    assert re.findall(r"<td>((?:LDK|DP2|MPSC)-[^<]+)</td>", section) == [
+        "LDK-2026-017",  # Kita: due 15.11.2026, overdue
+        "DP2-2025-0533",  # WLAN, 1st section: due 31.12.2026
+    ]
+    assert "1 überfällig" in section and "1 in den nächsten 60 Tagen fällig" in section
+    assert db.session.scalar(select(Grant.id).where(Grant.status == GrantStatus.APPLIED))

@@ -11,6 +11,8 @@ The figures are computed by hand from one small Kommune (budget year 2026, plann
   100.000 in 2028 with a 65 % grant (own share 35.000). Derived for B in 2028: 55.000.
 * FB 1 line C: an Ansatz of 7.000 in 2027 but no need: not registered.
 * FB 2 line E: M5 (FB 2, approved) plans 3.000 in 2027.
+
+The treasury works in FB 20, the coordinating office in SD (units without lines here).
 """
 
 from __future__ import annotations
@@ -56,6 +58,9 @@ DECISION_DAY = date(2026, 12, 10)
 def kommune(db: Any, factory: Any, users: dict[str, Any]) -> dict[str, Any]:
     own = users["submitter"].department
     other = users["other_submitter"].department
+    # The treasury and the coordinating office work in units of their own.
+    users["treasury"].department = factory.department("FB 20", "Finanzen")
+    users["coordinator"].department = factory.department("SD", "Stabsstelle Digitalisierung")
     a = factory.budget_line(own, amounts={2027: "50000.00"})
     a.amounts[0].base_load = D("10000.00")
     b = factory.budget_line(own, BudgetKind.INVESTIVE, amounts={2028: "80000.00"})
@@ -174,7 +179,7 @@ def test_a_stale_line_form_is_refused(db, users, kommune):
 
 def test_only_the_department_registers_its_own_lines(db, users, kommune):
     version = stages.open_round(2027, by=users["treasury"])
-    for user in ("other_submitter", "treasury", "coordinator"):
+    for user in ("other_submitter", "treasury", "coordinator", "leadership"):
         with pytest.raises(PermissionDenied):
             registration.register_from_cost_plans(version, kommune["own"].id, by=users[user])
     registration.register_from_cost_plans(version, kommune["own"].id, by=users["submitter"])
@@ -403,6 +408,7 @@ def test_the_comparison_shows_exactly_the_changed_lines(db, users, kommune, fact
     assert change.amount_before(2027) == D("48000.00") and change.amount_after(2027) == D("40000")
     assert change.reason_before == "Außenstelle braucht Lizenzen"
     assert change.reason_after == "Haushaltskonsolidierung: Lizenzen erst 2028"
+    assert change.reasons == [("Entwurf", "Haushaltskonsolidierung: Lizenzen erst 2028")]
     fb1 = next(d for d in result.departments if d.id == own)
     # FB 1 requested A 48.000 + B 55.000 + proposal 12.000 = 115.000; 8.000 cut.
     assert (fb1.before, fb1.cut, fb1.added, fb1.after) == (
@@ -418,7 +424,11 @@ def test_the_comparison_shows_exactly_the_changed_lines(db, users, kommune, fact
     # proposal is found although it got its budget line in between.
     result = compare_service.compare(cycle["anmeldung"], cycle["nachtrag"])
     assert [c.key for c in result.lines] == [f"L{kommune['a'].id}"]
-    assert result.lines[0].reason_after == "Mehrkosten nach Ausschreibung"
+    # The reasons given on the way: the cut in the Entwurf, the increase in the Nachtrag.
+    assert result.lines[0].reasons == [
+        ("Entwurf", "Haushaltskonsolidierung: Lizenzen erst 2028"),
+        ("Nachtrag 1", "Mehrkosten nach Ausschreibung"),
+    ]
     # Nothing changed from Eckwerte to Beschluss but the proposal's assignment: no line.
     assert compare_service.compare(cycle["eckwerte"], cycle["beschluss"]).lines == []
     # The departments' view: FB 2 sees only its own lines (none changed).
@@ -665,3 +675,43 @@ def test_a_bad_amount_is_a_german_message_and_nothing_is_lost(client, login_as, 
     assert response.status_code == 400
     assert "Bitte geben Sie eine Zahl ein" in html and "Meine Begründung" in html
     assert _amounts(db.session.get(PlanLine, line.id))[2027] == D("45000.00")
+
+
+# --------------------------------------------------------------------------- demo
+
+
+def test_the_demo_has_a_plan_history_for_next_year(client, db):
+    from conftest import login
+    from measures_helpers import logout
+
+    from seed.demo import DEMO_PASSWORD, load_demo
+
+    assert load_demo() is True
+    db.session.commit()
+    versions = svc.versions_of_year(2027)
+    assert [(v.stage_label, v.is_frozen) for v in versions] == [
+        ("Anmeldung", True),
+        ("Entwurf", True),
+        ("Eckwerte", False),
+    ]
+    anmeldung, entwurf, eckwerte = versions
+    assert len(anmeldung.department_states) == 7  # every department with lines handed in
+    assert any(line.is_proposal for line in anmeldung.lines)
+    changes = compare_service.compare(anmeldung, entwurf)
+    assert len(changes.lines) == 2 and all(c.change == compare_service.CUT for c in changes.lines)
+    assert all(c.reason_after and c.reason_before for c in changes.lines)
+    assert eckwerte.key_figures
+    for username in ("kaemmerei", "fb4", "koordination", "buergermeisterin"):
+        login(client, username, DEMO_PASSWORD)
+        for url in (
+            "/haushalt/planung/?hj=2027",
+            *(f"/haushalt/planung/stand/{v.id}" for v in versions),
+            f"/haushalt/planung/vergleich?von={anmeldung.id}&zu={eckwerte.id}",
+        ):
+            response = client.get(url)
+            assert response.status_code == 200, (username, url)
+        logout(client)
+    login(client, "kaemmerei", DEMO_PASSWORD)
+    assert client.get(f"/haushalt/planung/stand/{eckwerte.id}/eckwerte").status_code == 200
+    html = client.get(f"/haushalt/planung/stand/{eckwerte.id}").get_data(as_text=True)
+    assert "Online-Terminvergabe Bürgerbüro" in html and "Vorschlag: noch anzulegen" in html

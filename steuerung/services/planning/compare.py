@@ -3,10 +3,14 @@
 Lines are matched by their key (the budget line, or the proposal a line started as). A line
 appears in the comparison only when something changed: it is new (added), gone (removed),
 or an amount of some year differs. Per line the comparison says what was there before
-(e.g. requested in the Anmeldung), what is there now, the difference per year, and the
-reasons of both versions. Per department it adds up what was there before, what was cut,
-what was added, and what is there now; cuts and additions are summed per line and year
-(a cut on one line is never netted with an addition on another).
+(e.g. requested in the Anmeldung), what is there now, the difference per year, the reason of
+the first version and the reasons given on the way: of the second version and, when it lies
+later in the same year's chain, of every stage in between (a cut made in the Entwurf is
+explained there, not in the Beschluss that followed it).
+
+Per department it adds up what was there before, what was cut, what was added, and what is
+there now; cuts and additions are summed per line and year (a cut on one line is never
+netted with an addition on another).
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from sqlalchemy import select
+
+from steuerung.extensions import db
 from steuerung.models import BudgetKind, PlanLine, PlanVersion
 from steuerung.services.planning.versions import line_label, line_name, load_lines
 
@@ -43,6 +50,8 @@ class LineChange:
     reason_before: str
     reason_after: str
     proposal: bool
+    #: (stage, reason) of the stages after the first up to the second that gave a reason.
+    reasons: list[tuple[str, str]] = field(default_factory=list)
 
     def amount_before(self, year: int) -> Decimal:
         """Amount of ``year`` in the first version (0 if the line was not there)."""
@@ -142,6 +151,33 @@ def _by_key(lines: list[PlanLine]) -> dict[str, PlanLine]:
     return {line.key: line for line in lines}
 
 
+def reasons_on_the_way(first: PlanVersion, second: PlanVersion) -> dict[str, list[tuple[str, str]]]:
+    """key -> (stage, reason) of the versions after ``first`` up to ``second`` (same year,
+    in order); only ``second``'s own reasons when it does not follow ``first``."""
+    if first.budget_year == second.budget_year and first.position < second.position:
+        low, high = first.position + 1, second.position
+    else:
+        low = high = second.position
+    rows = db.session.execute(
+        select(PlanLine.key, PlanLine.reason, PlanVersion.id)
+        .join(PlanVersion, PlanVersion.id == PlanLine.plan_version_id)
+        .where(
+            PlanVersion.budget_year == second.budget_year,
+            PlanVersion.position.between(low, high),
+            PlanLine.reason != "",
+        )
+        .order_by(PlanVersion.position, PlanLine.id)
+    )
+    labels: dict[int, str] = {}
+    result: dict[str, list[tuple[str, str]]] = {}
+    for key, reason, version_id in rows:
+        if version_id not in labels:
+            version = db.session.get(PlanVersion, version_id)
+            labels[version_id] = version.stage_label if version is not None else ""
+        result.setdefault(key, []).append((labels[version_id], reason))
+    return result
+
+
 def compare(
     first: PlanVersion, second: PlanVersion, department_ids: set[int] | None = None
 ) -> Comparison:
@@ -151,6 +187,7 @@ def compare(
     new = _by_key(load_lines(second))
     departments: dict[int, DepartmentChange] = {}
     changes: list[LineChange] = []
+    on_the_way = reasons_on_the_way(first, second)
     for key in sorted(set(old) | set(new)):
         a, b = old.get(key), new.get(key)
         shown = b or a
@@ -170,6 +207,7 @@ def compare(
             reason_before=a.reason if a is not None else "",
             reason_after=b.reason if b is not None else "",
             proposal=shown.is_proposal,
+            reasons=on_the_way.get(key, []),
         )
         dept = departments.setdefault(
             shown.department_id,

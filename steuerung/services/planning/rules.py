@@ -8,8 +8,9 @@ changes.
 
 Who does what
 -------------
-* A department (its staff, role ``submitter``) works on its own lines of the open Anmeldung
-  until it hands the Anmeldung in; it reads its own lines in every version of the year.
+* A department (its staff, role ``submitter``; for their own units also the coordinating
+  office and the treasury) works on its own lines of the open Anmeldung until it hands the
+  Anmeldung in; department staff read their own lines in every version of the year.
 * The treasury opens the round, reopens a department's Anmeldung, works on every later
   stage, records the Eckwerte, freezes each stage and derives the next one.
 * Coordinating office, leadership and administration read everything.
@@ -41,6 +42,9 @@ STAGE_ORDER: tuple[PlanStage, ...] = (
 DECISION_STAGES: tuple[PlanStage, ...] = (PlanStage.ADOPTED, PlanStage.SUPPLEMENT)
 #: Roles that read every department's figures of every version.
 READ_ALL_ROLES = frozenset({Role.TREASURY, Role.COORDINATOR, Role.LEADERSHIP, Role.ADMIN})
+#: Roles that register the needs of their own department: its staff, and the coordinating
+#: office and the treasury for their own units (Stabsstelle, Kämmerei have budget lines too).
+REGISTERING_ROLES = frozenset({Role.SUBMITTER, Role.COORDINATOR, Role.TREASURY})
 #: How far ahead a planning round may be opened (budget years after the current one).
 YEARS_AHEAD = 2
 
@@ -109,7 +113,7 @@ def may_register(user: User, version: PlanVersion, department_id: int, handed_in
     return (
         not version.is_frozen
         and is_registration(version)
-        and is_department_user(user)
+        and user.role in REGISTERING_ROLES
         and user.department_id == department_id
         and not handed_in
     )
