@@ -604,7 +604,7 @@ def test_pages_for_the_department_and_the_treasury(client, login_as, db, users, 
         db.session.commit()
     dept = login_as("submitter")
     assert "Haushaltsanmeldung" in dept.get("/").get_data(as_text=True)  # main navigation
-    url = f"/haushalt/planung/stand/{version.id}"
+    url = f"/haushaltsplanung/stand/{version.id}"
     response = post_form(
         dept, f"{url}/fachbereich/{kommune['own'].id}/ableiten", {}, token_from=url
     )
@@ -643,11 +643,11 @@ def test_pages_for_the_department_and_the_treasury(client, login_as, db, users, 
     line = _by_line(entwurf)[kommune["a"].id]
     response = post_form(
         treasury,
-        f"/haushalt/planung/stand/{entwurf.id}/zeile/{line.id}",
+        f"/haushaltsplanung/stand/{entwurf.id}/zeile/{line.id}",
         {"amount_2027": "40.000,00", "reason": "Konsolidierung"},
     )
     assert response.status_code == 302
-    html = treasury.get(f"/haushalt/planung/vergleich?von={version.id}&zu={entwurf.id}").get_data(
+    html = treasury.get(f"/haushaltsplanung/vergleich?von={version.id}&zu={entwurf.id}").get_data(
         as_text=True
     )
     assert "Geänderte Zeilen (1)" in html
@@ -655,21 +655,21 @@ def test_pages_for_the_department_and_the_treasury(client, login_as, db, users, 
     assert "48.000,00\u00a0€ → 40.000,00\u00a0€" in html
     # Leadership reads; FB 2 reads only its own department's lines of the comparison.
     logout(treasury)
-    assert login_as("leadership").get(f"/haushalt/planung/stand/{entwurf.id}").status_code == 200
+    assert login_as("leadership").get(f"/haushaltsplanung/stand/{entwurf.id}").status_code == 200
     logout(client)
     other = login_as("other_submitter")
-    html = other.get(f"/haushalt/planung/vergleich?von={version.id}&zu={entwurf.id}").get_data(
+    html = other.get(f"/haushaltsplanung/vergleich?von={version.id}&zu={entwurf.id}").get_data(
         as_text=True
     )
     assert "Geänderte Zeilen (0)" in html and "Konsolidierung" not in html
-    assert other.get(f"/haushalt/planung/stand/{entwurf.id}/zeile/{line.id}").status_code == 403
+    assert other.get(f"/haushaltsplanung/stand/{entwurf.id}/zeile/{line.id}").status_code == 403
 
 
 def test_a_bad_amount_is_a_german_message_and_nothing_is_lost(client, login_as, db, users, kommune):
     version = _anmeldung(db, users, kommune)
     dept = login_as("submitter")
     line = _by_line(version)[kommune["a"].id]
-    url = f"/haushalt/planung/stand/{version.id}/zeile/{line.id}"
+    url = f"/haushaltsplanung/stand/{version.id}/zeile/{line.id}"
     response = post_form(dept, url, {"amount_2027": "zwölf", "reason": "Meine Begründung"})
     html = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -704,14 +704,14 @@ def test_the_demo_has_a_plan_history_for_next_year(client, db):
     for username in ("kaemmerei", "fb4", "koordination", "buergermeisterin"):
         login(client, username, DEMO_PASSWORD)
         for url in (
-            "/haushalt/planung/?hj=2027",
-            *(f"/haushalt/planung/stand/{v.id}" for v in versions),
-            f"/haushalt/planung/vergleich?von={anmeldung.id}&zu={eckwerte.id}",
+            "/haushaltsplanung/?hj=2027",
+            *(f"/haushaltsplanung/stand/{v.id}" for v in versions),
+            f"/haushaltsplanung/vergleich?von={anmeldung.id}&zu={eckwerte.id}",
         ):
             response = client.get(url)
             assert response.status_code == 200, (username, url)
         logout(client)
     login(client, "kaemmerei", DEMO_PASSWORD)
-    assert client.get(f"/haushalt/planung/stand/{eckwerte.id}/eckwerte").status_code == 200
-    html = client.get(f"/haushalt/planung/stand/{eckwerte.id}").get_data(as_text=True)
+    assert client.get(f"/haushaltsplanung/stand/{eckwerte.id}/eckwerte").status_code == 200
+    html = client.get(f"/haushaltsplanung/stand/{eckwerte.id}").get_data(as_text=True)
     assert "Online-Terminvergabe Bürgerbüro" in html and "Vorschlag: noch anzulegen" in html

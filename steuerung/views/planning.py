@@ -38,7 +38,7 @@ from steuerung.services.planning import versions as svc
 from steuerung.views.access import permission_required
 from steuerung.views.transaction import commit
 
-bp = Blueprint("planning", __name__, url_prefix="/haushalt/planung")
+bp = Blueprint("planning", __name__, url_prefix="/haushaltsplanung")
 
 add_nav_item("planning.index", "Haushaltsanmeldung", rules.may_see_planning_menu, 45)
 

@@ -49,7 +49,7 @@ def test_department_registers_treasury_drafts_sets_eckwerte_and_adopts(page, e2e
     with frozen(date(2026, 12, 10)):
         # 1. The Kämmerei opens the planning round 2027.
         browser_login(page, "kaemmerin", PASSWORD)
-        page.goto("/haushalt/planung/")
+        page.goto("/haushaltsplanung/")
         expect(page.get_by_role("heading", name="Haushaltsplanung 2027")).to_be_visible()
         check_a11y(page)
         _click(page, "button", "Planungsrunde 2027 eröffnen")
@@ -86,7 +86,7 @@ def test_department_registers_treasury_drafts_sets_eckwerte_and_adopts(page, e2e
 
         # 3. The Kämmerei freezes the Anmeldung and cuts the line in the Entwurf.
         browser_login(page, "kaemmerin", PASSWORD)
-        page.goto("/haushalt/planung/?hj=2027")
+        page.goto("/haushaltsplanung/?hj=2027")
         _click(page, "link", "Anmeldung")
         expect(page.locator("#anmeldungen")).to_contain_text("abgegeben am")
         _click(page, "link", "Anmeldung festschreiben")
@@ -138,7 +138,7 @@ def test_department_registers_treasury_drafts_sets_eckwerte_and_adopts(page, e2e
         expect(amounts.first).to_contain_text("24.000,00")
 
         # 6. Compare the Anmeldung with the Beschluss: exactly the one line, both reasons.
-        page.goto("/haushalt/planung/?hj=2027")
+        page.goto("/haushaltsplanung/?hj=2027")
         page.get_by_label("von").select_option(label="Anmeldung 2027")
         page.get_by_label("zu").select_option(label="Beschluss 2027")
         _click(page, "button", "Vergleichen")
