@@ -636,6 +636,11 @@ def test_pages_for_the_department_and_the_treasury(client, login_as, db, users, 
     assert treasury.get(edit_url).status_code == 403  # the Anmeldung is the department's
     response = post_form(treasury, f"{url}/festschreiben", {"note": "Frist 30.09."})
     assert response.status_code == 302
+    response = treasury.get(edit_url)  # an old link into the frozen stage
+    assert response.status_code == 302
+    assert "ist festgeschrieben und kann nicht mehr geändert werden" in page_after(
+        treasury, response
+    )
     response = post_form(treasury, f"{url}/naechster", {}, token_from=url)
     html = page_after(treasury, response)
     assert "Der Stand „Entwurf 2027“ ist angelegt." in html
@@ -715,3 +720,38 @@ def test_the_demo_has_a_plan_history_for_next_year(client, db):
     assert client.get(f"/haushaltsplanung/stand/{eckwerte.id}/eckwerte").status_code == 200
     html = client.get(f"/haushaltsplanung/stand/{eckwerte.id}").get_data(as_text=True)
     assert "Online-Terminvergabe Bürgerbüro" in html and "Vorschlag: noch anzulegen" in html
+
+
+def test_the_eckwerte_form(client, login_as, db, users, kommune):
+    treasury = users["treasury"]
+    version = _anmeldung(db, users, kommune)
+    for _ in range(2):
+        stages.freeze(version, by=treasury, expected_version=version.version_id)
+        version = stages.derive_next(version, by=treasury, expected_version=version.version_id)
+    db.session.commit()
+    assert version.stage == PlanStage.KEY_FIGURES
+    own = kommune["own"].id
+    url = f"/haushaltsplanung/stand/{version.id}/eckwerte"
+    client = login_as("treasury")
+    response = post_form(client, url, {f"kf_d{own}_2027": "viel", "kf_investive_2028": "1.000"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Bitte geben Sie eine Zahl ein" in html
+    assert 'value="1.000"' in html  # the other input is kept
+    assert db.session.get(PlanVersion, version.id).key_figures == []
+    response = post_form(
+        client, url, {f"kf_d{own}_2027": "100.000,00", "kf_investive_2028": "50.000"}
+    )
+    html = page_after(client, response)
+    assert "Die Eckwerte wurden gespeichert." in html
+    figures = {
+        (f.department_id, f.kind, f.year): f.amount
+        for f in db.session.get(PlanVersion, version.id).key_figures
+    }
+    assert figures == {
+        (own, None, 2027): D("100000.00"),
+        (None, BudgetKind.INVESTIVE, 2028): D("50000.00"),
+    }
+    # FB 1 in 2027: A 45.000 within 100.000; investiv 2028: B 55.000 is 5.000 over 50.000.
+    assert "5.000,00" in html
+    logout(client)
+    assert login_as("coordinator").get(url).status_code == 403

@@ -82,6 +82,14 @@ def _version_url(version: PlanVersion, anchor: str = "") -> str:
     return url_for("planning.version", version_id=version.id) + anchor
 
 
+def _frozen_redirect(plan: PlanVersion) -> Response | None:
+    """A link to change a frozen version (bookmark, old tab) leads back with the reason."""
+    if not plan.is_frozen:
+        return None
+    flash(svc.frozen_message(plan), "info")
+    return redirect(_version_url(plan))
+
+
 def _year_arg() -> int:
     settings = get_settings()
     year = request.args.get("hj", type=int) or settings.budget_year + 1
@@ -225,9 +233,8 @@ def derive_next(version_id: int) -> Response:
 def freeze(version_id: int) -> str | Response | tuple[str, int]:
     """Freeze a stage; Beschluss and Nachtrag with date and Drucksache (and adoption)."""
     plan = _version_or_abort(version_id)
-    if not rules.may_freeze(current_user, plan):
-        flash(svc.frozen_message(plan), "info")
-        return redirect(_version_url(plan))
+    if (frozen := _frozen_redirect(plan)) is not None:
+        return frozen
     form = FreezeForm(data={"version_id": plan.version_id})
     status = 200
     if form.validate_on_submit():
@@ -282,6 +289,8 @@ def line_edit(version_id: int, line_id: int) -> str | Response | tuple[str, int]
     later stages)."""
     plan = _version_or_abort(version_id)
     line = _line_or_abort(plan, line_id)
+    if (frozen := _frozen_redirect(plan)) is not None:
+        return frozen
     state = svc.handed_in(plan, line.department_id)
     if not rules.may_edit_lines(current_user, plan, line.department_id, state is not None):
         abort(403)
@@ -352,6 +361,8 @@ def line_assign(version_id: int, line_id: int) -> str | Response | tuple[str, in
     """Link a proposed line to the budget line created for it."""
     plan = _version_or_abort(version_id)
     line = _line_or_abort(plan, line_id)
+    if (frozen := _frozen_redirect(plan)) is not None:
+        return frozen
     if not line.is_proposal or not rules.may_assign_line(current_user, plan):
         abort(403)
     form = AssignForm(data={"version_id": line.version_id})
@@ -386,6 +397,8 @@ def line_add(version_id: int, department_id: int) -> str | Response | tuple[str,
     """Add a line: one of the department's budget lines, or a proposed one."""
     plan = _version_or_abort(version_id)
     department = _department_or_abort(department_id)
+    if (frozen := _frozen_redirect(plan)) is not None:
+        return frozen
     state = svc.handed_in(plan, department.id)
     if not rules.may_edit_lines(current_user, plan, department.id, state is not None):
         abort(403)
@@ -502,6 +515,8 @@ def _key_figure_rows() -> list[tuple[str, str, svc.Scope]]:
 def key_figures(version_id: int) -> str | Response | tuple[str, int]:
     """Record the Eckwerte per department (Teilhaushalt) and per budget part."""
     plan = _version_or_abort(version_id)
+    if (frozen := _frozen_redirect(plan)) is not None:
+        return frozen
     if not rules.may_set_key_figures(current_user, plan):
         abort(403)
     rows = _key_figure_rows()
