@@ -516,7 +516,8 @@ def load_facts(
     group_by: Grouping | None = None,
     plan_version_id: int | None = None,
 ) -> BudgetFacts:
-    """Read the figures per line and year (six aggregate queries whatever the portfolio).
+    """Read the figures per line and year (six aggregate queries whatever the portfolio,
+    one more with a plan version).
 
     ``department_id`` keeps the lines of that department (Teilhaushalt). ``action_field_id``
     and ``category`` select measures, ``group_by`` (a measure grouping) groups them: their

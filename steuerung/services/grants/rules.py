@@ -21,6 +21,7 @@ from datetime import date, timedelta
 from sqlalchemy import ColumnElement, and_
 
 from steuerung.models import Grant, GrantStatus, Measure, Role, User
+from steuerung.services.budget.rules import BUDGET_READ_ROLES
 from steuerung.services.measures.rules import can_edit_measure, can_view_measure
 
 #: A deadline this many days ahead (or fewer) is shown as due.
@@ -29,8 +30,9 @@ DUE_WITHIN_DAYS = 60
 PROOF_OWED_STATUSES: tuple[GrantStatus, ...] = (GrantStatus.APPROVED,)
 #: States that need the decision's data (Förderbescheid).
 DECIDED_STATUSES: tuple[GrantStatus, ...] = (GrantStatus.APPROVED, GrantStatus.CLOSED)
-#: Roles that read every measure's grants in the overview.
-OVERVIEW_ROLES = frozenset({Role.TREASURY, Role.COORDINATOR, Role.LEADERSHIP, Role.ADMIN})
+#: Roles that read every measure's grants in the overview: those who read the budget (the
+#: templates ask ``may.read_budget`` before they link to it).
+OVERVIEW_ROLES = BUDGET_READ_ROLES
 
 
 class DeadlineState(enum.StrEnum):
