@@ -190,6 +190,18 @@ def test_only_the_department_registers_its_own_lines(db, users, kommune):
         svc.save_line(line, _amounts(line), "x", by=users["treasury"], expected_version=1)
 
 
+def test_the_office_and_the_treasury_register_their_own_units(db, users, kommune, factory):
+    office = users["coordinator"].department  # SD: the Stabsstelle has lines of its own
+    line = factory.budget_line(office, amounts={2027: "20000.00"})
+    factory.measure(office, S.APPROVED, "Ideenplattform", costs=[(line, 2027, "8000.00")])
+    db.session.commit()
+    version = stages.open_round(2027, by=users["treasury"])
+    registration.register_from_cost_plans(version, office.id, by=users["coordinator"])
+    assert _amounts(_by_line(version)[line.id]) == _zero(y2027="8000.00")
+    with pytest.raises(PermissionDenied):
+        registration.register_from_cost_plans(version, office.id, by=users["treasury"])
+
+
 def test_a_proposed_line_and_the_hand_in(db, users, kommune):
     version = _anmeldung(db, users, kommune)
     data = svc.ProposalData(None, BudgetKind.CONSUMPTIVE, name="E-Akte Jugendamt")
