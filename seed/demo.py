@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from seed import demo_data as data
 from seed.demo_execution import load_execution
+from seed.demo_planning import load_grants, load_plan_history
 from steuerung.extensions import db
 from steuerung.models import (
     ActionField,
@@ -103,6 +104,8 @@ def load_demo(only_if_empty: bool = False) -> bool:
     _link_dependencies()
     _score_demo_measures(users)
     _maturity_demo(users)
+    load_grants(by_title)
+    load_plan_history(users)
     db.session.flush()
     return True
 

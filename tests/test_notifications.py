@@ -708,7 +708,12 @@ def test_demo_kommune_reminders_go_to_the_owners_addresses(db, mail_server):
     coordinators = {u.email for u in demo_users if u.role == Role.COORDINATOR}
     digests = [m for m in mail_server.received if m.subject.startswith("Wochenübersicht")]
     assert {m.rcpt_tos[0] for m in digests} == coordinators
-    assert len(mail_server.received) == result.sent == len(overdue) + len(due_soon) + 2
+    # The demo's overdue proof of use (Kita, owner fb4); the one due in 31 days has no owner.
+    grants = [m for m in mail_server.received if m.subject.startswith("Verwendungsnachweis")]
+    assert [(m.rcpt_tos[0], m.subject.split(":")[0]) for m in grants] == [
+        ("fb4@lindenfeld.example", "Verwendungsnachweis überfällig")
+    ]
+    assert len(mail_server.received) == result.sent == len(overdue) + len(due_soon) + 2 + 1
 
 
 def test_the_job_worker_sends_the_reminders_once_a_day(app, db, factory, people, mail_server):

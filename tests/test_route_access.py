@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from config import TestConfig
 from steuerung import create_app
+from steuerung.extensions import db as _db
 from steuerung.models import (
     ActualsFileType,
     ActualsProfile,
@@ -30,18 +31,26 @@ from steuerung.models import (
     ChangeRequest,
     CommitmentAuthorization,
     CoverageRing,
+    Grant,
+    GrantCall,
+    GrantStatus,
     Job,
     KeyFigure,
     MaturityAssessment,
     Measure,
     MeasureStatus,
     Milestone,
+    PlanStage,
+    PlanVersion,
+    PlanVersionStatus,
     Role,
     User,
 )
 from steuerung.services.budget import rules as budget_rules
+from steuerung.services.grants import rules as grant_rules
 from steuerung.services.jobs.records import can_see
 from steuerung.services.measures import rules as measure_rules
+from steuerung.services.planning import rules as planning_rules
 from steuerung.views.access import PUBLIC, route_permission
 
 #: Flask's own static route cannot carry a decorator; it serves files from static/ only.
@@ -57,9 +66,27 @@ PLAIN_VALUES = {
 #: service rules, never restated): the treasury's order key of the finance software.
 MEASURE_OBJECT_RULES: dict[str, Any] = {
     "execution.order_key": lambda user, measure: budget_rules.may_set_order_key(user),
+    "grants.index": grant_rules.may_view_grants,
+    "grants.edit": grant_rules.may_edit_grants,
+    "grants.call_add": grant_rules.may_edit_grants,
+    "grants.call_received": grant_rules.may_edit_grants,
+    "grants.call_remove": grant_rules.may_edit_grants,
+}
+#: Routes of the budget planning whose object rule depends on the plan version and the
+#: department in the URL (asked from services/planning/rules.py).
+PLAN_OBJECT_RULES: dict[str, Any] = {
+    "planning.key_figures": lambda user, plan, dept: planning_rules.may_set_key_figures(user, plan),
+    "planning.line_add": lambda user, plan, dept: planning_rules.may_edit_lines(
+        user, plan, dept, False
+    ),
+    "planning.register_from_cost_plans": lambda user, plan, dept: (
+        planning_rules.may_read_department(user, dept)
+    ),
+    "planning.hand_in": lambda user, plan, dept: planning_rules.may_read_department(user, dept),
+    "planning.reopen": lambda user, plan, dept: planning_rules.may_read_department(user, dept),
 }
 #: Parameters that name a part of the measure in the same URL.
-MEASURE_PARTS = {"milestone_id", "key_figure_id", "request_id"}
+MEASURE_PARTS = {"milestone_id", "key_figure_id", "request_id", "grant_id", "call_id"}
 
 
 def _rules() -> list[Any]:
@@ -93,9 +120,17 @@ def world(factory: Factory, users: dict[str, User], db: Any) -> dict[str, dict[s
         request = ChangeRequest(measure_id=measure.id, reason="mehr Geld", payload={})
         db.session.add_all([milestone, figure, request])
         db.session.flush()
+        grant = Grant(measure_id=measure.id, programme="DigitalPakt", status=GrantStatus.APPROVED)
+        db.session.add(grant)
+        db.session.flush()
+        call = GrantCall(grant_id=grant.id, called_on=date(2026, 3, 1), amount=Decimal("10"))
+        db.session.add(call)
+        db.session.flush()
         parts["milestone_id"][which] = milestone.id
         parts["key_figure_id"][which] = figure.id
         parts["request_id"][which] = request.id
+        parts["grant_id"][which] = grant.id
+        parts["call_id"][which] = call.id
     commitments = {}
     for which, line in (("own", line_own), ("other", line_other)):
         commitment = CommitmentAuthorization(
@@ -113,9 +148,15 @@ def world(factory: Factory, users: dict[str, User], db: Any) -> dict[str, dict[s
         for which, name in (("own", "submitter"), ("other", "other_submitter"))
     }
     ring = CoverageRing(name="IT-Betrieb", year=2026, kind=BudgetKind.CONSUMPTIVE, note="")
+    plan = PlanVersion(
+        budget_year=2027,
+        stage=PlanStage.REGISTRATION,
+        position=1,
+        status=PlanVersionStatus.OPEN,
+    )
     profile = ActualsProfile(name="Finanzsoftware", file_type=ActualsFileType.CSV, col_ist="Ist")
     snapshot = ActualsSnapshot(year=2026, as_of=date(2026, 6, 30), file_name="ist.csv")
-    db.session.add_all([assessment, scenario, ring, profile, snapshot, *jobs.values()])
+    db.session.add_all([assessment, scenario, ring, profile, snapshot, plan, *jobs.values()])
     db.session.commit()
     goal = agenda.action_fields[0].goals[0]
     return {
@@ -133,6 +174,7 @@ def world(factory: Factory, users: dict[str, User], db: Any) -> dict[str, dict[s
         "ring_id": {"own": ring.id, "other": ring.id},
         "profile_id": {"own": profile.id, "other": profile.id},
         "snapshot_id": {"own": snapshot.id, "other": snapshot.id},
+        "version_id": {"own": plan.id, "other": plan.id},
     }
 
 
@@ -178,11 +220,20 @@ def _audit_rows(db: Any) -> int:
 
 
 def _object_allowed(
-    user: User, rule: Any, method: str, measure: Measure | None, job: Job | None
+    user: User,
+    rule: Any,
+    method: str,
+    measure: Measure | None,
+    job: Job | None,
+    values: dict[str, Any] | None = None,
 ) -> bool:
-    """The rules' answer for the measure or job in the URL (None: no such object)."""
+    """The rules' answer for the measure, job or plan version in the URL."""
     if job is not None:
         return can_see(job, user)
+    if rule.endpoint in PLAN_OBJECT_RULES:
+        values = values or {}
+        plan = _db.session.get(PlanVersion, values["version_id"])
+        return PLAN_OBJECT_RULES[rule.endpoint](user, plan, values.get("department_id"))
     if measure is None:
         return True
     if rule.endpoint in MEASURE_OBJECT_RULES:
@@ -251,7 +302,8 @@ def test_route_access(app, rule, world, users, db):
                     if public_id
                     else None
                 )
-                if _object_allowed(user, rule, method, measure, job):
+                values = _values(rule, world, which)
+                if _object_allowed(user, rule, method, measure, job, values):
                     assert status != 403, where
                 else:
                     assert status in (403, 404), where

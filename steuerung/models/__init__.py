@@ -22,6 +22,7 @@ from steuerung.models.execution import (
     DecimalStyle,
     LineKeyMode,
 )
+from steuerung.models.grants import GRANT_STATUS_LABELS, Grant, GrantCall, GrantStatus
 from steuerung.models.jobs import DataGeneration, Job, JobStatus
 from steuerung.models.maturity import (
     RATING_LABELS,
@@ -49,11 +50,21 @@ from steuerung.models.measure import (
 )
 from steuerung.models.notification import NotificationLog, NotificationStatus
 from steuerung.models.organisation import Department, Role, User
+from steuerung.models.planning import (
+    PlanAmount,
+    PlanDepartmentState,
+    PlanKeyFigure,
+    PlanLine,
+    PlanStage,
+    PlanVersion,
+    PlanVersionStatus,
+)
 from steuerung.models.scoring import BudgetScenario, CriterionKind, Score, ScoringCriterion
 from steuerung.models.security import UserSession
 from steuerung.models.settings import PLANNING_YEARS, Settings
 
 __all__ = [
+    "GRANT_STATUS_LABELS",
     "PLANNING_YEARS",
     "RATING_LABELS",
     "STATUS_LABELS",
@@ -83,6 +94,9 @@ __all__ = [
     "Department",
     "FundingSource",
     "Goal",
+    "Grant",
+    "GrantCall",
+    "GrantStatus",
     "Job",
     "JobStatus",
     "KeyFigure",
@@ -101,6 +115,13 @@ __all__ = [
     "NotificationLog",
     "NotificationStatus",
     "OzgImplementation",
+    "PlanAmount",
+    "PlanDepartmentState",
+    "PlanKeyFigure",
+    "PlanLine",
+    "PlanStage",
+    "PlanVersion",
+    "PlanVersionStatus",
     "Role",
     "Score",
     "ScoringCriterion",

@@ -20,8 +20,10 @@ from steuerung.services.dashboard.data import (
     build_dashboard,
     chart_table,
     filter_options,
+    measure_conditions,
     parse_filters,
 )
+from steuerung.services.grants.lifecycle import deadlines
 from steuerung.services.jobs import args_to_params
 from steuerung.views import execution as execution_views
 from steuerung.views.access import permission_required
@@ -65,6 +67,7 @@ def _render_dashboard(leadership_view: bool) -> tuple[str, int]:
         leadership_view=leadership_view,
         charts_meta=CHARTS,
         execution=execution[0] if execution is not None else None,
+        grant_deadline_list=deadlines(measure_conditions(filters, current_user), limit=10),
     )
     return html, 400 if errors else 200
 

@@ -41,6 +41,7 @@ from steuerung.models import (
 )
 from steuerung.navigation import add_nav_item
 from steuerung.services.common.settings import get_settings
+from steuerung.services.grants.lifecycle import deadlines_for_list
 from steuerung.services.measures import editing as svc
 from steuerung.services.measures import reports, rules
 from steuerung.services.measures.costs import cost_summary
@@ -147,6 +148,9 @@ def index() -> str:
         scope=scope,
         own_only=own_only,
         may_create=rules.may_write_measures(current_user),
+        grant_deadline_list=deadlines_for_list(
+            current_user, own_only=own_only, department_id=department_id
+        ),
     )
 
 

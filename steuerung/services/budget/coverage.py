@@ -65,6 +65,8 @@ from steuerung.models import (
     Measure,
     MeasureCategory,
     MeasureStatus,
+    PlanAmount,
+    PlanLine,
     measure_goals,
 )
 from steuerung.services.common.cache import cached
@@ -513,12 +515,21 @@ def load_facts(
     action_field_id: int | None = None,
     category: MeasureCategory | None = None,
     group_by: Grouping | None = None,
+    plan_version_id: int | None = None,
 ) -> BudgetFacts:
     """The figures per line and year, cached until the data changes (read-only result);
     see :func:`_load_facts`."""
     return cached(
         "coverage.facts",
-        (tuple(years), include_submitted, department_id, action_field_id, category, group_by),
+        (
+            tuple(years),
+            include_submitted,
+            department_id,
+            action_field_id,
+            category,
+            group_by,
+            plan_version_id,
+        ),
         lambda: _load_facts(
             years,
             include_submitted=include_submitted,
@@ -526,6 +537,7 @@ def load_facts(
             action_field_id=action_field_id,
             category=category,
             group_by=group_by,
+            plan_version_id=plan_version_id,
         ),
     )
 
@@ -538,12 +550,17 @@ def _load_facts(
     action_field_id: int | None = None,
     category: MeasureCategory | None = None,
     group_by: Grouping | None = None,
+    plan_version_id: int | None = None,
 ) -> BudgetFacts:
-    """Read the figures per line and year (six aggregate queries whatever the portfolio).
+    """Read the figures per line and year (six aggregate queries whatever the portfolio,
+    one more with a plan version).
 
     ``department_id`` keeps the lines of that department (Teilhaushalt). ``action_field_id``
     and ``category`` select measures, ``group_by`` (a measure grouping) groups them: their
     demand is loaded as ``groups`` besides the lines' full demand, which the rules need.
+    ``plan_version_id`` takes the planned amounts from that plan version (Anmeldung, Entwurf,
+    ..., see ``services.planning``) instead of the stored Ansatz/Planung: a line the version
+    does not name plans nothing; base load and VE stay as recorded.
     """
     years = sorted(years)
     statuses = statuses_for(include_submitted)
@@ -590,6 +607,8 @@ def _load_facts(
     )
     for line_id, year, planned, base_load in db.session.execute(amount_query):
         figures[(line_id, year)].update(planned=money(planned), base_load=money(base_load))
+    if plan_version_id is not None:
+        _use_plan_version(figures, plan_version_id, years)
     ve_query = (
         select(
             CommitmentAuthorization.budget_line_id,
@@ -638,6 +657,25 @@ def _load_facts(
         department = [BudgetLine.department_id == department_id] if department_id else []
         _load_groups(facts, statuses, department, measure_conditions, group_by)
     return facts
+
+
+def _use_plan_version(
+    figures: dict[tuple[int, int], dict[str, Decimal]], plan_version_id: int, years: list[int]
+) -> None:
+    """Replace the planned amounts by those of a plan version (one query)."""
+    for values in figures.values():
+        values["planned"] = ZERO
+    query = (
+        select(PlanLine.budget_line_id, PlanAmount.year, PlanAmount.amount)
+        .join(PlanAmount, PlanAmount.plan_line_id == PlanLine.id)
+        .where(
+            PlanLine.plan_version_id == plan_version_id,
+            PlanLine.budget_line_id.is_not(None),
+            PlanAmount.year.in_(years),
+        )
+    )
+    for line_id, year, amount in db.session.execute(query):
+        figures[(line_id, year)]["planned"] = money(amount)
 
 
 def _load_groups(
@@ -942,12 +980,14 @@ def coverage_table(
     category: MeasureCategory | None = None,
     with_measures: bool = False,
     measures_limit: int | None = None,
+    plan_version_id: int | None = None,
 ) -> CoverageTable:
     """Coverage by ``grouping`` for ``years`` (see the module docstring for the rules).
 
     ``department_id`` keeps that department's lines; ``action_field_id`` and ``category``
     select measures. ``with_measures`` (budget-line grouping) adds each line's measures
     (the ``measures_limit`` largest per line; ``measure_count`` has the full number).
+    ``plan_version_id``: planned amounts of that plan version (see :func:`load_facts`).
     Cached until the data changes: the table is shared, read-only.
     """
     return cached(
@@ -961,6 +1001,7 @@ def coverage_table(
             category,
             with_measures,
             measures_limit,
+            plan_version_id,
         ),
         lambda: _coverage_table(
             years,
@@ -971,6 +1012,7 @@ def coverage_table(
             category=category,
             with_measures=with_measures,
             measures_limit=measures_limit,
+            plan_version_id=plan_version_id,
         ),
     )
 
@@ -985,6 +1027,7 @@ def _coverage_table(
     category: MeasureCategory | None,
     with_measures: bool,
     measures_limit: int | None,
+    plan_version_id: int | None,
 ) -> CoverageTable:
     facts = load_facts(
         years,
@@ -993,6 +1036,7 @@ def _coverage_table(
         action_field_id=action_field_id,
         category=category,
         group_by=grouping,
+        plan_version_id=plan_version_id,
     )
     table = build_table(facts, grouping, include_submitted)
     if with_measures and grouping == Grouping.BUDGET_LINE:
@@ -1042,8 +1086,10 @@ def coverage_by_year(
     department_id: int | None = None,
     action_field_id: int | None = None,
     category: MeasureCategory | None = None,
+    plan_version_id: int | None = None,
 ) -> list[YearCoverage]:
-    """The totals per year (start page, dashboard, council report, leadership summary)."""
+    """The totals per year (start page, dashboard, council report, leadership summary);
+    with ``plan_version_id`` for the planned amounts of that plan version."""
     table = coverage_table(
         years,
         Grouping.TOTAL,
@@ -1051,6 +1097,7 @@ def coverage_by_year(
         department_id=department_id,
         action_field_id=action_field_id,
         category=category,
+        plan_version_id=plan_version_id,
     )
     return [
         YearCoverage(

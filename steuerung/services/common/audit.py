@@ -36,12 +36,19 @@ from steuerung.models import (
     DataGeneration,
     Department,
     Goal,
+    Grant,
+    GrantCall,
     KeyFigure,
     KeyFigureValue,
     MaturityAssessment,
     MaturityRating,
     Measure,
     Milestone,
+    PlanAmount,
+    PlanDepartmentState,
+    PlanKeyFigure,
+    PlanLine,
+    PlanVersion,
     Score,
     ScoringCriterion,
     Settings,
@@ -79,6 +86,13 @@ AUDITED: tuple[type, ...] = (
     ActualsProfile,
     ActualsSnapshot,
     CarryForward,
+    PlanVersion,
+    PlanLine,
+    PlanAmount,
+    PlanKeyFigure,
+    PlanDepartmentState,
+    Grant,
+    GrantCall,
 )
 #: Columns that change on every save and say nothing about the content.
 IGNORED = {"version_id", "updated_at", "last_login_at"}
@@ -123,6 +137,9 @@ def _measure_id(obj: Any) -> int | None:
     if isinstance(obj, KeyFigureValue):
         figure = obj.__dict__.get("key_figure")
         return figure.measure_id if figure is not None else None
+    if isinstance(obj, GrantCall):
+        grant = obj.__dict__.get("grant")
+        return grant.measure_id if grant is not None else None
     return getattr(obj, "measure_id", None)
 
 

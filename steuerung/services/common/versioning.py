@@ -28,11 +28,15 @@ from steuerung.models import (
     CostPlanEntry,
     CoverageRing,
     CoverageRingMember,
+    Grant,
+    GrantCall,
     KeyFigure,
     KeyFigureValue,
     Measure,
     MeasureComment,
     Milestone,
+    PlanAmount,
+    PlanLine,
     Score,
     StatusChange,
     StatusReport,
@@ -53,10 +57,12 @@ CHILDREN: dict[type, tuple[type, str, str]] = {
     BudgetAmount: (BudgetLine, "budget_line", "budget_line_id"),
     CommitmentAuthorization: (BudgetLine, "budget_line", "budget_line_id"),
     CoverageRingMember: (CoverageRing, "ring", "ring_id"),
+    PlanAmount: (PlanLine, "plan_line", "plan_line_id"),
+    GrantCall: (Grant, "grant", "grant_id"),
 }
 #: Versioned parents; touching one sets its ``updated_at`` (a column the audit log ignores),
 #: which makes SQLAlchemy update the row and raise its version.
-TOUCH: tuple[type, ...] = (Measure, BudgetLine, CoverageRing)
+TOUCH: tuple[type, ...] = (Measure, BudgetLine, CoverageRing, PlanLine, Grant)
 
 
 CREATED_KEY = "versioning_created"

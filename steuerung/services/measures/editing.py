@@ -150,6 +150,23 @@ FIELD_LABELS: dict[str, str] = {
     "decided_by_id": "Entschieden von",
     "decided_at": "Entschieden am",
     "decision_note": "Anmerkung",
+    # Grants (services.grants)
+    "programme": "Förderprogramm",
+    "funding_body": "Fördergeber",
+    "applied_on": "Antrag gestellt am",
+    "applied_amount": "Beantragter Betrag",
+    "decision_date": "Bescheid vom",
+    "file_number": "Aktenzeichen",
+    "approval_from": "Bewilligungszeitraum von",
+    "approval_to": "Bewilligungszeitraum bis",
+    "eligible_cost": "Zuwendungsfähige Ausgaben",
+    "grant_amount": "Bewilligte Zuwendung",
+    "proof_due_on": "Verwendungsnachweis fällig am",
+    "proof_submitted_on": "Verwendungsnachweis eingereicht am",
+    "note": "Vermerk",
+    "called_on": "Abgerufen am",
+    "received_on": "Eingegangen am",
+    "grant_id": "Förderung",
 }
 #: German names of the records on the history tab.
 ENTITY_LABELS = {
@@ -160,6 +177,8 @@ ENTITY_LABELS = {
     "key_figures": "Kennzahl",
     "key_figure_values": "Kennzahl-Wert",
     "change_requests": "Änderungsantrag",
+    "grants": "Förderung",
+    "grant_calls": "Mittelabruf",
 }
 ACTION_LABELS = {"create": "angelegt", "update": "geändert", "delete": "gelöscht"}
 

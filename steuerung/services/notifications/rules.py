@@ -5,9 +5,9 @@ reports due soon or overdue, status changes of the last days (questions, decisio
 weekly digest. Each reminder carries its key (kind, user, object, occasion); the run sends a
 key at most once (``log.py``).
 
-Adding a kind (e.g. grant deadlines, once the grant lifecycle exists) is three small steps:
+Adding a kind is three small steps (the grant deadlines below are an example):
 
-1. a collector ``def _grant_deadlines(ctx: RunContext) -> Iterator[Reminder]`` below that
+1. a collector ``def _grant_due(ctx: RunContext) -> Iterator[Reminder]`` below that
    yields one ``Reminder`` per (owner, grant, deadline), with ``object_type="grant"`` and the
    deadline as occasion;
 2. one ``ReminderKind`` line in ``KINDS`` (code, German label, preference, collector);
@@ -256,6 +256,60 @@ def _decision(ctx: RunContext) -> Iterator[Reminder]:
         )
 
 
+# --------------------------------------------------------------------------- grant deadlines
+
+
+def _grants_owed(condition: Any) -> list[Any]:
+    from steuerung.models import Grant
+
+    return list(
+        db.session.scalars(
+            select(Grant)
+            .options(joinedload(Grant.measure).joinedload(Measure.owner))
+            .join(Measure, Measure.id == Grant.measure_id)
+            .where(condition, Measure.owner_id.is_not(None))
+            .order_by(Grant.proof_due_on, Grant.id)
+        )
+    )
+
+
+def _grant_reminders(ctx: RunContext, kind: str, overdue: bool) -> Iterator[Reminder]:
+    """The proof of use of a grant is due within the window or overdue (``grants.rules``);
+    once per deadline (a new deadline is a new occasion)."""
+    from steuerung.services.grants import rules as grant_rules
+
+    clause = grant_rules.overdue_clause if overdue else grant_rules.due_clause
+    for grant in _grants_owed(clause(ctx.today)):
+        measure = grant.measure
+        due = grant.proof_due_on
+        word = "überfällig" if overdue else f"fällig am {date_de(due)}"
+        yield Reminder(
+            kind=kind,
+            user=measure.owner,
+            object_type="grant",
+            object_id=grant.id,
+            occasion=f"frist-{due.isoformat()}",
+            subject=f"Verwendungsnachweis {word}: {measure.reference} {_short(measure.title)}",
+            context={
+                "measure": measure,
+                "measure_url": absolute_url("grants.index", measure_id=measure.id),
+                "grant": grant,
+                "due": due,
+                "days_left": (due - ctx.today).days,
+            },
+        )
+
+
+def _grant_due(ctx: RunContext) -> Iterator[Reminder]:
+    """Proof of use due within the window (``grants.rules.DUE_WITHIN_DAYS``)."""
+    return _grant_reminders(ctx, GRANT_DUE, overdue=False)
+
+
+def _grant_overdue(ctx: RunContext) -> Iterator[Reminder]:
+    """Proof of use overdue."""
+    return _grant_reminders(ctx, GRANT_OVERDUE, overdue=True)
+
+
 # --------------------------------------------------------------------------- weekly digest
 
 
@@ -296,6 +350,8 @@ REPORT_OVERDUE = "report_overdue"
 RETURNED = "returned"
 DECISION = "decision"
 DIGEST = "digest"
+GRANT_DUE = "grant_due"
+GRANT_OVERDUE = "grant_overdue"
 
 #: All kinds, in the order a run sends them.
 KINDS: dict[str, ReminderKind] = {
@@ -305,6 +361,8 @@ KINDS: dict[str, ReminderKind] = {
         ReminderKind(REPORT_DUE, "Statusbericht bald fällig", REMINDERS, _report_due),
         ReminderKind(RETURNED, "Rückfrage zur Maßnahme", REMINDERS, _returned),
         ReminderKind(DECISION, "Entscheidung zur Maßnahme", REMINDERS, _decision),
+        ReminderKind(GRANT_OVERDUE, "Verwendungsnachweis überfällig", REMINDERS, _grant_overdue),
+        ReminderKind(GRANT_DUE, "Verwendungsnachweis bald fällig", REMINDERS, _grant_due),
         ReminderKind(DIGEST, "Wochenübersicht", DIGEST_SWITCH, _digest),
     )
 }
