@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from steuerung.models import (
     ActionField,
     Agenda,
+    ApiToken,
     AuditEntry,
     BudgetAmount,
     BudgetLine,
@@ -72,11 +73,12 @@ AUDITED: tuple[type, ...] = (
     Settings,
     MaturityAssessment,
     MaturityRating,
+    ApiToken,
 )
 #: Columns that change on every save and say nothing about the content.
 IGNORED = {"version_id", "updated_at", "last_login_at"}
 #: Columns whose values never go into the log.
-SECRET = {"password_hash"}
+SECRET = {"password_hash", "token_hash"}
 
 
 def set_actor(user_id: int | None) -> None:
