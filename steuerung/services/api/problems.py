@@ -224,7 +224,8 @@ def field_errors(errors: list[dict[str, Any]], labels: dict[str, str]) -> list[F
     """
     result = []
     for error in errors:
-        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query")]
+        # List positions (``status.0``) are left out: the field's name is what a user knows.
+        loc = [str(part) for part in error.get("loc", ()) if isinstance(part, str)]
         name = ".".join(loc) or "(Anfrage)"
         label = labels.get(loc[0], loc[0]) if loc else "Anfrage"
         result.append(FieldError(name, label, _german_message(error)))

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -57,6 +58,20 @@ def _clean_text(value: str) -> str:
     except UnicodeEncodeError:
         raise ValueError("Der Text enthält ungültige Zeichen.") from None
     return value
+
+
+def _json_integer(value: Any) -> Any:
+    """A JSON integer: an int or, as JSON Schema counts it, a number without fraction
+    (``3.0``); never a string or a boolean."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("Bitte eine ganze Zahl angeben.")
+    return value
+
+
+#: An integer of a request body (strict JSON types, ``3.0`` counts as 3).
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]
 
 
 #: Text accepted from a request (no NUL, valid Unicode).
@@ -400,14 +415,14 @@ class StatusReportIn(InputModel):
         },
     )
 
-    version: int = Field(
+    version: JsonInt = Field(
         ge=1, le=MAX_ID, title="Version", description="Version der Maßnahme (aus dem Lesen)"
     )
     reported_on: ClientDate = Field(title="Stichtag")
     schedule_light: TrafficLight = Field(title="Ampel Termine")
     cost_light: TrafficLight = Field(title="Ampel Kosten")
     scope_light: TrafficLight = Field(title="Ampel Leistungsumfang")
-    progress_percent: int = Field(ge=0, le=100, title="Fortschritt (%)")
+    progress_percent: JsonInt = Field(ge=0, le=100, title="Fortschritt (%)")
     text: Annotated[str, AfterValidator(_clean_text)] = _text_field("Sachstand")
     next_steps: Annotated[str, AfterValidator(_clean_text)] = _text_field("Nächste Schritte")
     risks: Annotated[str, AfterValidator(_clean_text)] = _text_field("Risiken")
@@ -467,7 +482,7 @@ class KeyFigureValueIn(InputModel):
         },
     )
 
-    version: int = Field(
+    version: JsonInt = Field(
         ge=1, le=MAX_ID, title="Version", description="Version der Maßnahme (aus dem Lesen)"
     )
     measured_on: ClientDate = Field(title="Gemessen am")

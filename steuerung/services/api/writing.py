@@ -25,6 +25,10 @@ NOT_REPORTING = (
 )
 
 
+#: Refusal of a measured value by someone who may not edit the measure.
+NO_VALUES = "Für diese Maßnahme dürfen Sie keine Messwerte erfassen."
+
+
 class WrongState(DomainError):
     """The measure's state does not allow the action (answered as a conflict)."""
 
@@ -53,7 +57,7 @@ def add_key_figure_value(
 ) -> KeyFigureValue:
     """Record a measured value of one of the measure's key figures; flushes."""
     if not measure_rules.can_edit_measure(by, measure):
-        raise PermissionDenied("Für diese Maßnahme dürfen Sie keine Messwerte erfassen.")
+        raise PermissionDenied(NO_VALUES)
     value = parse_value(data.value)
     editing.check_version(measure, data.version)
     measured_on: date = data.measured_on

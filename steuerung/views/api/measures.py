@@ -171,6 +171,8 @@ def create_key_figure_value(
 ) -> tuple[s.KeyFigureValueCreated, dict[str, str]]:
     """Record a measured value (optimistic locking by ``version``)."""
     measure = _measure(user, measure_id)
+    if not rules.can_edit_measure(user, measure):
+        raise Problem("keine-berechtigung", writing.NO_VALUES)
     if all(k.id != key_figure_id for k in measure.key_figures):
         raise Problem("nicht-gefunden", "Diese Kennzahl gibt es bei dieser Maßnahme nicht.")
     outcome = commit(
