@@ -51,7 +51,6 @@ def _render(status: int = 200, **context: Any) -> tuple[str, int]:
         has_email=bool((current_user.email or "").strip()),
         mails=recent_mails(current_user),
         api_tokens=[(t, tokens.state_of(t)) for t in tokens.tokens_of(current_user)],
-        revoke_form=RevokeTokenForm(),
         **context,
     )
     return html, status
