@@ -297,7 +297,8 @@ def test_stale_and_missing_versions_are_refused(client, api_world, db):
     url = f"/measures/{measure.id}/status-reports"
     assert post(client, token, url, report_body(version)).status_code == 201
     stale = _problem(post(client, token, url, report_body(version, text="Zweiter")), 409)
-    assert stale["title"] == "Konflikt" and "inzwischen" in stale["detail"]
+    assert stale["title"] == "Konflikt" and "inzwischen geändert" in stale["detail"]
+    assert f"aktuelle Version {version + 1}, gesendet {version}" in stale["detail"]
     missing = dict(report_body(version))
     del missing["version"]
     body = _problem(post(client, token, url, missing), 428)

@@ -25,6 +25,18 @@ NOT_REPORTING = (
 )
 
 
+#: A write based on an older version of the measure (optimistic locking).
+STALE = (
+    "Die Maßnahme wurde inzwischen geändert (aktuelle Version {current}, gesendet {sent}). "
+    "Ihre Angaben wurden nicht gespeichert. Bitte lesen Sie die Maßnahme erneut und senden "
+    "Sie die Angaben mit der aktuellen Version."
+)
+#: Two writes on the same version at the same moment: the second one lost.
+RACE = (
+    "Die Maßnahme wurde gleichzeitig von einer anderen Person geändert. Ihre Angaben wurden "
+    "nicht gespeichert. Bitte lesen Sie die Maßnahme erneut und senden Sie sie noch einmal."
+)
+
 #: Refusal of a measured value by someone who may not edit the measure.
 NO_VALUES = "Für diese Maßnahme dürfen Sie keine Messwerte erfassen."
 
@@ -33,13 +45,18 @@ class WrongState(DomainError):
     """The measure's state does not allow the action (answered as a conflict)."""
 
 
+def _check_version(measure: Measure, sent: int) -> None:
+    """The pages' optimistic-locking check with the API's message."""
+    editing.check_version(measure, sent, STALE.format(current=measure.version_id, sent=sent))
+
+
 def add_status_report(measure: Measure, data: s.StatusReportIn, by: User) -> StatusReport:
     """Save a status report on ``measure`` for ``by``; flushes (the caller commits)."""
     if not measure_rules.can_edit_measure(by, measure):
         raise PermissionDenied("Für diese Maßnahme dürfen Sie keine Statusberichte abgeben.")
     if not measure_rules.may_report(by, measure):
         raise WrongState(NOT_REPORTING.format(status=measure.status.label))
-    editing.check_version(measure, data.version)
+    _check_version(measure, data.version)
     values: dict[str, Any] = data.model_dump(exclude={"version"})
     return reports.add_status_report(measure, values, by)
 
@@ -59,6 +76,6 @@ def add_key_figure_value(
     if not measure_rules.can_edit_measure(by, measure):
         raise PermissionDenied(NO_VALUES)
     value = parse_value(data.value)
-    editing.check_version(measure, data.version)
+    _check_version(measure, data.version)
     measured_on: date = data.measured_on
     return editing.add_key_figure_value(measure, key_figure_id, measured_on, value)

@@ -107,6 +107,8 @@ def docs() -> str:
     return render_template(
         "api/docs.html",
         doc=doc,
+        # The problem kinds get their own section (with anchors) instead of the list.
+        intro=doc["info"]["description"].split("**Fehlerarten:**")[0],
         tags=[(name, text, tag_anchor(name)) for name, text in TAGS],
         operations=operations,
         schemas=schemas,

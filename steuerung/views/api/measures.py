@@ -120,7 +120,11 @@ def create_status_report(
 ) -> tuple[s.StatusReportCreated, dict[str, str]]:
     """Save a status report (optimistic locking by ``version``)."""
     measure = _measure(user, measure_id)
-    outcome = commit(lambda: writing.add_status_report(measure, body, user), announce=False)
+    outcome = commit(
+        lambda: writing.add_status_report(measure, body, user),
+        announce=False,
+        stale_message=writing.RACE,
+    )
     if outcome.error is not None:
         raise domain_problem(outcome.error)
     report: Any = outcome.value
@@ -176,7 +180,9 @@ def create_key_figure_value(
     if all(k.id != key_figure_id for k in measure.key_figures):
         raise Problem("nicht-gefunden", "Diese Kennzahl gibt es bei dieser Maßnahme nicht.")
     outcome = commit(
-        lambda: writing.add_key_figure_value(measure, key_figure_id, body, user), announce=False
+        lambda: writing.add_key_figure_value(measure, key_figure_id, body, user),
+        announce=False,
+        stale_message=writing.RACE,
     )
     if outcome.error is not None:
         raise domain_problem(outcome.error)
