@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel
@@ -52,7 +52,6 @@ class Operation:
     path_params: tuple[PathParam, ...] = ()
     #: Error statuses besides those every operation has (401, 403, 503).
     errors: tuple[int, ...] = ()
-    extra_headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def statuses(self) -> list[int]:
@@ -132,7 +131,7 @@ def query_parameters(model: type[BaseModel], components: dict[str, Any]) -> list
     return parameters
 
 
-def _error_response(status: int, extra_headers: dict[str, Any]) -> dict[str, Any]:
+def _error_response(status: int) -> dict[str, Any]:
     kind = kind_for_status(status)
     response: dict[str, Any] = {
         "description": kind.title,
@@ -146,7 +145,6 @@ def _error_response(status: int, extra_headers: dict[str, Any]) -> dict[str, Any
                 "required": True,
             }
         }
-    response.update(extra_headers.get(str(status), {}))
     return response
 
 
@@ -197,7 +195,7 @@ def build_document(operations: list[Operation], server_url: str, docs_url: str) 
                 }
             }
         for status in op.statuses:
-            responses[str(status)] = _error_response(status, {})
+            responses[str(status)] = _error_response(status)
         entry: dict[str, Any] = {
             "operationId": op.operation_id,
             "tags": [op.tag],

@@ -38,6 +38,7 @@ from steuerung.services.api.problems import (
 )
 from steuerung.services.api.schemas import MAX_ID
 from steuerung.services.api.tokens import TokenRefused, authenticate, note_use
+from steuerung.services.api.writing import WrongState
 from steuerung.services.common.audit import set_actor
 from steuerung.services.common.errors import (
     DomainError,
@@ -97,8 +98,6 @@ def http_problem(error: HTTPException) -> Problem:
 
 def domain_problem(error: DomainError) -> Problem:
     """A domain error of a service as a problem (the pages show the same German message)."""
-    from steuerung.services.api.writing import WrongState
-
     if isinstance(error, PermissionDenied):
         return Problem("keine-berechtigung", error.message)
     if isinstance(error, StaleObject | WrongState):
