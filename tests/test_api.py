@@ -385,6 +385,8 @@ def test_bad_bodies_and_states(client, api_world):
     _problem(client.post(url, data="version=1", headers=auth), 415)
     _problem(client.post(url, data="{kaputt", headers=auth, content_type="application/json"), 400)
     _problem(client.post(url, json=[1, 2], headers=auth), 422)
+    deep = "[" * 100_000 + "]" * 100_000
+    _problem(client.post(url, data=deep, headers=auth, content_type="application/json"), 400)
     value_url = f"/measures/{measure.id}/key-figures/{measure.key_figures[0].id}/values"
     body = _problem(
         post(client, token, value_url, {"version": 1, "measured_on": "2026-01-01", "value": "1,5"}),

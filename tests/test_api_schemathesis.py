@@ -100,7 +100,7 @@ def test_api_matches_its_document(case: Any, app: Any, world: ApiWorld, db: Any)
         and not isinstance(version, bool)
         and 1 <= version <= MAX_ID
         and version % 2 == 0
-        and isinstance(params.get("measure_id"), int)
+        and params.get("measure_id") in by_id
     ):
         current = db.session.get(Measure, params["measure_id"])
         if current is not None:

@@ -226,7 +226,7 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
     raw = request.get_data(cache=True)
     try:
         parsed = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise Problem("ungueltige-anfrage", "Der Inhalt ist kein gültiges JSON.") from None
     if not isinstance(parsed, dict):
         raise validation_problem(
