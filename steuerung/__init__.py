@@ -219,7 +219,11 @@ def register_errorhandlers(app: Flask) -> None:
         ),
     }
 
-    def render_error(error: Any) -> tuple[str, int]:
+    from steuerung.views.api import api_error_response, is_api_request
+
+    def render_error(error: Any) -> Any:
+        if is_api_request():
+            return api_error_response(error)  # problem details (JSON), not a page
         code = getattr(error, "code", 500) or 500
         title, text = messages.get(code, messages[500])
         if isinstance(error, CSRFError):

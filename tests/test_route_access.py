@@ -25,6 +25,7 @@ from steuerung.models import (
     ActualsFileType,
     ActualsProfile,
     ActualsSnapshot,
+    ApiToken,
     AuditEntry,
     BudgetKind,
     BudgetScenario,
@@ -46,6 +47,8 @@ from steuerung.models import (
     Role,
     User,
 )
+from steuerung.services.api.rules import may_revoke_token
+from steuerung.services.api.tokens import create_token
 from steuerung.services.budget import rules as budget_rules
 from steuerung.services.grants import rules as grant_rules
 from steuerung.services.jobs.records import can_see
@@ -157,6 +160,10 @@ def world(factory: Factory, users: dict[str, User], db: Any) -> dict[str, dict[s
     profile = ActualsProfile(name="Finanzsoftware", file_type=ActualsFileType.CSV, col_ist="Ist")
     snapshot = ActualsSnapshot(year=2026, as_of=date(2026, 6, 30), file_name="ist.csv")
     db.session.add_all([assessment, scenario, ring, profile, snapshot, plan, *jobs.values()])
+    api_tokens = {
+        which: create_token(users[name], f"Token {which}", 30).token
+        for which, name in (("own", "submitter"), ("other", "other_submitter"))
+    }
     db.session.commit()
     goal = agenda.action_fields[0].goals[0]
     return {
@@ -175,6 +182,7 @@ def world(factory: Factory, users: dict[str, User], db: Any) -> dict[str, dict[s
         "profile_id": {"own": profile.id, "other": profile.id},
         "snapshot_id": {"own": snapshot.id, "other": snapshot.id},
         "version_id": {"own": plan.id, "other": plan.id},
+        "token_id": {k: token.id for k, token in api_tokens.items()},
     }
 
 
@@ -230,6 +238,10 @@ def _object_allowed(
     """The rules' answer for the measure, job or plan version in the URL."""
     if job is not None:
         return can_see(job, user)
+    if "token_id" in (values or {}):
+        # A token is its holder's alone: anyone else's request finds nothing.
+        token = _db.session.get(ApiToken, values["token_id"])  # type: ignore[index]
+        return token is not None and may_revoke_token(user, token)
     if rule.endpoint in PLAN_OBJECT_RULES:
         values = values or {}
         plan = _db.session.get(PlanVersion, values["version_id"])
@@ -252,6 +264,18 @@ def test_route_access(app, rule, world, users, db):
         "@permission_required(rule) or @public (steuerung/views/access.py)"
     )
     url_own = rule.build(_values(rule, world, "own"), append_unknown=False)[1]
+    if rule.endpoint.startswith("api.") and declared != PUBLIC:
+        # The REST API answers to tokens only (tests/test_api.py has its role matrix): a
+        # browser session, logged in or not, is refused with 401 problem details.
+        for role in [None, *Role]:
+            client = app.test_client()
+            if role is not None:
+                assert login(client, role.value).status_code == 302
+            for method in _methods(rule):
+                response = _request(client, method, url_own)
+                assert response.status_code == 401, (role, method, url_own)
+                assert response.mimetype == "application/problem+json"
+        return
     if declared == PUBLIC:
         for method in _methods(rule):
             response = _request(app.test_client(), method, url_own)

@@ -1,6 +1,7 @@
 """All models; importing this package registers every table on ``Base.metadata``."""
 
 from steuerung.models.agenda import ActionField, Agenda, AgendaStatus, Goal
+from steuerung.models.api import ApiToken
 from steuerung.models.audit import AuditEntry, ChangeRequest, ChangeRequestStatus
 from steuerung.models.base import Base
 from steuerung.models.budget import (
@@ -75,6 +76,7 @@ __all__ = [
     "ActualsSnapshot",
     "Agenda",
     "AgendaStatus",
+    "ApiToken",
     "AuditEntry",
     "Base",
     "BudgetAmount",

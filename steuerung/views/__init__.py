@@ -3,6 +3,7 @@
 from steuerung.views import (
     admin,
     agenda,
+    api,
     auth,
     budget,
     dashboard,
@@ -32,4 +33,5 @@ BLUEPRINTS = [
     agenda.bp,
     profile.bp,
     jobs.bp,
+    api.bp,
 ]

@@ -23,6 +23,7 @@ from steuerung.models import (
     ActualsProfile,
     ActualsSnapshot,
     Agenda,
+    ApiToken,
     AuditEntry,
     BudgetAmount,
     BudgetLine,
@@ -93,11 +94,12 @@ AUDITED: tuple[type, ...] = (
     PlanDepartmentState,
     Grant,
     GrantCall,
+    ApiToken,
 )
 #: Columns that change on every save and say nothing about the content.
 IGNORED = {"version_id", "updated_at", "last_login_at"}
 #: Columns whose values never go into the log.
-SECRET = {"password_hash"}
+SECRET = {"password_hash", "token_hash"}
 
 
 def set_actor(user_id: int | None) -> None:
