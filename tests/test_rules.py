@@ -76,6 +76,8 @@ def test_the_checker_finds_a_role_comparison() -> None:
 def test_every_route_names_its_rule(app: Flask) -> None:
     """A route is either public (login) or guarded by ``permission_required(rule)``."""
     public = {"static", "vendor", "favicon", "auth.login", "healthz"}
+    # The transparency page and its open data (no login; 404 while the Kommune's switch is off).
+    public |= {"transparency.index", "transparency.data_csv", "transparency.data_json"}
     logged_in_only = {"auth.logout", "auth.password"}
     missing = [
         rule.endpoint

@@ -12,6 +12,7 @@ from steuerung.views import (
     measures,
     portfolio,
     profile,
+    transparency,
 )
 
 BLUEPRINTS = [
@@ -26,4 +27,5 @@ BLUEPRINTS = [
     agenda.bp,
     profile.bp,
     jobs.bp,
+    transparency.bp,
 ]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import selectinload
 
 from steuerung.extensions import db
@@ -65,6 +65,12 @@ def load_agenda(agenda_id: int) -> Agenda | None:
         .where(Agenda.id == agenda_id)
         .options(selectinload(Agenda.action_fields).selectinload(ActionField.goals))
     )
+
+
+def version_chain(agenda: Agenda) -> list[int]:
+    """Ids of ``agenda`` and the versions it revises, newest first: a measure linked to a
+    goal of any of them serves the goal with the same code in ``agenda``."""
+    return _chain_ids(agenda)
 
 
 def _chain_ids(agenda: Agenda) -> list[int]:
@@ -130,7 +136,15 @@ class GoalCoverage:
 
 def goal_coverage(agenda: Agenda, user: User) -> list[tuple[ActionField, list[GoalCoverage]]]:
     """For each field of action and goal of ``agenda``: the measures visible to ``user``
-    that serve it (rejected and cancelled ones do not count), their number and cost.
+    that serve it (rejected and cancelled ones do not count), their number and cost."""
+    return coverage_among(agenda, visible_measures_filter(user))
+
+
+def coverage_among(
+    agenda: Agenda, measures: ColumnElement[bool]
+) -> list[tuple[ActionField, list[GoalCoverage]]]:
+    """:func:`goal_coverage` counting only the measures matching ``measures`` (SQL), e.g.
+    those published on the transparency page; rejected and cancelled ones never count.
 
     Four queries, independent of the number of measures: versions, fields and goals (2),
     and one for all links with the measures' columns and horizon cost.
@@ -146,7 +160,7 @@ def goal_coverage(agenda: Agenda, user: User) -> list[tuple[ActionField, list[Go
         )
     )
     costs = horizon_costs(planning_horizon())
-    condition = and_(visible_measures_filter(user), Measure.status.not_in(NOT_SERVING_STATUSES))
+    condition = and_(measures, Measure.status.not_in(NOT_SERVING_STATUSES))
     links = db.session.connection().execute(
         select(
             Goal.code,
