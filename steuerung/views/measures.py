@@ -413,7 +413,7 @@ def _render_detail(
         "open_requests": svc.open_change_request_count(measure.id),
         "unsaved": unsaved,
         "costs": cost_summary(measure, settings.horizon),
-        "publication_state": transparency_rules.publication_state(measure, settings),
+        "publication": transparency_rules.publication_state(measure, settings),
         "publication_form": (
             forms.get("publication_form") or PublicationForm.for_measure(measure)
             if transparency_rules.may_publish(current_user)

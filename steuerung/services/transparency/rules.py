@@ -18,6 +18,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import ColumnElement, and_
 
 from steuerung.models import Measure, MeasureStatus, Settings, User
@@ -90,18 +92,30 @@ def licence(settings: Settings) -> tuple[str, str]:
     return name, url
 
 
-def publication_state(measure: Measure, settings: Settings) -> str:
-    """One German sentence on the measure's detail page: is it public, and if not, why."""
+@dataclass(frozen=True)
+class PublicationState:
+    """What a measure's detail page says about its publication."""
+
+    #: One German sentence: is it public, and if not, why.
+    text: str
+    #: The measure is on the public page now (the page links to it).
+    visible: bool
+
+
+def publication_state(measure: Measure, settings: Settings) -> PublicationState:
+    """Whether the measure is on the public page, in one sentence for its detail page."""
     if not measure.published:
-        return "Nicht auf der Transparenzseite veröffentlicht."
+        return PublicationState("Nicht auf der Transparenzseite veröffentlicht.", False)
     if not status_is_publishable(measure.status):
-        return (
+        return PublicationState(
             "Zur Veröffentlichung freigegeben, aber im Status "
-            f"„{measure.status.label}“ nicht auf der Transparenzseite sichtbar."
+            f"„{measure.status.label}“ nicht auf der Transparenzseite sichtbar.",
+            False,
         )
     if not page_is_public(settings):
-        return (
+        return PublicationState(
             "Zur Veröffentlichung freigegeben; die Transparenzseite ist derzeit ausgeschaltet "
-            "(Einstellung der Administration)."
+            "(Einstellung der Administration).",
+            False,
         )
-    return "Auf der Transparenzseite veröffentlicht."
+    return PublicationState("Auf der Transparenzseite veröffentlicht.", True)
