@@ -404,6 +404,9 @@ def test_office_publishes_and_withdraws_at_once(client, db, portfolio, login_as,
     before = "Öffentlicher Text approved False"
     assert {"published": [False, True], "public_description": [before, "Kurz für alle"]} in changes
     assert {"published": [True, False]} in changes
+    history = html.unescape(office.get(_detail_url(measure) + "?tab=verlauf").get_data(True))
+    assert "Auf der Transparenzseite veröffentlicht" in history
+    assert "Öffentliche Kurzbeschreibung" in history
 
 
 @pytest.mark.parametrize("role", ["submitter", "treasury", "leadership", "admin"])

@@ -150,6 +150,9 @@ FIELD_LABELS: dict[str, str] = {
     "decided_by_id": "Entschieden von",
     "decided_at": "Entschieden am",
     "decision_note": "Anmerkung",
+    "published": "Auf der Transparenzseite veröffentlicht",
+    "public_show_owner": "Verantwortliche Person öffentlich genannt",
+    "public_description": "Öffentliche Kurzbeschreibung",
 }
 #: German names of the records on the history tab.
 ENTITY_LABELS = {
