@@ -777,3 +777,20 @@ def test_demo_users_find_the_public_page_in_the_footer(db, client):
     login(client, "fb3", DEMO_PASSWORD)
     page = client.get("/massnahmen/").get_data(as_text=True)
     assert '<a href="/transparenz/">Transparenzseite (öffentlich)</a>' in page
+
+
+def test_without_an_adopted_agenda_measures_are_listed_without_a_field(client, db, factory, users):
+    dept = users["submitter"].department
+    factory.measure(dept, S.IN_PROGRESS, "Ohne Ziel", published=True)
+    _switch_on(db)
+    document = _json(client)
+    assert document["agenda"] is None
+    assert [(m["title"], m["action_field"], m["goals"]) for m in document["measures"]] == [
+        ("Ohne Ziel", None, [])
+    ]
+    page = _page_text(client)
+    assert "Ohne Zuordnung zu einem Handlungsfeld" in page
+    assert "keinem Ziel der Agenda zugeordnet" in page
+    assert "Ziele der Digitalen Agenda" not in page and 'id="ziele"' not in page
+    row = _csv_rows(client)[1]
+    assert row[3:5] == ["Ohne Zuordnung zu einem Handlungsfeld", ""]

@@ -72,7 +72,7 @@ def _csv_row(measure: PublicMeasure, years: list[int]) -> list[object]:
         measure.title,
         measure.description,
         measure.field_name,
-        ", ".join(f"{goal.code} {goal.title}" for goal in measure.goals),
+        "; ".join(f"{goal.code} {goal.title}" for goal in measure.goals),
         measure.category.label,
         measure.status.label,
         measure.progress,
