@@ -1,6 +1,7 @@
 """Journey: a citizen reads the public transparency page without logging in (axe, also at
 320 px), follows a goal and downloads the CSV; the coordinating office publishes a measure on
-its detail page and withdraws it again, and the public page follows at once."""
+its detail page and withdraws it again, and the public page follows at once; the
+administration switches the page off."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ def _world(db):
     factory = Factory(db.session)
     dept = factory.department("FB 3", "Bürgerservice und Ordnung")
     factory.user(Role.COORDINATOR, dept, username="koord")
+    factory.user(Role.ADMIN, dept, username="verwaltung")
     agenda = factory.agenda()
     goal = agenda.action_fields[1].goals[0]
     line = factory.budget_line(dept, amounts={2026: "500000.00"})
@@ -111,5 +113,17 @@ def test_public_page_and_the_office_publishing(page, e2e_db, check_a11y, tmp_pat
     page.goto("/transparenz/")
     assert "Videoberatung" not in page.locator("main").inner_text()
     check_a11y(page)
+
+    # the administration switches the page off: gone, and so is the footer link
+    page.context.clear_cookies()
+    browser_login(page, "verwaltung", PASSWORD)
+    page.goto("/verwaltung/einstellungen")
+    check_a11y(page)
+    page.get_by_label("Transparenzseite öffentlich zugänglich (ohne Anmeldung)").uncheck()
+    page.get_by_role("button", name="Einstellungen speichern").click()
+    page.wait_for_load_state()
+    expect(page.get_by_text("Die Einstellungen wurden gespeichert.")).to_be_visible()
+    expect(page.get_by_role("link", name="Transparenzseite (öffentlich)")).to_have_count(0)
+    assert page.request.get("/transparenz/").status == 404
     assert page.console_errors == []
     assert page.foreign_requests == []
