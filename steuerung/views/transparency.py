@@ -103,7 +103,7 @@ def _public(kind: str, render: Callable[[PublicData], Response]) -> Response:
         response = Response(status=304)
     else:
         response = render(load_public_data(settings, datetime.now(UTC)))
-        name, url = rules.licence(settings)
+        _name, url = rules.licence(settings)
         if url:
             response.headers["Link"] = f'<{url}>; rel="license"'
     response.set_etag(etag, weak=True)
@@ -116,9 +116,8 @@ def _public(kind: str, render: Callable[[PublicData], Response]) -> Response:
 
 def _etag(kind: str, generation: int) -> str:
     """Validator of a public response: format, data generation and the page's templates."""
-    return hashlib.sha256(f"{kind}:{generation}:{_templates_fingerprint()}".encode()).hexdigest()[
-        :32
-    ]
+    source = f"{kind}:{generation}:{_templates_fingerprint()}"
+    return hashlib.sha256(source.encode()).hexdigest()[:32]
 
 
 @lru_cache(maxsize=1)
