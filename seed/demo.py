@@ -165,6 +165,7 @@ def _settings() -> Settings:
     settings.kommune_name = data.KOMMUNE_NAME
     settings.budget_year = data.BUDGET_YEAR
     settings.report_interval_days = data.REPORT_INTERVAL_DAYS
+    settings.transparency_enabled = True
     db.session.flush()
     return settings
 
@@ -354,6 +355,11 @@ def _measure(
         created_at=_at(created_on),
     )
     measure.goals = [goals[code] for code in spec["goals"]]
+    if spec["title"] in data.PUBLISHED:
+        public_text, show_owner = data.PUBLISHED[spec["title"]]
+        measure.published = True
+        measure.public_description = public_text
+        measure.public_show_owner = show_owner
     _add_history(measure, spec, history, users, actor)
     for block in spec.get("costs", []):
         line = lines[block["line"]]

@@ -1622,3 +1622,58 @@ COVERAGE_RINGS: list[dict[str, Any]] = [
         "note": "Gegenseitig deckungsfähig gemäß Haushaltsvermerk Nr. 4 zum Haushaltsplan 2026.",
     },
 ]
+
+
+#: Measures the coordinating office published on the transparency page: title ->
+#: (public short description, owner's name may be shown). The public texts are written for
+#: citizens and share no sentence with the internal descriptions. "Dokumentenmanagement für
+#: die Bauaufsicht" was published before it was cancelled: its flag stays, the page hides it.
+PUBLISHED: dict[str, tuple[str, bool]] = {
+    "Digitaler Bauantrag": (
+        "Bauanträge und Bauvoranfragen lassen sich online stellen, Unterlagen online nachreichen. "
+        "Die Stadt übernimmt dafür eine Lösung, die andere Kommunen schon nutzen.",
+        False,
+    ),
+    "Online-Kita-Anmeldung mit zentraler Platzvergabe": (
+        "Eltern melden den Betreuungsbedarf für ihr Kind über ein gemeinsames Portal aller "
+        "Kitas an. Die Plätze werden zentral nach veröffentlichten Kriterien vergeben.",
+        False,
+    ),
+    "Online-Terminvergabe im Bürgerbüro": (
+        "Termine im Bürgerbüro, etwa für Personalausweis, Reisepass oder eine Ummeldung, lassen "
+        "sich online buchen. Wer ohne Termin kommt, wird weiterhin bedient.",
+        False,
+    ),
+    "Tablets für die Grundschulen": (
+        "Die Grundschulen der Stadt erhalten Tablets für den Unterricht, dazu Lademöglichkeiten "
+        "und eine zentrale Verwaltung der Geräte.",
+        False,
+    ),
+    "WLAN in allen Schulgebäuden": (
+        "Alle Unterrichtsräume der städtischen Schulen erhalten ein leistungsfähiges WLAN.",
+        False,
+    ),
+    "Pegelmessung an Lindenbach und Mühlgraben": (
+        "Messstellen an Lindenbach und Mühlgraben melden die Wasserstände laufend, damit die "
+        "Stadt bei steigenden Pegeln früher warnen kann.",
+        False,
+    ),
+    "Digitaler Führerschein für alle Beschäftigten": (
+        "Alle Beschäftigten der Stadtverwaltung können eine Schulung zu digitalen "
+        "Grundkenntnissen besuchen und mit einem Zertifikat abschließen.",
+        True,
+    ),
+    "Rathaus-App „Lindenfeld mobil“": (
+        "Eine App bündelt Termine, Meldungen und Nachrichten der Stadt auf dem Smartphone.",
+        False,
+    ),
+    "Luftqualitätsmessnetz an Hauptverkehrsstraßen": ("", False),
+    "Wohnsitzanmeldung online": (
+        "Wer nach Lindenfeld zieht, kann den neuen Wohnsitz online anmelden.",
+        False,
+    ),
+    "Dokumentenmanagement für die Bauaufsicht": (
+        "Digitale Akten für die Bauaufsicht.",
+        False,
+    ),
+}

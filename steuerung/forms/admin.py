@@ -30,6 +30,7 @@ from steuerung.forms.auth import (
 )
 from steuerung.forms.base import AppForm
 from steuerung.models import Role
+from steuerung.models.settings import DEFAULT_LICENCE_NAME, DEFAULT_LICENCE_URL
 
 ROLE_CHOICES = [(role.value, role.label) for role in Role]
 
@@ -153,5 +154,34 @@ class SettingsForm(AppForm):
     )
     approved_visible_to_all = BooleanField(
         "Freigegebene Maßnahmen sind für alle Fachbereiche lesbar"
+    )
+    transparency_enabled = BooleanField(
+        "Transparenzseite öffentlich zugänglich (ohne Anmeldung)",
+        description=(
+            "Zeigt die Maßnahmen, die die Koordinationsstelle veröffentlicht hat, unter "
+            "/transparenz/ mit offenen Daten (CSV und JSON)."
+        ),
+    )
+    transparency_publisher = StringField(
+        "Herausgeber der offenen Daten",
+        validators=[Optional(), Length(max=200, message="Höchstens 200 Zeichen.")],
+        description="Leer lassen: der Name der Kommune.",
+    )
+    transparency_licence_name = StringField(
+        "Lizenz der offenen Daten",
+        validators=[Optional(), Length(max=200, message="Höchstens 200 Zeichen.")],
+        description=f"Leer lassen: {DEFAULT_LICENCE_NAME}.",
+    )
+    transparency_licence_url = StringField(
+        "Adresse des Lizenztextes",
+        validators=[
+            Optional(),
+            Length(max=300, message="Höchstens 300 Zeichen."),
+            Regexp(
+                r"^https?://[^\s/]+\.[^\s]+$",
+                message="Bitte eine Adresse angeben, die mit https:// oder http:// beginnt.",
+            ),
+        ],
+        description=f"Leer lassen: {DEFAULT_LICENCE_URL}",
     )
     submit = SubmitField("Einstellungen speichern")

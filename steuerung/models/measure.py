@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     case,
+    false,
     literal,
     or_,
 )
@@ -284,6 +285,14 @@ class Measure(Base):
     #: Token of the form instance that created the measure: a second post of the same form
     #: (Back + save, double click) finds this measure instead of creating another one.
     creation_token: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+
+    #: Published on the public transparency page (opt-in by the coordinating office); only
+    #: approved, running and completed measures appear there (services/transparency/rules.py).
+    published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: Whether the public page may name the owner (default: no person is named).
+    public_show_owner: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: Short description for the public; the internal ``description`` is never published.
+    public_description: Mapped[str] = mapped_column(Text, default="")
 
     __mapper_args__ = {"version_id_col": version_id}
 

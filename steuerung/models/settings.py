@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, CheckConstraint, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from steuerung.models.base import Base
 
 #: The planning horizon is the budget year plus this many planning years.
 PLANNING_YEARS = 3
+
+#: Licence of the transparency page's open data unless the administration names another.
+DEFAULT_LICENCE_NAME = "Datenlizenz Deutschland – Namensnennung – Version 2.0"
+DEFAULT_LICENCE_URL = "https://www.govdata.de/dl-de/by-2-0"
 
 
 class Settings(Base):
@@ -29,6 +33,17 @@ class Settings(Base):
     report_interval_days: Mapped[int] = mapped_column(Integer, default=91)
     #: Whether departments may read other departments' measures once approved.
     approved_visible_to_all: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: The public transparency page (``/transparenz/``, no login) is switched on.
+    transparency_enabled: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    #: Publisher named on the transparency page and in its open data (empty: the Kommune).
+    transparency_publisher: Mapped[str] = mapped_column(String(200), default="")
+    #: Licence of the open data (name and address of the licence text).
+    transparency_licence_name: Mapped[str] = mapped_column(
+        String(200), default=DEFAULT_LICENCE_NAME
+    )
+    transparency_licence_url: Mapped[str] = mapped_column(String(300), default=DEFAULT_LICENCE_URL)
 
     @property
     def horizon(self) -> list[int]:

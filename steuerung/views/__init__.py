@@ -16,6 +16,7 @@ from steuerung.views import (
     planning,
     portfolio,
     profile,
+    transparency,
 )
 
 BLUEPRINTS = [
@@ -34,4 +35,5 @@ BLUEPRINTS = [
     profile.bp,
     jobs.bp,
     api.bp,
+    transparency.bp,
 ]

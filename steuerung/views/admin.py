@@ -192,8 +192,13 @@ def settings() -> str | Response:
     current = get_settings()
     form = SettingsForm(obj=current)
     if form.validate_on_submit():
-        service.update_settings(current, form.data)
-        db.session.commit()
-        flash("Die Einstellungen wurden gespeichert.", "success")
-        return redirect(url_for("admin.settings"))
+        try:
+            service.update_settings(current, form.data)
+        except ValidationFailed as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            flash("Die Einstellungen wurden gespeichert.", "success")
+            return redirect(url_for("admin.settings"))
     return render_template("admin/settings.html", form=form, settings=current)

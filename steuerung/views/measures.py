@@ -30,6 +30,7 @@ from steuerung.forms.measures import (
     StatusReportForm,
     TransitionForm,
 )
+from steuerung.forms.transparency import PublicationForm
 from steuerung.models import (
     ChangeRequest,
     ChangeRequestStatus,
@@ -56,6 +57,7 @@ from steuerung.services.measures.workflow import (
     submit,
     transition,
 )
+from steuerung.services.transparency import rules as transparency_rules
 from steuerung.views import execution as execution_views
 from steuerung.views.access import permission_required
 from steuerung.views.transaction import Outcome, commit, form_errors_text
@@ -416,6 +418,12 @@ def _render_detail(
         "open_requests": svc.open_change_request_count(measure.id),
         "unsaved": unsaved,
         "costs": cost_summary(measure, settings.horizon),
+        "publication": transparency_rules.publication_state(measure, settings),
+        "publication_form": (
+            forms.get("publication_form") or PublicationForm.for_measure(measure)
+            if transparency_rules.may_publish(current_user)
+            else None
+        ),
     }
     if tab == "kosten":
         context["measure_execution"] = execution_views.measure_include(measure)

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from steuerung.extensions import db
 from steuerung.models import Department, Role, Settings, User
+from steuerung.models.settings import DEFAULT_LICENCE_NAME, DEFAULT_LICENCE_URL
 from steuerung.services.admin.rules import keeps_admin_access
 from steuerung.services.common.errors import ValidationFailed
 
@@ -100,4 +101,22 @@ def update_settings(settings: Settings, data: dict[str, Any]) -> None:
     settings.kommune_name = data["kommune_name"].strip()
     settings.report_interval_days = int(data["report_interval_days"])
     settings.approved_visible_to_all = bool(data["approved_visible_to_all"])
+    _update_transparency(settings, data)
     db.session.flush()
+
+
+def _update_transparency(settings: Settings, data: dict[str, Any]) -> None:
+    """The public transparency page: switch, publisher and licence (empty: the defaults)."""
+    settings.transparency_enabled = bool(data.get("transparency_enabled"))
+    settings.transparency_publisher = (data.get("transparency_publisher") or "").strip()
+    name = (data.get("transparency_licence_name") or "").strip()
+    url = (data.get("transparency_licence_url") or "").strip()
+    if not name and not url:
+        name, url = DEFAULT_LICENCE_NAME, DEFAULT_LICENCE_URL
+    elif not name:
+        raise ValidationFailed(
+            "Bitte den Namen der Lizenz angeben, wenn Sie eine eigene Adresse eintragen.",
+            "transparency_licence_name",
+        )
+    settings.transparency_licence_name = name
+    settings.transparency_licence_url = url

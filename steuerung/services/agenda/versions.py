@@ -12,11 +12,12 @@ code in an earlier version of the chain; the page shows which version the link c
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import selectinload
 
 from steuerung.extensions import db
@@ -67,6 +68,12 @@ def load_agenda(agenda_id: int) -> Agenda | None:
         .where(Agenda.id == agenda_id)
         .options(selectinload(Agenda.action_fields).selectinload(ActionField.goals))
     )
+
+
+def version_chain(agenda: Agenda) -> list[int]:
+    """Ids of ``agenda`` and the versions it revises, newest first: a measure linked to a
+    goal of any of them serves the goal with the same code in ``agenda``."""
+    return _chain_ids(agenda)
 
 
 def _chain_ids(agenda: Agenda) -> list[int]:
@@ -143,7 +150,16 @@ class _CodeCoverage:
 
 def goal_coverage(agenda: Agenda, user: User) -> list[tuple[ActionField, list[GoalCoverage]]]:
     """For each field of action and goal of ``agenda``: the measures visible to ``user``
-    that serve it (rejected and cancelled ones do not count), their number and cost.
+    that serve it (rejected and cancelled ones do not count), their number and cost."""
+    return coverage_among(agenda, visible_measures_filter(user), visibility_scope(user))
+
+
+def coverage_among(
+    agenda: Agenda, measures: ColumnElement[bool], scope: Hashable
+) -> list[tuple[ActionField, list[GoalCoverage]]]:
+    """:func:`goal_coverage` counting only the measures matching ``measures`` (SQL), e.g.
+    those published on the transparency page; rejected and cancelled ones never count.
+    ``scope`` names that set of measures in the cache key (it must change with it).
 
     A measure linked to a goal of an earlier version with the same code counts once; the
     newest version it is linked in is named. Counting and summing happen in SQL; the result
@@ -161,8 +177,8 @@ def goal_coverage(agenda: Agenda, user: User) -> list[tuple[ActionField, list[Go
     years = tuple(planning_horizon())
     by_code = cached(
         "agenda.goal_coverage",
-        (chain, visibility_scope(user), years),
-        lambda: _coverage_by_code(list(chain), user, list(years)),
+        (chain, scope, years),
+        lambda: _coverage_by_code(list(chain), measures, list(years)),
     )
     result = []
     for action_field in fields:
@@ -183,7 +199,9 @@ def goal_coverage(agenda: Agenda, user: User) -> list[tuple[ActionField, list[Go
     return result
 
 
-def _coverage_by_code(chain: list[int], user: User, years: list[int]) -> dict[str, _CodeCoverage]:
+def _coverage_by_code(
+    chain: list[int], measures: ColumnElement[bool], years: list[int]
+) -> dict[str, _CodeCoverage]:
     """Four aggregate queries whatever the number of measures."""
     position = case(
         *[(ActionField.agenda_id == agenda_id, i) for i, agenda_id in enumerate(chain)],
@@ -202,7 +220,7 @@ def _coverage_by_code(chain: list[int], user: User, years: list[int]) -> dict[st
         .join(Measure, Measure.id == measure_goals.c.measure_id)
         .where(
             ActionField.agenda_id.in_(chain),
-            visible_measures_filter(user),
+            measures,
             Measure.status.not_in(NOT_SERVING_STATUSES),
         )
         .group_by(Goal.code, measure_goals.c.measure_id)

@@ -167,6 +167,9 @@ FIELD_LABELS: dict[str, str] = {
     "called_on": "Abgerufen am",
     "received_on": "Eingegangen am",
     "grant_id": "Förderung",
+    "published": "Auf der Transparenzseite veröffentlicht",
+    "public_show_owner": "Verantwortliche Person öffentlich genannt",
+    "public_description": "Öffentliche Kurzbeschreibung",
 }
 #: German names of the records on the history tab.
 ENTITY_LABELS = {

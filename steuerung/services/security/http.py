@@ -24,6 +24,8 @@ SERVER_HEADER = "webserver"
 HSTS = "max-age=31536000; includeSubDomains"
 #: Endpoints whose responses may be cached (static assets, no personal data).
 CACHEABLE_ENDPOINTS = {"static", "vendor", "favicon"}
+#: Public data that sets its own ``Cache-Control`` (revalidated by ETag); kept if set.
+SELF_CACHED_ENDPOINTS = {"transparency.index", "transparency.data_csv", "transparency.data_json"}
 
 
 class RefusedInput(BadRequest):
@@ -89,11 +91,13 @@ def set_headers(app: Flask, response: Response) -> Response:
 
     Everything except static assets is ``no-store``: pages, exports and the PDF carry
     personal or internal data, and the login page must not come back from a cache either.
+    The public transparency data keeps its own revalidation header.
     """
     response.headers["Server"] = SERVER_HEADER
     if app.config.get("HSTS_ENABLED"):
         response.headers["Strict-Transport-Security"] = HSTS
-    if request.endpoint not in CACHEABLE_ENDPOINTS:
+    own = request.endpoint in SELF_CACHED_ENDPOINTS and "Cache-Control" in response.headers
+    if request.endpoint not in CACHEABLE_ENDPOINTS and not own:
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"
     return response
