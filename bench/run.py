@@ -4,7 +4,7 @@ Builds (once, then reused) a SQLite database with N synthetic measures in ``benc
 then runs every ``bench/bench_*.py`` module's ``run(ctx)``. Server time is measured inside the
 app (``X-Server-Time-Ms``: from before_request to after_request) and the number of SQL
 statements per request is counted (``X-Query-Count``). Results go to the terminal and to
-``bench/results/latest.json``.
+``bench/results/latest-<measures>.json``.
 """
 
 from __future__ import annotations
@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{row.get('extra', '')}",
                     flush=True,
                 )
-    out = RESULTS / "latest.json"
+    out = RESULTS / f"latest-{args.measures}.json"
     out.write_text(json.dumps({"measures": args.measures, "results": results}, indent=2))
     print(f"Ergebnisse: {out}")
     return 0

@@ -41,7 +41,6 @@ from steuerung.services.dashboard.data import (
     coverage_chart,
     measure_conditions,
     primary_field_expr,
-    rank_order,
     summary,
     tiles,
 )
@@ -51,6 +50,7 @@ from steuerung.services.measures.rules import (
     measure_reference,
     visibility_scope,
 )
+from steuerung.services.portfolio.ranking import rank_order
 
 #: At most this many measures are listed (a council report of thousands of rows helps nobody).
 MAX_LISTED = 400

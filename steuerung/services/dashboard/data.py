@@ -85,7 +85,11 @@ from steuerung.services.measures.rules import (
     visibility_scope,
     visible_measures_filter,
 )
-from steuerung.services.portfolio.ranking import CLASS_ORDER, PORTFOLIO_STATUSES, rank_measures
+from steuerung.services.portfolio.ranking import (
+    PORTFOLIO_STATUSES,
+    rank_measures,
+    rank_order,
+)
 
 #: How many measures the roadmap shows at most.
 ROADMAP_LIMIT = 30
@@ -298,19 +302,6 @@ def primary_field_expr() -> Any:
         .correlate(Measure)
         .scalar_subquery()
     )
-
-
-def rank_order() -> list[Any]:
-    """The portfolio's natural order in SQL: class A/B/C, scored first, score, number."""
-    return [
-        case(
-            *((Measure.priority_class == klass, pos) for klass, pos in CLASS_ORDER.items()),
-            else_=len(CLASS_ORDER),
-        ),
-        Measure.score.is_(None),
-        Measure.score.desc(),
-        Measure.id,
-    ]
 
 
 def ranked_ids(conditions: list[ColumnElement[bool]], limit: int) -> list[int]:

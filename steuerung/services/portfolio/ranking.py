@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Integer, and_, case, cast, func, select
 
 from steuerung.extensions import db
 from steuerung.models import (
@@ -69,7 +69,17 @@ class RankKey(NamedTuple):
     priority_class: str | None
     score: Decimal | None
     rank_override: int | None
-    total: Decimal
+    #: Cost over the horizon in cents (integers add up exactly and fast).
+    cents: int
+
+    @property
+    def total(self) -> Decimal:
+        """Cost over the horizon in euros."""
+        return _euros(self.cents)
+
+
+def _euros(cents: int) -> Decimal:
+    return Decimal(cents).scaleb(-2)
 
 
 @dataclass
@@ -107,12 +117,30 @@ def natural_key(measure: Any) -> tuple[int, int, float, int]:
     )
 
 
+def rank_order() -> list[Any]:
+    """:func:`natural_key` in SQL: class A/B/C, scored first, score descending, number."""
+    return [
+        case(
+            *((Measure.priority_class == klass, pos) for klass, pos in CLASS_ORDER.items()),
+            else_=len(CLASS_ORDER),
+        ),
+        Measure.score.is_(None),
+        Measure.score.desc(),
+        Measure.id,
+    ]
+
+
 def rank_measures(measures: list[Any]) -> list[Any]:
     """Order ``measures`` by rank: overrides at their position, the rest in natural order.
 
     Works on anything with ``id``, ``priority_class``, ``score`` and ``rank_override``.
     """
-    natural = sorted(measures, key=natural_key)
+    return place_overrides(sorted(measures, key=natural_key))
+
+
+def place_overrides(natural: list[Any]) -> list[Any]:
+    """The rank order from measures already in natural order (e.g. sorted by SQL with
+    :func:`rank_order`): overrides moved to their positions."""
     overrides = sorted(
         (m for m in natural if m.rank_override is not None),
         key=lambda m: m.rank_override or 0,
@@ -166,8 +194,8 @@ class Ranking:
 
     years: tuple[int, ...]
     keys: tuple[RankKey, ...]
-    #: Cumulated cost over the horizon up to and including each position.
-    cumulated: tuple[Decimal, ...]
+    #: Cumulated cost over the horizon (cents) up to and including each position.
+    cumulated_cents: tuple[int, ...]
     #: Number of measures and total cost per A/B/C class (and "–" for unscored).
     classes: dict[str, dict[str, Any]]
     #: Measure id -> rank (1-based).
@@ -182,10 +210,15 @@ class Ranking:
                 measure=self.keys[i],
                 costs={},
                 total=self.keys[i].total,
-                cumulated=self.cumulated[i],
+                cumulated=_euros(self.cumulated_cents[i]),
             )
             for i in range(start, stop)
         ]
+
+    @property
+    def grand_total(self) -> Decimal:
+        """Cost over the horizon of the whole ranked portfolio."""
+        return _euros(self.cumulated_cents[-1]) if self.cumulated_cents else ZERO
 
 
 def ranking(user: User, statuses: tuple[MeasureStatus, ...] = PORTFOLIO_STATUSES) -> Ranking:
@@ -204,39 +237,40 @@ def ranking(user: User, statuses: tuple[MeasureStatus, ...] = PORTFOLIO_STATUSES
 def _compute_ranking(
     user: User, statuses: tuple[MeasureStatus, ...], years: tuple[int, ...]
 ) -> Ranking:
+    """One query ranks in SQL (natural order); overrides are placed in one pass."""
     condition = and_(visible_measures_filter(user), Measure.status.in_(statuses))
     totals = horizon_costs(list(years), per_year=False)
-    keys = [
-        RankKey(row.id, row.priority_class, row.score, row.rank_override, Decimal(row.total))
+    cents = cast(func.round(func.coalesce(totals.c.total, 0) * 100), Integer)
+    natural = [
+        RankKey(*row)
         for row in db.session.connection().execute(
             select(
                 Measure.id,
                 Measure.priority_class,
                 Measure.score,
                 Measure.rank_override,
-                func.coalesce(totals.c.total, 0).label("total"),
+                cents.label("cents"),
             )
             .outerjoin(totals, totals.c.measure_id == Measure.id)
             .where(condition)
+            .order_by(*rank_order())
         )
     ]
-    ordered: list[RankKey] = rank_measures(keys)
-    cumulated: list[Decimal] = []
-    running = ZERO
-    classes: dict[str, dict[str, Any]] = {
-        k: {"count": 0, "total": ZERO} for k in ("A", "B", "C", "–")
-    }
+    ordered: list[RankKey] = place_overrides(natural)
+    cumulated: list[int] = []
+    running = 0
+    classes: dict[str, dict[str, Any]] = {k: {"count": 0, "cents": 0} for k in ("A", "B", "C", "–")}
     for key in ordered:
-        running += key.total
+        running += key.cents
         cumulated.append(running)
         bucket = classes[key.priority_class or "–"]
         bucket["count"] += 1
-        bucket["total"] += key.total
+        bucket["cents"] += key.cents
     return Ranking(
         years=years,
         keys=tuple(ordered),
-        cumulated=tuple(cumulated),
-        classes=classes,
+        cumulated_cents=tuple(cumulated),
+        classes={k: {"count": v["count"], "total": _euros(v["cents"])} for k, v in classes.items()},
         positions={key.id: rank for rank, key in enumerate(ordered, start=1)},
     )
 

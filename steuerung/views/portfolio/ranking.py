@@ -69,7 +69,7 @@ def index() -> str:
         total_count=total,
         years=years,
         classes=result.classes,
-        grand_total=result.cumulated[-1] if total else Decimal("0"),
+        grand_total=result.grand_total,
         figure=figure,
         page=page,
         pages=pages,
