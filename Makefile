@@ -69,6 +69,7 @@ load: install-test
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Security checks: bandit (no medium/high finding), then sqlmap and wapiti against the app on
 # loopback, logged in as each role (Debian packages sqlmap, wapiti; installed with apt as root).

@@ -16,6 +16,7 @@ decision: audited). Called by ``seed.demo.load_demo``; flushes, does not commit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
@@ -129,7 +130,7 @@ def load_execution(
     db.session.flush()
 
     def figures(
-        rows: list[tuple[str, str, str, str | None]],
+        rows: Sequence[tuple[str, str, str, str | None]],
         ist_share: Decimal = Decimal(1),
         obligo_factor: Decimal = Decimal(1),
     ) -> dict[tuple[int, int | None], tuple[Decimal, Decimal]]:

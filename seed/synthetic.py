@@ -58,6 +58,7 @@ from steuerung.models import (
     User,
     measure_goals,
 )
+from steuerung.models.base import table_of
 from steuerung.services.common.audit import mark_data_changed
 from steuerung.services.portfolio.scoring import (
     ensure_default_criteria,
@@ -331,7 +332,7 @@ def generate(count: int, random_seed: int = 42) -> None:
     _fix_sequences()
     # Bulk inserts bypass the audit hook: raise the data generation all the same, so cached
     # aggregates of running workers are recomputed.
-    mark_data_changed(db.session)  # type: ignore[arg-type]
+    mark_data_changed(db.session)
     db.session.expire_all()
 
 
@@ -353,7 +354,7 @@ def _ensure_owners(departments: dict[str, Department]) -> dict[int, list[int]]:
     password_hash = db.session.scalar(
         select(User.password_hash).where(User.username == data.USERS[0][0])
     )
-    next_id = _next_id(User.__table__)
+    next_id = _next_id(table_of(User))
     rows = []
     for index, department in enumerate(sorted(departments.values(), key=lambda d: d.id)):
         slug = department.code.lower().replace(" ", "")
@@ -377,7 +378,7 @@ def _ensure_owners(departments: dict[str, Department]) -> dict[int, list[int]]:
                 }
             )
             next_id += 1
-    _insert(User.__table__, rows)
+    _insert(table_of(User), rows)
     owners: dict[int, list[int]] = defaultdict(list)
     for user_id, department_id in db.session.execute(
         select(User.id, User.department_id)
@@ -426,7 +427,7 @@ def _ensure_budget_lines(
             )
         )
     }
-    next_id = _next_id(BudgetLine.__table__)
+    next_id = _next_id(table_of(BudgetLine))
     rows = []
     created: set[int] = set()
     result: dict[int, list[tuple[int, BudgetKind]]] = defaultdict(list)
@@ -456,7 +457,7 @@ def _ensure_budget_lines(
                     }
                 )
             result[department.id].append((line_id, kind))
-    _insert(BudgetLine.__table__, rows)
+    _insert(table_of(BudgetLine), rows)
     return result, created
 
 
@@ -468,8 +469,8 @@ def _set_approved_amounts(
 ) -> None:
     """Approved amounts (and some VE) for the lines created now, against the counted demand."""
     amounts, commitments = [], []
-    next_amount = _next_id(BudgetAmount.__table__)
-    next_commitment = _next_id(CommitmentAuthorization.__table__)
+    next_amount = _next_id(table_of(BudgetAmount))
+    next_commitment = _next_id(table_of(CommitmentAuthorization))
     kinds = (
         dict(
             db.session.execute(
@@ -520,8 +521,8 @@ def _set_approved_amounts(
                 }
             )
             next_commitment += 1
-    _insert(BudgetAmount.__table__, amounts)
-    _insert(CommitmentAuthorization.__table__, commitments)
+    _insert(table_of(BudgetAmount), amounts)
+    _insert(table_of(CommitmentAuthorization), commitments)
 
 
 # ---------------------------------------------------------------------------- measures
@@ -549,13 +550,13 @@ class _Builder:
         self.ids = {
             table.name: _next_id(table)
             for table in (
-                Measure.__table__,
-                CostPlanEntry.__table__,
-                StatusChange.__table__,
-                StatusReport.__table__,
-                Score.__table__,
-                Milestone.__table__,
-                MeasureComment.__table__,
+                table_of(Measure),
+                table_of(CostPlanEntry),
+                table_of(StatusChange),
+                table_of(StatusReport),
+                table_of(Score),
+                table_of(Milestone),
+                table_of(MeasureComment),
             )
         }
         #: (budget line id, year) -> amount of measures that count (approved, in progress).
@@ -902,14 +903,14 @@ class _Builder:
     def write(self) -> None:
         """Insert the collected rows, parents first."""
         for table in (
-            Measure.__table__,
+            table_of(Measure),
             measure_goals,
-            StatusChange.__table__,
-            MeasureComment.__table__,
-            CostPlanEntry.__table__,
-            StatusReport.__table__,
-            Milestone.__table__,
-            Score.__table__,
+            table_of(StatusChange),
+            table_of(MeasureComment),
+            table_of(CostPlanEntry),
+            table_of(StatusReport),
+            table_of(Milestone),
+            table_of(Score),
         ):
             _insert(table, self.rows.pop(table.name, []))
 
@@ -918,17 +919,17 @@ class _Builder:
 
 #: Tables that receive explicit ids here (their sequences are fixed on PostgreSQL).
 _ID_TABLES = (
-    User.__table__,
-    BudgetLine.__table__,
-    BudgetAmount.__table__,
-    CommitmentAuthorization.__table__,
-    Measure.__table__,
-    StatusChange.__table__,
-    MeasureComment.__table__,
-    CostPlanEntry.__table__,
-    StatusReport.__table__,
-    Milestone.__table__,
-    Score.__table__,
+    table_of(User),
+    table_of(BudgetLine),
+    table_of(BudgetAmount),
+    table_of(CommitmentAuthorization),
+    table_of(Measure),
+    table_of(StatusChange),
+    table_of(MeasureComment),
+    table_of(CostPlanEntry),
+    table_of(StatusReport),
+    table_of(Milestone),
+    table_of(Score),
 )
 
 

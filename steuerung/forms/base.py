@@ -6,6 +6,8 @@ WTForms ships German translations of its built-in messages ("Ungültige Auswahl"
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from flask_wtf import FlaskForm
 from wtforms import Form
 
@@ -22,3 +24,17 @@ class SubForm(Form):
 
     class Meta:
         locales = ("de_DE", "de")
+
+
+T = TypeVar("T")
+
+
+def required(value: T | None) -> T:
+    """The value of a field that validation has made mandatory (InputRequired, DataRequired).
+
+    WTForms types ``field.data`` as optional; after a successful ``validate()`` such a field
+    always holds a value, so None here means the form was not validated first.
+    """
+    if value is None:
+        raise ValueError("Pflichtfeld ohne Wert: das Formular wurde nicht geprüft.")
+    return value

@@ -25,14 +25,19 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
+from wtforms.widgets import TextInput
 
 from steuerung.forms.base import AppForm
 from steuerung.models import BudgetKind
 from steuerung.services.common.numbers import NumberError, format_amount_input, parse_amount
 
 
-class AmountField(StringField):
+class AmountField(Field):
     """A euro amount typed the German way (``1.234,56``); ``data`` is a Decimal or None."""
+
+    # A text input like StringField's, but the data is the parsed amount, not the text.
+    widget = TextInput()
+    data: Decimal | None
 
     def __init__(self, *args: Any, required: bool = False, **kwargs: Any) -> None:
         kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})

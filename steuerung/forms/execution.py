@@ -202,7 +202,7 @@ class CarryForwardForm(AppForm, CarryForwardFields):
     submit = SubmitField("Übertragungen speichern")
 
 
-def _add_carry_fields(cls: type, candidates: list[Candidate]) -> None:
+def _add_carry_fields(cls: type[CarryForwardFields], candidates: list[Candidate]) -> None:
     for c in candidates:
         setattr(
             cls,

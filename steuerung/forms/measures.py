@@ -108,7 +108,7 @@ class MultiCheckboxField(SelectMultipleField):
 
     def pre_validate(self, form: Any) -> None:
         """Refuse ids that are not among the choices (posted by hand)."""
-        valid = {value for value, _ in self.choices or []}
+        valid = {choice[0] for choice in self.choices or []}
         unknown = [v for v in self.data or [] if v not in valid]
         if unknown:
             raise ValidationError("Bitte wählen Sie nur Ziele der beschlossenen Digitalen Agenda.")
@@ -150,7 +150,7 @@ class ChoiceField(SelectField):
 
     def pre_validate(self, form: Any) -> None:
         """Refuse values that are not among the choices, with the field's message."""
-        valid = {value for value, *_ in self.choices or []}
+        valid = {choice[0] for choice in self.choices or []}
         if self.data not in valid and not (self.data in (None, "") and None in valid | {""}):
             raise ValidationError(self.unknown_message)
 
@@ -401,7 +401,7 @@ class MeasureForm(AppForm):
     def milestone_rows(self) -> list[dict[str, Any]]:
         """Filled milestone rows."""
         return [
-            {"title": row.form.title.data.strip(), "due_date": row.form.due_date.data}
+            {"title": (row.form.title.data or "").strip(), "due_date": row.form.due_date.data}
             for row in self.milestones
             if (row.form.title.data or "").strip()
         ]

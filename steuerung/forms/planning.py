@@ -100,7 +100,7 @@ class AddLineForm(_YearAmounts, AppForm):
 def with_years(form_class: type[Any], years: list[int], budget_year: int, **kwargs: Any) -> Any:
     """``form_class`` with one amount field per year (Ansatz for the budget year)."""
 
-    class _Form(form_class):  # type: ignore[misc, valid-type]
+    class _Form(form_class):
         pass
 
     for year in years:

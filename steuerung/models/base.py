@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, MetaData, Numeric, TypeDecorator
+from sqlalchemy import DateTime, Enum, MetaData, Numeric, Table, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, registry
 
 NAMING_CONVENTION = {
@@ -72,3 +72,11 @@ class Base(DeclarativeBase):
         metadata=MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={Decimal: Money, datetime: UTCDateTime},
     )
+
+
+def table_of(model: type[Base]) -> Table:
+    """The table a model maps (SQLAlchemy types ``__table__`` as any FROM clause)."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} ist keiner einzelnen Tabelle zugeordnet.")
+    return table

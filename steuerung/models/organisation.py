@@ -85,7 +85,7 @@ class User(UserMixin, Base):
         return f"<User {self.username}>"
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         """Flask-Login refuses inactive users."""
         return self.is_active_user
 

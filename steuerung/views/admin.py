@@ -15,6 +15,7 @@ from steuerung.forms.admin import (
     SettingsForm,
     UserForm,
 )
+from steuerung.forms.base import required
 from steuerung.models import Department, Role, User
 from steuerung.navigation import add_nav_item
 from steuerung.services.admin import users as service
@@ -54,14 +55,14 @@ def user_new() -> str | Response:
     """Create a user with a first password."""
     form = UserForm(departments=service.department_choices())
     if form.validate_on_submit():
-        department = db.session.get(Department, form.department_id.data)
+        department = db.session.get(Department, form.department_id.data) or abort(404)
         try:
             user = create_user(
-                form.username.data,
-                form.full_name.data.strip(),
+                required(form.username.data),
+                required(form.full_name.data).strip(),
                 Role(form.role.data),
                 department,
-                form.password.data,
+                required(form.password.data),
                 form.email.data or "",
                 must_change_password=True,
             )
@@ -92,7 +93,7 @@ def user_edit(user_id: int) -> str | Response:
             service.update_user(user, form.data, by=current_user)
         except ValidationFailed as error:
             db.session.rollback()
-            user = db.session.get(User, user_id)
+            user = db.session.get(User, user_id) or abort(404)
             _field_error(form, error)
         else:
             db.session.commit()
@@ -120,7 +121,7 @@ def user_password(user_id: int) -> ResponseReturnValue:
     form = PasswordResetForm()
     if form.validate_on_submit():
         try:
-            reset_password(user, form.password.data)
+            reset_password(user, required(form.password.data))
         except ValidationFailed as error:
             db.session.rollback()
             form.password.errors = [*form.password.errors, error.message]

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from steuerung.extensions import db
 from steuerung.forms.agenda import ActionFieldForm, AdoptForm, GoalForm, ReviseForm
+from steuerung.forms.base import required
 from steuerung.models import AgendaStatus, Goal
 from steuerung.models.agenda import AGENDA_STATUS_LABELS
 from steuerung.navigation import add_nav_item
@@ -137,7 +138,7 @@ def adopt(agenda_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         _flash_errors(form)
         return redirect(url_for("agenda.version", agenda_id=agenda.id))
-    if not commit(lambda: agenda_service.adopt(agenda, form.adopted_on.data)).ok:
+    if not commit(lambda: agenda_service.adopt(agenda, required(form.adopted_on.data))).ok:
         return redirect(url_for("agenda.version", agenda_id=agenda.id))
     flash(f"Version {agenda.version_no} ist beschlossen.", "success")
     return redirect(url_for("agenda.index"))

@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 
 from steuerung.extensions import db
 from steuerung.forms.auth import LoginForm, PasswordChangeForm
+from steuerung.forms.base import required
 from steuerung.services.admin.accounts import change_password
 from steuerung.services.common.errors import ValidationFailed
 from steuerung.services.measures.rules import anyone
@@ -79,7 +80,7 @@ def login() -> ResponseReturnValue:
         )
         if outcome.user is None:
             db.session.commit()  # a directory refusal may have ended sessions
-            form.password.errors.append(outcome.message)
+            form.password.errors = [*form.password.errors, outcome.message]
             status = outcome.status
         else:
             user = outcome.user
@@ -124,7 +125,9 @@ def password() -> str | Response:
     if form.validate_on_submit():
         user = current_user._get_current_object()
         try:
-            change_password(user, form.current_password.data, form.new_password.data)
+            change_password(
+                user, required(form.current_password.data), required(form.new_password.data)
+            )
         except ValidationFailed as error:
             db.session.rollback()
             target = getattr(form, error.field or "", form.current_password)

@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from steuerung.extensions import db
+from steuerung.forms.base import required
 from steuerung.forms.budget import (
     ArchiveForm,
     CommitmentForm,
@@ -155,7 +156,7 @@ def index() -> str:
 
 @bp.route("/export.xlsx")
 @permission_required(rules.may_read_budget)
-def export_xlsx() -> Response:
+def export_xlsx() -> ResponseReturnValue:
     """All coverage views and the measures as one XLSX workbook (background job, cached)."""
     params = _params()
     return job_response(
@@ -166,7 +167,7 @@ def export_xlsx() -> Response:
 
 @bp.route("/export.csv")
 @permission_required(rules.may_read_budget)
-def export_csv() -> Response:
+def export_csv() -> ResponseReturnValue:
     """One view (``tabelle``) as CSV for the finance software (background job, cached)."""
     params = _params()
     table = request.args.get("tabelle", "massnahmen")
@@ -346,9 +347,9 @@ def commitment_add(line_id: int) -> ResponseReturnValue:
         outcome = commit(
             lambda: budget_service.add_commitment(
                 line,
-                form.granted_year.data,
-                form.due_year.data,
-                form.amount.data,
+                required(form.granted_year.data),
+                required(form.due_year.data),
+                required(form.amount.data),
                 by=current_user,
                 measure_id=form.measure_id.data,
                 purpose=form.purpose.data or "",
@@ -582,7 +583,7 @@ def rollover() -> ResponseReturnValue:
     form = rollover_form(carry["candidates"], data={"new_year": settings.budget_year + 1})
     if form.validate_on_submit():
         old_year = settings.budget_year
-        new_year = form.new_year.data
+        new_year = required(form.new_year.data)
         outcome = commit(
             lambda: carry_service.roll_with_carry_forward(
                 by=current_user, new_year=new_year, decisions=form.decisions()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from steuerung.navigation import add_nav_item
@@ -115,19 +117,21 @@ def council_report() -> tuple[str, int]:
     """Printable status report for the council (HTML)."""
     filters, options, errors = _filters()
     report = build_council_report(filters, current_user)
+    # Typed as Any: url_for's own keyword options (_external, ...) are typed, query args are not.
+    pdf_args: dict[str, Any] = filters.as_args()
     html = render_template(
         "dashboard/council_report.html",
         report=report,
         errors=errors,
         filter_args=filters.as_args(),
-        pdf_url=url_for("dashboard.council_report_pdf", **filters.as_args()),
+        pdf_url=url_for("dashboard.council_report_pdf", **pdf_args),
     )
     return html, 400 if errors else 200
 
 
 @bp.route("/sachstandsbericht.pdf")
 @permission_required(rules.may_read_dashboard)
-def council_report_pdf() -> Response:
+def council_report_pdf() -> ResponseReturnValue:
     """The council report as PDF (WeasyPrint), made by a background job and cached."""
     filters, _options, errors = _filters()
     if errors:

@@ -23,10 +23,12 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from steuerung.extensions import db
+from steuerung.forms.base import required
 from steuerung.forms.execution import (
     ActualsUploadForm,
     ApplyForm,
@@ -158,7 +160,7 @@ def _import_page(form: ActualsUploadForm, status: int = 200, **context: Any) -> 
 
 @bp.route("/import", methods=["GET", "POST"])
 @permission_required(rules.may_import_actuals)
-def import_upload() -> tuple[str, int] | Response:
+def import_upload() -> ResponseReturnValue:
     """Upload an export and show the checked preview (nothing is written)."""
     settings = get_settings()
     if request.method == "GET":
@@ -182,8 +184,8 @@ def import_upload() -> tuple[str, int] | Response:
             upload.filename,
             data,
             profile,
-            as_of=form.as_of.data,
-            default_year=form.year.data,
+            as_of=required(form.as_of.data),
+            default_year=required(form.year.data),
             budget_year=settings.budget_year,
         )
     except ImportRejected as error:
@@ -206,7 +208,7 @@ def import_upload() -> tuple[str, int] | Response:
 
 @bp.route("/import/uebernehmen", methods=["POST"])
 @permission_required(rules.may_import_actuals)
-def import_apply() -> Response:
+def import_apply() -> ResponseReturnValue:
     """Apply a stored preview as a background job (all rows of every year or nothing)."""
     form = ApplyForm()
     if not form.validate_on_submit():
@@ -277,7 +279,7 @@ def profile_sample() -> tuple[str, int]:
             upload.filename,
             data,
             sheet_name=(sample.sheet_name.data or "").strip(),
-            header_row=sample.header_row.data,
+            header_row=required(sample.header_row.data),
         )
     except ImportRejected as error:
         sample.file.errors = [error.message]
@@ -324,7 +326,7 @@ def _profile_data(form: ProfileForm) -> ProfileData:
 
 @bp.route("/profile/neu", methods=["POST"])
 @permission_required(rules.may_import_actuals)
-def profile_new() -> tuple[str, int] | Response:
+def profile_new() -> ResponseReturnValue:
     """Save a new profile (from the mapping form)."""
     form = ProfileForm()
     headers = request.form.getlist("spaltennamen")
@@ -340,7 +342,7 @@ def profile_new() -> tuple[str, int] | Response:
 
 @bp.route("/profile/<int:profile_id>", methods=["GET", "POST"])
 @permission_required(rules.may_import_actuals)
-def profile_edit(profile_id: int) -> tuple[str, int] | Response:
+def profile_edit(profile_id: int) -> ResponseReturnValue:
     """Change a profile (e.g. after the finance software renamed a column)."""
     profile = db.session.get(ActualsProfile, profile_id) or abort(404)
     headers = [getattr(profile, name) for name, _ in MAPPED_FIELDS if getattr(profile, name)]
@@ -404,7 +406,7 @@ def carry_forward() -> tuple[str, int]:
 
 @bp.route("/uebertragungen", methods=["POST"])
 @permission_required(rules.may_decide_carry_forward)
-def carry_forward_save() -> tuple[str, int] | Response:
+def carry_forward_save() -> ResponseReturnValue:
     """Save corrected carry-forward decisions of the year just closed."""
     from_year = get_settings().budget_year - 1
     form = carry_forward_form(carry_service.candidates(from_year))
@@ -424,7 +426,7 @@ def carry_forward_save() -> tuple[str, int] | Response:
 
 @bp.route("/massnahmen/<int:measure_id>/auftrag", methods=["POST"])
 @permission_required(rules.may_set_order_key)
-def order_key(measure_id: int) -> Response:
+def order_key(measure_id: int) -> ResponseReturnValue:
     """Enter the finance software's order key of a measure (from the measure's cost tab)."""
     measure = db.session.get(Measure, measure_id) or abort(404)
     form = OrderKeyForm()

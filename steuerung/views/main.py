@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, current_app, render_template, url_for
 from flask_login import current_user
 
@@ -29,7 +31,7 @@ def index() -> str:
     )
 
 
-def _url_if(endpoint: str, **values: object) -> str | None:
+def _url_if(endpoint: str, **values: Any) -> str | None:
     """URL of ``endpoint`` if that area is installed (no dead links)."""
     if endpoint not in current_app.view_functions:
         return None

@@ -8,6 +8,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from steuerung.extensions import db
+from steuerung.forms.base import required
 from steuerung.forms.maturity import (
     build_assessment_form,
     comment_field_name,
@@ -75,7 +76,11 @@ def new() -> ResponseReturnValue:
         }
         outcome = commit(
             lambda: service.create_assessment(
-                form.title.data, form.assessed_on.data, form.note.data or "", ratings, current_user
+                required(form.title.data),
+                required(form.assessed_on.data),
+                form.note.data or "",
+                ratings,
+                current_user,
             )
         )
         if outcome.ok and outcome.value is not None:

@@ -30,6 +30,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -150,7 +151,7 @@ def _footer_link() -> dict[str, Any]:
 
 @bp.route("/massnahmen/<int:measure_id>/veroeffentlichung", methods=["POST"])
 @permission_required(rules.may_publish)
-def publish(measure_id: int) -> Response | tuple[str, int]:
+def publish(measure_id: int) -> ResponseReturnValue:
     """The coordinating office publishes, changes or withdraws a measure's publication."""
     measure = editing.load_measure(measure_id)
     if measure is None:

@@ -229,8 +229,8 @@ def _coverage_by_code(
     costs = horizon_costs(years, per_year=False)
     cent = Decimal("0.01")
     totals = {
-        row.code: (row.count, Decimal(row.total or 0).quantize(cent))
-        for row in db.session.execute(
+        code: (count, Decimal(total or 0).quantize(cent))
+        for code, count, total in db.session.execute(
             select(
                 pairs.c.code,
                 func.count().label("count"),
@@ -254,7 +254,7 @@ def _coverage_by_code(
     ).all()
     ids = sorted({row.measure_id for row in first})
     shown_costs = horizon_costs(years, ids, per_year=False)
-    measures = {
+    refs = {
         row.id: (MeasureRef(row.id, row.title, MeasureStatus(row.status)), row.total)
         for row in db.session.execute(
             select(Measure.id, Measure.title, Measure.status, shown_costs.c.total)
@@ -265,11 +265,9 @@ def _coverage_by_code(
     versions = dict(db.session.execute(select(Agenda.id, Agenda.version_no)).all())
     shown: dict[str, list[tuple[MeasureRef, Decimal, int]]] = {}
     for row in sorted(first, key=lambda r: (r.code, r.measure_id)):
-        ref, total = measures[row.measure_id]
-        agenda_id = chain[row.position] if row.position < len(chain) else None
-        shown.setdefault(row.code, []).append(
-            (ref, Decimal(total or 0).quantize(cent), versions.get(agenda_id, 0))
-        )
+        ref, total = refs[row.measure_id]
+        version_no = versions.get(chain[row.position], 0) if row.position < len(chain) else 0
+        shown.setdefault(row.code, []).append((ref, Decimal(total or 0).quantize(cent), version_no))
     goal_ids: dict[str, set[int]] = {}
     for code, goal_id in db.session.execute(
         select(Goal.code, Goal.id)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass
-from typing import Any, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
@@ -156,7 +156,9 @@ def _anchor(text: str) -> str:
 
 def build_document(operations: list[Operation], server_url: str, docs_url: str) -> dict[str, Any]:
     """The OpenAPI 3.1 document of ``operations`` (served at ``…/openapi.json``)."""
-    models: list[tuple[type[BaseModel], str]] = [(ProblemDetails, "serialization")]
+    models: list[tuple[type[BaseModel], Literal["validation", "serialization"]]] = [
+        (ProblemDetails, "serialization")
+    ]
     for op in operations:
         models.append((op.response, "serialization"))
         if op.body is not None:

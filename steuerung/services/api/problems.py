@@ -11,6 +11,7 @@ text reaches a user of the API.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,7 +179,7 @@ def validation_problem(errors: list[FieldError]) -> Problem:
 # --------------------------------------------------------------------------- translation
 
 
-def _german_message(error: dict[str, Any]) -> str:
+def _german_message(error: Mapping[str, Any]) -> str:
     """German text of one pydantic error (by its ``type`` and ``ctx``)."""
     kind = error.get("type", "")
     ctx = error.get("ctx") or {}
@@ -217,7 +218,7 @@ def _german_message(error: dict[str, Any]) -> str:
     return "Ungültiger Wert."
 
 
-def field_errors(errors: list[dict[str, Any]], labels: dict[str, str]) -> list[FieldError]:
+def field_errors(errors: Sequence[Mapping[str, Any]], labels: dict[str, str]) -> list[FieldError]:
     """pydantic's ``ValidationError.errors()`` as German field errors.
 
     ``labels`` maps field names to German labels (the fields' titles in the document).

@@ -264,7 +264,7 @@ class MeasureQuery(InputModel):
     q: Annotated[str, Field(max_length=200, pattern=NO_NUL), AfterValidator(_clean_text)] = Field(
         default="", title="Suche", description="Wörter in Titel oder Beschreibung"
     )
-    sort: SortKey = Field(default=SortKey("id"), title="Sortierung")  # type: ignore[call-arg]
+    sort: SortKey = Field(default=SortKey("id"), title="Sortierung")
     direction: Direction = Field(default=Direction.ASC, title="Richtung")
     page: int = Field(default=1, ge=1, le=1_000_000, title="Seite")
     per_page: int = Field(

@@ -24,6 +24,7 @@ from steuerung.extensions import db
 from steuerung.models import ApiToken, User
 from steuerung.models.base import utcnow
 from steuerung.services.api.rules import MAX_TOKENS_PER_USER, may_revoke_token
+from steuerung.services.common.dml import affected_rows
 from steuerung.services.common.errors import DomainError, PermissionDenied, ValidationFailed
 
 #: Every secret starts with this, so a leaked one is recognisable (e.g. by secret scanners).
@@ -197,4 +198,4 @@ def note_use(token: ApiToken, now: datetime | None = None) -> bool:
         .values(last_used_at=now)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(affected_rows(result))

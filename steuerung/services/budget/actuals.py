@@ -59,6 +59,7 @@ from steuerung.models import (
     MeasureStatus,
     User,
 )
+from steuerung.models.base import table_of
 from steuerung.models.budget import MAX_YEAR, MIN_YEAR
 from steuerung.models.measure import measure_reference
 from steuerung.services.budget.execution import cents, latest_snapshot_id
@@ -178,9 +179,10 @@ def _check(by: User) -> None:
 
 def validate_profile(data: ProfileData, profile: ActualsProfile | None = None) -> ProfileData:
     """Check and normalise a profile; raises :class:`ValidationFailed` naming the field."""
-    clean = ProfileData(
-        **{k: v.strip() if isinstance(v, str) else v for k, v in asdict(data).items()}
-    )
+    values: dict[str, Any] = {
+        k: v.strip() if isinstance(v, str) else v for k, v in asdict(data).items()
+    }
+    clean = ProfileData(**values)
     clean.file_type = ActualsFileType(data.file_type)
     clean.key_mode = LineKeyMode(data.key_mode)
     clean.decimal_style = DecimalStyle(data.decimal_style)
@@ -444,7 +446,7 @@ def parse_money(text: str, style: DecimalStyle) -> Decimal:
     if negative:
         raw = raw[:-1].strip()
     if style == DecimalStyle.ENGLISH:
-        raw = raw.translate(str.maketrans({",": ".", ".": ","}))
+        raw = raw.translate(str.maketrans(",.", ".,"))
     value = parse_decimal(raw, minimum=None, maximum=MAX_AMOUNT, noun="Betrag")
     if value < -MAX_AMOUNT:
         raise NumberError("Der Betrag ist zu groß.")
@@ -607,6 +609,7 @@ def _measure_lookup() -> tuple[dict[str, int], set[int], dict[int, int]]:
         for measure_id, key in db.session.execute(
             select(Measure.id, Measure.order_key).where(Measure.order_key.is_not(None))
         )
+        if key is not None
     }
     ids = set(db.session.scalars(select(Measure.id)))
     users: dict[int, set[int]] = defaultdict(set)
@@ -683,7 +686,7 @@ def validate(
                 key = tuple(_norm_key(p) for p in parts)
                 found = exact.get(key)
                 if found is None and not parts[3]:
-                    candidates = by_three.get(key[:3], [])  # type: ignore[index]
+                    candidates = by_three.get((key[0], key[1], key[2]), [])
                     if len(candidates) == 1:
                         found = candidates[0]
                     elif len(candidates) > 1:
@@ -737,17 +740,17 @@ def validate(
             except NumberError as error:
                 errors.append(f"{label} „{text}“ ist kein gültiger Betrag: {error}")
         # Measure
-        key = row.measure_key.strip()
-        if key:
-            found_measure = order_keys.get(_norm_key(key))
+        measure_key = row.measure_key.strip()
+        if measure_key:
+            found_measure = order_keys.get(_norm_key(measure_key))
             if found_measure is None:
-                match = _REFERENCE_RE.match(key.casefold())
+                match = _REFERENCE_RE.match(measure_key.casefold())
                 if match and int(match.group(1)) in measure_ids:
                     found_measure = int(match.group(1))
             if found_measure is not None:
                 row.measure_id, row.measure_match = found_measure, "Auftrag"
             else:
-                unknown.setdefault(key)
+                unknown.setdefault(measure_key)
         elif row.line_id is not None and row.line_id in single_measure:
             row.measure_id, row.measure_match = single_measure[row.line_id], "Investitionsnummer"
     preview.unknown_keys = list(unknown)
@@ -1023,7 +1026,7 @@ def write_rows(
         }
         for (line_id, measure_id), (ist, obligo) in figures.items()
     ]
-    table = ActualRow.__table__
+    table = table_of(ActualRow)
     for start in range(0, len(values), CHUNK):
         db.session.execute(insert(table), values[start : start + CHUNK])
 
@@ -1056,7 +1059,7 @@ def set_order_key(measure: Measure, key: str, *, by: User, expected_version: obj
             )
         ).all()
         for other_id, other_key in taken:
-            if _norm_key(other_key) == _norm_key(key):
+            if other_key is not None and _norm_key(other_key) == _norm_key(key):
                 raise ValidationFailed(
                     f"Dieser Auftrag ist schon {measure_reference(other_id)} zugeordnet.",
                     "order_key",

@@ -392,12 +392,12 @@ def compute(facts: BudgetFacts) -> Coverage:
     units: dict[int, list[UnitResult]] = defaultdict(list)
     members: dict[tuple[int, int], list[int]] = defaultdict(list)
     for (line_id, year), figures in standalone.items():
-        ring = ring_of.get((line_id, year))
-        if ring is None:
+        in_ring = ring_of.get((line_id, year))
+        if in_ring is None:
             lines[(line_id, year)] = figures
             units[year].append(UnitResult(year, None, (line_id,), figures))
         else:
-            members[(ring.id, year)].append(line_id)
+            members[(in_ring.id, year)].append(line_id)
     for ring in facts.rings:
         ids = sorted(members.get((ring.id, ring.year), []))
         if not ids:
@@ -675,7 +675,8 @@ def _use_plan_version(
         )
     )
     for line_id, year, amount in db.session.execute(query):
-        figures[(line_id, year)]["planned"] = money(amount)
+        if line_id is not None:  # always (see the query); narrows the nullable column's type
+            figures[(line_id, year)]["planned"] = money(amount)
 
 
 def _load_groups(

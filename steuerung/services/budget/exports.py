@@ -297,20 +297,20 @@ def _write_sheet(archive: zipfile.ZipFile, index: int, sheet: Sheet) -> str | No
         if sheet.sum_row and money:
             row_no += 1
             label_index = next((i for i in range(n_cols) if i not in money), None)
-            cells = []
+            sum_cells = []
             for col in range(n_cols):
                 ref = f"{letters[col]}{row_no}"
                 if col in money:
                     if last_data_row > 1:
                         formula = f"SUM({letters[col]}2:{letters[col]}{last_data_row})"
-                        cells.append(f'<c r="{ref}" s="{_S_MONEY_BOLD}"><f>{formula}</f></c>')
+                        sum_cells.append(f'<c r="{ref}" s="{_S_MONEY_BOLD}"><f>{formula}</f></c>')
                     else:
-                        cells.append(f'<c r="{ref}" s="{_S_MONEY_BOLD}"><v>0</v></c>')
+                        sum_cells.append(f'<c r="{ref}" s="{_S_MONEY_BOLD}"><v>0</v></c>')
                 elif col == label_index:
-                    cells.append(
+                    sum_cells.append(
                         f'<c r="{ref}" s="{_S_BOLD}" t="inlineStr"><is><t>Summe</t></is></c>'
                     )
-            out.write(f'<row r="{row_no}">{"".join(cells)}</row>')
+            out.write(f'<row r="{row_no}">{"".join(sum_cells)}</row>')
         out.write("</sheetData>")
         filter_ref = f"A1:{letters[n_cols - 1]}{last_data_row}" if n_cols else None
         if filter_ref:

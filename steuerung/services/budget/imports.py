@@ -21,14 +21,15 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from openpyxl import load_workbook
+from openpyxl.chartsheet import Chartsheet
 from sqlalchemy import bindparam, insert, select, update
 
 from steuerung.extensions import db
 from steuerung.models import BudgetAmount, BudgetKind, BudgetLine, Department, User
-from steuerung.models.base import utcnow
+from steuerung.models.base import table_of, utcnow
 from steuerung.services.budget.exports import Sheet, write_csv, write_xlsx
 from steuerung.services.budget.lines import (
     BudgetLineData,
@@ -239,16 +240,19 @@ def _read_xlsx(
     except Exception as exc:  # openpyxl raises many types for broken files
         raise ImportRejected(UNREADABLE_XLSX) from exc
     try:
-        if sheet_name:
+        if not sheet_name:
+            sheet = workbook.worksheets[0]
+        else:
             if sheet_name not in workbook.sheetnames:
                 raise ImportRejected(
                     f"Die Datei hat kein Blatt „{sheet_name}“ (vorhanden: "
                     + ", ".join(f"„{name}“" for name in workbook.sheetnames)
                     + ")."
                 )
-            sheet = workbook[sheet_name]
-        else:
-            sheet = workbook.worksheets[0]
+            found = workbook[sheet_name]
+            if isinstance(found, Chartsheet):
+                raise ImportRejected(f"Das Blatt „{sheet_name}“ ist ein Diagramm, keine Tabelle.")
+            sheet = found
         # The declared dimension is ignored: a forged "A1:XFD1048576" would make openpyxl
         # pad every row to 16,384 cells.
         sheet.reset_dimensions()
@@ -676,8 +680,8 @@ def apply_import(
     )
 
 
-_LINES = BudgetLine.__table__
-_AMOUNTS = BudgetAmount.__table__
+_LINES = table_of(BudgetLine)
+_AMOUNTS = table_of(BudgetAmount)
 
 
 def _insert_lines(
@@ -712,7 +716,7 @@ def _insert_lines(
         ).where(_LINES.c.product.in_(products))
     ):
         if tuple(key) in lines:
-            ids[tuple(key)] = line_id  # type: ignore[index]
+            ids[tuple(key)] = line_id
     write_audit_rows(
         db.session,
         [
@@ -768,7 +772,9 @@ def _write_amounts(rows: list[AmountRow]) -> int:
             )
         ):
             current[(line_id, year)] = StoredAmount(amount_id, amount, base_load)
-    updates, inserts, audit = [], [], []
+    updates: list[dict[str, Any]] = []
+    inserts: list[dict[str, Any]] = []
+    audit: list[dict[str, Any]] = []
     touched: set[int] = set()
     for line_id, year, amount, base_load in rows:
         found = current.get((line_id, year))
@@ -830,9 +836,9 @@ def _write_amounts(rows: list[AmountRow]) -> int:
     ids = sorted(touched)
     for part in range(0, len(ids), 500):
         db.session.execute(
-            update(BudgetLine.__table__)
-            .where(BudgetLine.__table__.c.id.in_(ids[part : part + 500]))
-            .values(version_id=BudgetLine.__table__.c.version_id + 1, updated_at=utcnow())
+            update(table_of(BudgetLine))
+            .where(table_of(BudgetLine).c.id.in_(ids[part : part + 500]))
+            .values(version_id=table_of(BudgetLine).c.version_id + 1, updated_at=utcnow())
         )
     write_audit_rows(db.session, audit)
     return len(updates) + len(inserts)

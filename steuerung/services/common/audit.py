@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import event, insert, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from steuerung.models import (
     ActionField,
@@ -133,6 +133,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _entity(obj: Any) -> tuple[str, int | None]:
+    """Table name and primary key of an audited object (its id column before the first flush)."""
+    identity = inspect(obj).identity
+    return obj.__tablename__, identity[0] if identity else obj.id
+
+
 def _measure_id(obj: Any) -> int | None:
     if isinstance(obj, Measure):
         return obj.id
@@ -195,12 +201,13 @@ def _rows(session: Session) -> list[dict[str, Any]]:
             changes = _column_changes(obj, mode)
             if mode == "update" and not changes:
                 continue
+            entity_type, entity_id = _entity(obj)
             rows.append(
                 {
                     "occurred_at": now,
                     "user_id": actor,
-                    "entity_type": obj.__tablename__,
-                    "entity_id": inspect(obj).identity[0] if inspect(obj).identity else obj.id,
+                    "entity_type": entity_type,
+                    "entity_id": entity_id,
                     "measure_id": _measure_id(obj),
                     "action": mode,
                     "changes": changes,
@@ -242,19 +249,19 @@ def audit_row(
     }
 
 
-def write_audit_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+def write_audit_rows(session: Session | scoped_session[Any], rows: list[dict[str, Any]]) -> None:
     """Insert audit entries of bulk changes in one statement and mark the data as changed."""
     if rows:
         session.connection().execute(insert(AuditEntry), rows)
         mark_data_changed(session)
 
 
-def mark_data_changed(session: Session) -> None:
+def mark_data_changed(session: Session | scoped_session[Any]) -> None:
     """Note that this transaction changed audited data: the generation rises at commit."""
     session.info["data_changed"] = True
 
 
-def data_generation(session: Session) -> int:
+def data_generation(session: Session | scoped_session[Any]) -> int:
     """The current data generation (0 before the first audited change)."""
     value = session.execute(select(DataGeneration.value).where(DataGeneration.id == 1)).scalar()
     return int(value or 0)
@@ -269,18 +276,20 @@ def _raise_generation(session: Session) -> None:
     if not session.info.pop("data_changed", False):
         return
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
     # The first value is random: a database emptied and filled again (tests, a fresh
     # install on the same host) never repeats a generation a running worker has cached.
-    statement = upsert(DataGeneration).values(id=1, value=secrets.randbelow(2**30) + 1)
-    connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=["id"], set_={"value": DataGeneration.value + 1}
-        )
-    )
+    first = secrets.randbelow(2**30) + 1
+    bump = {"value": DataGeneration.value + 1}
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        pg_statement = pg_insert(DataGeneration).values(id=1, value=first)
+        connection.execute(pg_statement.on_conflict_do_update(index_elements=["id"], set_=bump))
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        sqlite_statement = sqlite_insert(DataGeneration).values(id=1, value=first)
+        connection.execute(sqlite_statement.on_conflict_do_update(index_elements=["id"], set_=bump))
 
 
 @event.listens_for(Session, "after_rollback")

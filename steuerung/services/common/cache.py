@@ -53,7 +53,7 @@ def generation() -> int:
     session = db.session
     info = session.info
     if _INFO_KEY not in info:
-        info[_INFO_KEY] = data_generation(session)  # type: ignore[arg-type]
+        info[_INFO_KEY] = data_generation(session)
     return int(info[_INFO_KEY])
 
 
@@ -73,7 +73,7 @@ def cached(namespace: str, key: Hashable, compute: Callable[[], T]) -> T:
         if found is not None and found[0] == current:
             _store.move_to_end(full_key)
             _stats["hits"] += 1
-            return found[1]  # type: ignore[no-any-return]
+            return found[1]
         _stats["misses"] += 1
     value = compute()
     with _lock:

@@ -197,7 +197,7 @@ def measure_sections(
         if not sections or sections[-1].name != name:
             sections.append(FieldSection(name))
 
-        def light(value: object) -> TrafficLight | None:
+        def light(value: str | None) -> TrafficLight | None:
             return TrafficLight(value) if value is not None else None
 
         sections[-1].measures.append(

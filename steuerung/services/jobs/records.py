@@ -23,6 +23,7 @@ from steuerung.models import Job, JobStatus, User
 from steuerung.models.base import utcnow
 from steuerung.services.admin.rules import may_administer
 from steuerung.services.common.audit import data_generation
+from steuerung.services.common.dml import affected_rows
 from steuerung.services.common.errors import PermissionDenied
 from steuerung.services.jobs.kinds import KINDS
 from steuerung.services.jobs.queue import get_queue
@@ -149,15 +150,17 @@ def cancel(job: Job, user: User) -> bool:
         raise PermissionDenied("Dieser Auftrag gehört einer anderen Person.")
     if not KINDS[job.kind].cancelable or not job.status.is_active:
         return False
-    done = db.session.execute(
-        update(Job)
-        .where(Job.id == job.id, Job.status == JobStatus.QUEUED)
-        .values(
-            status=JobStatus.CANCELLED,
-            finished_at=utcnow(),
-            progress_step="Abgebrochen",
+    done = affected_rows(
+        db.session.execute(
+            update(Job)
+            .where(Job.id == job.id, Job.status == JobStatus.QUEUED)
+            .values(
+                status=JobStatus.CANCELLED,
+                finished_at=utcnow(),
+                progress_step="Abgebrochen",
+            )
         )
-    ).rowcount
+    )
     if not done:
         db.session.execute(
             update(Job)

@@ -18,6 +18,7 @@ from steuerung.extensions import db
 from steuerung.models import Job, JobStatus, User
 from steuerung.models.base import utcnow
 from steuerung.services.common.audit import acting_as
+from steuerung.services.common.dml import affected_rows
 from steuerung.services.common.errors import DomainError
 from steuerung.services.jobs.kinds import KINDS
 from steuerung.services.jobs.records import jobs_dir
@@ -81,11 +82,13 @@ def run_job(app: Flask, job_id: int) -> None:
 
 
 def _run(job_id: int) -> None:
-    claimed = db.session.execute(
-        update(Job)
-        .where(Job.id == job_id, Job.status == JobStatus.QUEUED)
-        .values(status=JobStatus.RUNNING, started_at=utcnow(), progress_step="Gestartet")
-    ).rowcount
+    claimed = affected_rows(
+        db.session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == JobStatus.QUEUED)
+            .values(status=JobStatus.RUNNING, started_at=utcnow(), progress_step="Gestartet")
+        )
+    )
     db.session.commit()
     if not claimed:
         return
@@ -147,11 +150,13 @@ def fail_interrupted_jobs() -> int:
     With the embedded queue there is one worker process; a job it was running when it stopped
     is lost, and nobody should wait for it (an equal request would join it otherwise).
     """
-    count = db.session.execute(
-        update(Job)
-        .where(Job.status == JobStatus.RUNNING)
-        .values(status=JobStatus.FAILED, error=LOST, finished_at=utcnow())
-    ).rowcount
+    count = affected_rows(
+        db.session.execute(
+            update(Job)
+            .where(Job.status == JobStatus.RUNNING)
+            .values(status=JobStatus.FAILED, error=LOST, finished_at=utcnow())
+        )
+    )
     db.session.commit()
     return count
 
@@ -166,22 +171,28 @@ def purge_jobs() -> dict[str, int]:
         job.result_path = ""
         counts["files"] += 1
     runtime = timedelta(minutes=int(current_app.config["JOBS_MAX_RUNTIME_MINUTES"]))
-    counts["lost"] = db.session.execute(
-        update(Job)
-        .where(Job.status == JobStatus.RUNNING, Job.started_at < now - runtime)
-        .values(status=JobStatus.FAILED, error=LOST, finished_at=now)
-    ).rowcount
-    counts["lost"] += db.session.execute(
-        update(Job)
-        .where(Job.status == JobStatus.QUEUED, Job.created_at < now - timedelta(days=1))
-        .values(status=JobStatus.FAILED, error=LOST, finished_at=now)
-    ).rowcount
-    counts["records"] = db.session.execute(
-        delete(Job).where(
-            Job.status.notin_([JobStatus.QUEUED, JobStatus.RUNNING]),
-            Job.finished_at < now - timedelta(days=KEEP_RECORDS_DAYS),
+    counts["lost"] = affected_rows(
+        db.session.execute(
+            update(Job)
+            .where(Job.status == JobStatus.RUNNING, Job.started_at < now - runtime)
+            .values(status=JobStatus.FAILED, error=LOST, finished_at=now)
         )
-    ).rowcount
+    )
+    counts["lost"] += affected_rows(
+        db.session.execute(
+            update(Job)
+            .where(Job.status == JobStatus.QUEUED, Job.created_at < now - timedelta(days=1))
+            .values(status=JobStatus.FAILED, error=LOST, finished_at=now)
+        )
+    )
+    counts["records"] = affected_rows(
+        db.session.execute(
+            delete(Job).where(
+                Job.status.notin_([JobStatus.QUEUED, JobStatus.RUNNING]),
+                Job.finished_at < now - timedelta(days=KEEP_RECORDS_DAYS),
+            )
+        )
+    )
     db.session.commit()
     known = set(db.session.scalars(select(Job.result_path).where(Job.result_path != "")))
     for path in folder.iterdir():

@@ -79,9 +79,10 @@ def list_assessments() -> list[MaturityAssessment]:
     )
 
 
-def _quantize(value: object) -> Decimal | None:
+def _quantize(value: object) -> Decimal:
+    """An SQL average of a group, to two places (never NULL: every rating has a value)."""
     if value is None:
-        return None
+        raise ValueError("Durchschnitt ohne Bewertungen")
     return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 

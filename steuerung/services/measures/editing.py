@@ -417,15 +417,15 @@ def _apply_cost_plan(measure: Measure, rows: list[dict[str, Any]]) -> None:
     keep: list[CostPlanEntry] = []
     for row in rows:
         key = (row["budget_line_id"], row["year"], row["is_running_cost"])
-        entry = existing[key].pop(0) if existing[key] else None
-        if entry is None:
-            entry = CostPlanEntry(**row)
-            measure.cost_plan.append(entry)
+        found = existing[key].pop(0) if existing[key] else None
+        if found is None:
+            found = CostPlanEntry(**row)
+            measure.cost_plan.append(found)
         else:
             for name, value in row.items():
-                if getattr(entry, name) != value:
-                    setattr(entry, name, value)
-        keep.append(entry)
+                if getattr(found, name) != value:
+                    setattr(found, name, value)
+        keep.append(found)
     for entries in existing.values():
         for entry in entries:
             measure.cost_plan.remove(entry)

@@ -15,11 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from steuerung.extensions import db
 from steuerung.models import NotificationLog, NotificationStatus
+from steuerung.services.common.dml import affected_rows
 from steuerung.services.notifications.rules import Reminder
 
 STATUS = NotificationStatus
@@ -36,7 +37,7 @@ class ClaimPolicy:
     stale_before: datetime
 
 
-def _claimable(policy: ClaimPolicy) -> object:
+def _claimable(policy: ClaimPolicy) -> ColumnElement[bool]:
     """SQL condition: a log row that a run may (re)claim."""
     return or_(
         and_(
@@ -127,7 +128,7 @@ def claim(
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    if result.rowcount != 1:
+    if affected_rows(result) != 1:
         return None
     return db.session.get(NotificationLog, row_id)
 

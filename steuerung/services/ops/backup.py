@@ -251,7 +251,7 @@ def _backup_postgresql(url: URL, staging: Path) -> tuple[Path, dict[str, Any]]:
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            version = int(connection.execute(text("SHOW server_version_num")).scalar())
+            version = int(connection.execute(text("SHOW server_version_num")).scalar_one())
             tool = _pg_tool("pg_dump", version)
             connection.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
             snapshot = connection.execute(text("SELECT pg_export_snapshot()")).scalar()
@@ -391,7 +391,7 @@ def _restore_postgresql(url: URL, dump: Path) -> None:
     engine = create_engine(url)
     try:
         with engine.begin() as connection:
-            version = int(connection.execute(text("SHOW server_version_num")).scalar())
+            version = int(connection.execute(text("SHOW server_version_num")).scalar_one())
             names = inspect(connection).get_table_names()
             for name in names:
                 connection.execute(text(f'DROP TABLE IF EXISTS "{name}" CASCADE'))

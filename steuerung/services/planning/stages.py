@@ -222,7 +222,7 @@ def adopt(version: PlanVersion, *, by: User) -> int:
             + "."
         )
     years = version.years
-    stored = {
+    stored: dict[tuple[int | None, int], BudgetAmount] = {
         (row.budget_line_id, row.year): row
         for row in db.session.scalars(
             select(BudgetAmount).where(

@@ -366,7 +366,11 @@ def planned_amounts(version_id: int, years: Iterable[int]) -> dict[tuple[int, in
             PlanAmount.year.in_(list(years)),
         )
     )
-    return {(line_id, year): amount for line_id, year, amount in db.session.execute(query)}
+    return {
+        (line_id, year): amount
+        for line_id, year, amount in db.session.execute(query)
+        if line_id is not None  # always (see the query); narrows the nullable column's type
+    }
 
 
 # --------------------------------------------------------------------------- changing lines

@@ -13,7 +13,7 @@ from steuerung.services.measures.reports import overdue_clause
 from steuerung.services.measures.rules import lacks_owner_clause, visible_measures_filter
 
 
-def _visible_with_owner(user: User) -> tuple[Select[tuple[Measure]], type[User]]:
+def _visible_with_owner(user: User) -> tuple[Select[Measure], type[User]]:
     owner = aliased(User)
     stmt = (
         select(Measure)
@@ -21,7 +21,7 @@ def _visible_with_owner(user: User) -> tuple[Select[tuple[Measure]], type[User]]
         .options(contains_eager(Measure.owner.of_type(owner)))
         .where(visible_measures_filter(user))
     )
-    return stmt, owner  # type: ignore[return-value]
+    return stmt, owner
 
 
 def orphaned_measures(user: User, limit: int) -> list[Measure]:

@@ -11,6 +11,7 @@ Rank order (documented once, here):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -130,7 +131,7 @@ def rank_order() -> list[Any]:
     ]
 
 
-def rank_measures(measures: list[Any]) -> list[Any]:
+def rank_measures(measures: Sequence[Any]) -> list[Any]:
     """Order ``measures`` by rank: overrides at their position, the rest in natural order.
 
     Works on anything with ``id``, ``priority_class``, ``score`` and ``rank_override``.

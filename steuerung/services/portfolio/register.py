@@ -309,7 +309,7 @@ def filter_conditions(user: User, params: RegisterParams) -> list[ColumnElement[
         conditions.append(Measure.category.in_(params.categories))
     if params.statuses:
         conditions.append(Measure.status.in_(params.statuses))
-    owner_conditions = []
+    owner_conditions: list[ColumnElement[bool]] = []
     if params.owners:
         owner_conditions.append(Measure.owner_id.in_(params.owners))
     if params.without_owner:
@@ -329,7 +329,7 @@ def filter_conditions(user: User, params: RegisterParams) -> list[ColumnElement[
     if params.lights:
         latest = latest_reports()
         colours = [v for v in params.lights if v != NO_REPORT]
-        light_conditions = (
+        light_conditions: list[ColumnElement[bool]] = (
             [Measure.id.in_(select(latest.c.measure_id).where(latest.c.overall.in_(colours)))]
             if colours
             else []
@@ -464,11 +464,11 @@ def register_rows(ids: list[int] | Select[Any], horizon: list[int], few: bool) -
     stmt = (
         select(
             *_MEASURE_COLUMNS,
-            Department.code,
-            Department.name,
-            owner.full_name,
-            owner.is_active_user,
-            latest.c.overall,
+            Department.code.label("department_code"),
+            Department.name.label("department_name"),
+            owner.full_name.label("owner_name"),
+            owner.is_active_user.label("owner_active"),
+            latest.c.overall.label("light"),
             *[costs.c[f"y{year}"] for year in horizon],
         )
         .outerjoin(latest, latest.c.measure_id == Measure.id)
@@ -483,9 +483,22 @@ def register_rows(ids: list[int] | Select[Any], horizon: list[int], few: bool) -
     rows = []
     for row in db.session.execute(stmt):
         measure = RegisterMeasure(
-            *row[:n],
-            department=RegisterDepartment(code=row[n], name=row[n + 1]),
-            owner=RegisterOwner(row[n + 2], bool(row[n + 3])) if row[n + 2] is not None else None,
+            id=row.id,
+            title=row.title,
+            category=row.category,
+            kind=row.kind,
+            status=row.status,
+            score=row.score,
+            priority_class=row.priority_class,
+            rank_override=row.rank_override,
+            rank_override_reason=row.rank_override_reason,
+            legal_obligation=row.legal_obligation,
+            start_date=row.start_date,
+            end_date=row.end_date,
+            department=RegisterDepartment(code=row.department_code, name=row.department_name),
+            owner=RegisterOwner(row.owner_name, bool(row.owner_active))
+            if row.owner_name is not None
+            else None,
         )
         costs_by_year = {
             year: Decimal(row[n + 5 + i] or 0).quantize(Decimal("0.01"))
@@ -493,10 +506,10 @@ def register_rows(ids: list[int] | Select[Any], horizon: list[int], few: bool) -
         }
         rows.append(
             RegisterRow(
-                measure=measure,  # type: ignore[arg-type]
+                measure=measure,
                 costs=costs_by_year,
                 total=sum(costs_by_year.values(), Decimal("0.00")),
-                light=TrafficLight(row[n + 4]) if row[n + 4] else None,
+                light=TrafficLight(row.light) if row.light else None,
             )
         )
     return rows

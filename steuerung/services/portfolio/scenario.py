@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -436,7 +437,7 @@ def available_per_pot(years: list[int]) -> dict[Pot, Decimal]:
     return dict(pots)
 
 
-def validate_overrides(overrides: dict[Pot, Decimal | None]) -> dict[Pot, Decimal]:
+def validate_overrides(overrides: Mapping[Pot, Decimal | None]) -> dict[Pot, Decimal]:
     """Drop empty overrides; refuse negative or absurd amounts."""
     clean = {}
     for key, amount in overrides.items():
@@ -532,7 +533,7 @@ def load_candidates(user: User, years: list[int], include_submitted: bool) -> li
 def cutoff_scenario(
     user: User,
     include_submitted: bool = True,
-    overrides: dict[Pot, Decimal | None] | None = None,
+    overrides: Mapping[Pot, Decimal | None] | None = None,
 ) -> ScenarioResult:
     """The scenario for the horizon of the current budget year (see the module docstring)."""
     settings = get_settings()

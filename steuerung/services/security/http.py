@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, request
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
+from werkzeug.wrappers import Response
 from wtforms.meta import DefaultMeta
 from wtforms.validators import StopValidation
 
@@ -74,7 +75,8 @@ def install_form_check() -> None:
         return field
 
     bind_field._refuses_control_characters = True  # type: ignore[attr-defined]
-    DefaultMeta.bind_field = bind_field  # type: ignore[method-assign]
+    # Replacing a method of WTForms' class on purpose; its stub types it as generic in the field.
+    DefaultMeta.bind_field = bind_field  # type: ignore[method-assign, assignment]
 
 
 def query_has_control_characters() -> bool:

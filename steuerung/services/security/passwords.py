@@ -6,7 +6,8 @@ downloaded at run time. The reason for a refusal is given in German.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from zxcvbn import zxcvbn
 
@@ -36,7 +37,7 @@ _PATTERN_REASONS = {
 _FALLBACK_REASON = "Es ist zu kurz oder zu einfach aufgebaut."
 
 
-def _reason(sequence: list[dict]) -> str:
+def _reason(sequence: Sequence[Mapping[str, Any]]) -> str:
     """The German reason for the longest guessable part of the password."""
     parts = [m for m in sequence if m.get("pattern") != "bruteforce"]
     if not parts:

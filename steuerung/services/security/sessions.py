@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, select, update
 
 from steuerung.extensions import db
 from steuerung.models import User, UserSession
+from steuerung.services.common.dml import affected_rows
 from steuerung.services.security import log
 from steuerung.services.security.clock import now
 
@@ -132,7 +133,7 @@ def end_user_sessions(user: User, reason: str) -> int:
         .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
         .values(ended_at=now(), end_reason=reason)
     )
-    count = result.rowcount or 0
+    count = affected_rows(result)
     if count:
         log.event("sessions_ended", user=user.username, count=count, reason=reason)
     return count

@@ -64,6 +64,13 @@ def _inline(text: str) -> str:
     return _BOLD.sub(r"<strong>\1</strong>", escaped)
 
 
+def _schema_ref(response: dict[str, Any]) -> str:
+    """The name of the schema a response's first content refers to ('' without one)."""
+    for content in response.get("content", {}).values():
+        return content.get("schema", {}).get("$ref", "").rsplit("/", 1)[-1]
+    return ""
+
+
 @bp.route("/docs")
 @public
 def docs() -> str:
@@ -88,10 +95,7 @@ def docs() -> str:
                         {
                             "status": status,
                             "description": response["description"],
-                            "ref": next(iter(response.get("content", {}).values()), {})
-                            .get("schema", {})
-                            .get("$ref", "")
-                            .rsplit("/", 1)[-1],
+                            "ref": _schema_ref(response),
                         }
                         for status, response in entry["responses"].items()
                     ],

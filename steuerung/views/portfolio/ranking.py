@@ -168,7 +168,7 @@ def scenario_save() -> ResponseReturnValue:
         flash("Szenario nicht gespeichert: ungültige Parameter.", "danger")
         return redirect(url_for("portfolio.scenario"))
 
-    def save() -> ResponseReturnValue:
+    def save() -> BudgetScenario:
         result = scenario_service.cutoff_scenario(
             current_user, form.include_submitted.data == "1", dict(overrides)
         )

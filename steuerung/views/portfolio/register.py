@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import (
-    Response,
     render_template,
     request,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from steuerung.models import (
@@ -55,13 +55,13 @@ def register() -> str:
 
 @bp.route("/register.csv")
 @permission_required(rules.may_read_register)
-def register_csv() -> Response:
+def register_csv() -> ResponseReturnValue:
     """The current selection (all pages) as German CSV (background job, cached)."""
     return job_response("register_csv", {"args": args_to_params(request.args)})
 
 
 @bp.route("/register.xlsx")
 @permission_required(rules.may_read_register)
-def register_xlsx() -> Response:
+def register_xlsx() -> ResponseReturnValue:
     """The selection (all pages) as XLSX with numbers, sums and a parameter sheet (job)."""
     return job_response("register_xlsx", {"args": args_to_params(request.args)})

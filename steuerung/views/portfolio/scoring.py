@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import (
-    Response,
     flash,
     redirect,
     render_template,
@@ -47,7 +46,7 @@ from steuerung.views.transaction import commit
 
 @bp.route("/measures/<int:measure_id>/score", methods=["GET", "POST"])
 @permission_required(rules.may_score)
-def score(measure_id: int) -> str | Response:
+def score(measure_id: int) -> ResponseReturnValue:
     """Scoring form of one measure, gates, manual rank and the scoring history."""
     measure = measure_or_abort(measure_id)
     criteria = active_and_inactive_criteria()
@@ -77,7 +76,7 @@ def score(measure_id: int) -> str | Response:
         values = {c.id: int(form[f"c_{c.id}"].data) for c in weighted}
         comments = {c.id: form[f"k_{c.id}"].data or "" for c in weighted}
 
-        def save_scores() -> ResponseReturnValue:
+        def save_scores() -> None:
             check_version(measure, form.version_id.data)
             score_measure(measure, values, current_user, comments)
 
@@ -113,13 +112,13 @@ def score(measure_id: int) -> str | Response:
 
 @bp.route("/measures/<int:measure_id>/rank", methods=["POST"])
 @permission_required(rules.may_score)
-def rank_override(measure_id: int) -> str | Response:
+def rank_override(measure_id: int) -> ResponseReturnValue:
     """Set or remove the manual rank (reason required when set)."""
     measure = measure_or_abort(measure_id)
     form = RankOverrideForm()
     if form.validate_on_submit():
 
-        def save_rank() -> ResponseReturnValue:
+        def save_rank() -> None:
             check_version(measure, form.version_id.data)
             set_rank_override(measure, form.rank.data, form.reason.data or "", current_user)
 
