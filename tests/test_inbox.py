@@ -96,3 +96,35 @@ def test_stale_version_is_refused(waiting, login_as, db):
     assert "inzwischen von einer anderen Person geändert" in html
     db.session.refresh(waiting["newer"])
     assert waiting["newer"].status == S.SUBMITTED
+
+
+def test_inbox_pages_through_many_waiting_measures(db, factory, users, login_as):
+    """55 waiting measures: 50 on page 1 (oldest first), 5 on page 2, same query count."""
+    from steuerung.services.portfolio.review import INBOX_PAGE_SIZE
+
+    dept = users["submitter"].department
+    for i in range(55):
+        factory.measure(
+            dept,
+            S.SUBMITTED,
+            f"Wartend {i:02d}",
+            submitted_at=datetime(2026, 1, 1, tzinfo=UTC).replace(
+                day=1 + i % 28, month=1 + i // 28
+            ),
+        )
+    db.session.commit()
+    client = login_as("coordinator")
+    first = client.get("/portfolio/inbox")
+    second = client.get("/portfolio/inbox?page=2")
+    first_html, second_html = first.get_data(as_text=True), second.get_data(as_text=True)
+    shown_first = [i for i in range(55) if f"Wartend {i:02d}<" in first_html]
+    shown_second = [i for i in range(55) if f"Wartend {i:02d}<" in second_html]
+    assert len(shown_first) == INBOX_PAGE_SIZE == 50 and len(shown_second) == 5
+    assert set(shown_first) | set(shown_second) == set(range(55))
+    # the five latest submissions (23 to 27 February) come last
+    assert shown_second == [50, 51, 52, 53, 54]
+    assert "55 Maßnahmen warten auf eine Entscheidung, Seite 1 von 2" in first_html
+    assert 'aria-current="page">2<' in second_html
+    assert first.headers["X-Query-Count"] == second.headers["X-Query-Count"]
+    bad = client.get("/portfolio/inbox?page=9").get_data(as_text=True)
+    assert "Ungültige Seitenzahl „9“: es wird Seite 1 gezeigt." in bad

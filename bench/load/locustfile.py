@@ -288,10 +288,14 @@ class Submitter(SteuerungUser):
         detail = self.page(f"/massnahmen/{measure}", "Maßnahme: Ansicht")
         if not TRANSITION_RE.search(detail.text):
             return
-        token = CSRF_RE.search(detail.text)
+        # The transition form with its hidden fields (CSRF token, the measure's version).
+        parser = FormParser()
+        parser.feed(detail.text)
+        chosen = [form for form in parser.forms if ("target", "submitted") in form]
+        values = dict(chosen[0]) if chosen else {}
         response = self.client.post(
             f"/massnahmen/{measure}/status",
-            data={"csrf_token": token.group(1) if token else "", "target": "submitted"},
+            data=values,
             name="Maßnahme: einreichen",
             allow_redirects=False,
         )

@@ -21,7 +21,7 @@ from steuerung.models import (
 )
 from steuerung.services.measures.workflow import allowed_transitions, transition
 from steuerung.services.portfolio import rules
-from steuerung.services.portfolio.review import inbox_measures
+from steuerung.services.portfolio.review import INBOX_PAGE_SIZE, inbox_count, inbox_measures
 from steuerung.views.access import permission_required
 from steuerung.views.portfolio._common import bp, measure_or_abort
 from steuerung.views.transaction import commit
@@ -46,9 +46,27 @@ def _transition_form(measure: Measure) -> TransitionForm:
 @permission_required(rules.may_review)
 def inbox() -> str:
     """Submitted and under-review measures, oldest submission first, with decisions."""
-    measures = inbox_measures(current_user)
+    total = inbox_count(current_user)
+    pages = max(1, -(-total // INBOX_PAGE_SIZE))
+    page_arg = request.args.get("page", "1")
+    message = None
+    if not page_arg.isdigit() or not 1 <= int(page_arg) <= pages:
+        if "page" in request.args:
+            message = f"Ungültige Seitenzahl „{page_arg[:20]}“: es wird Seite 1 gezeigt."
+        page = 1
+    else:
+        page = int(page_arg)
+    measures = inbox_measures(current_user, page)
     forms = {m.id: _transition_form(m) for m in measures}
-    return render_template("portfolio/inbox.html", measures=measures, forms=forms)
+    return render_template(
+        "portfolio/inbox.html",
+        measures=measures,
+        forms=forms,
+        total=total,
+        page=page,
+        pages=pages,
+        message=message,
+    )
 
 
 @bp.route("/inbox/<int:measure_id>/transition", methods=["POST"])
