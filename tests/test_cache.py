@@ -59,3 +59,35 @@ def test_a_refilled_database_never_meets_old_results(db: Any, factory: Any, user
     factory.measure(users["submitter"].department, S.DRAFT, "Neu")
     db.session.commit()
     assert cache.cached("test-refill", "k", lambda: "neu") == "neu"
+
+
+def test_threads_missing_the_same_key_compute_it_once(monkeypatch: Any) -> None:
+    """After a change, simultaneous requests for one page share one computation."""
+    import threading
+    import time
+
+    monkeypatch.setattr(cache, "generation", lambda: 7)
+    cache.clear()
+    calls: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        time.sleep(0.05)
+        return 42
+
+    results: list[int] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(cache.cached("t", "k", compute)))
+        for _ in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [42] * 8
+    assert len(calls) == 1
+    # another key is computed on its own, and a new generation computes again
+    assert cache.cached("t", "other", compute) == 42 and len(calls) == 2
+    monkeypatch.setattr(cache, "generation", lambda: 8)
+    assert cache.cached("t", "k", compute) == 42 and len(calls) == 3
+    cache.clear()

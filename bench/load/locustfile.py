@@ -44,6 +44,25 @@ def ack(kind: str, **data: Any) -> None:
         handle.write(json.dumps({"kind": kind, **data}) + "\n")
 
 
+#: Words of the German message for a save refused because someone else saved first.
+CONFLICT_TEXT = "Ihre Änderung wurde nicht gespeichert"
+
+
+def post_write(client: Any, url: str, data: Any, name: str) -> Any:
+    """POST a form; a refused stale save (409 with the German conflict message) is the
+    correct answer when two users save the same measure, so it counts as success and is
+    recorded as a conflict (not as a write)."""
+    with client.post(
+        url, data=data, name=name, allow_redirects=False, catch_response=True
+    ) as response:
+        if response.status_code == 409 and CONFLICT_TEXT in response.text:
+            response.success()
+            ack("conflict", measure=None)
+        elif response.status_code >= 400:
+            response.failure(f"HTTP {response.status_code}")
+        return response
+
+
 class FormParser(HTMLParser):
     """The fields of every POST form on a page, as the browser would send them."""
 
@@ -244,11 +263,8 @@ class Submitter(SteuerungUser):
             if name == "title":
                 value = re.sub(r" \[L-[0-9a-f]{8}\]$", "", value)[:180] + f" [L-{token}]"
             fields.append((name, value))
-        response = self.client.post(
-            f"/massnahmen/{measure}/bearbeiten",
-            data=fields,
-            name="Maßnahme: speichern",
-            allow_redirects=False,
+        response = post_write(
+            self.client, f"/massnahmen/{measure}/bearbeiten", fields, "Maßnahme: speichern"
         )
         if response.status_code == 302:
             ack("edit", measure=measure, token=token)
@@ -293,11 +309,8 @@ class Submitter(SteuerungUser):
         parser.feed(detail.text)
         chosen = [form for form in parser.forms if ("target", "submitted") in form]
         values = dict(chosen[0]) if chosen else {}
-        response = self.client.post(
-            f"/massnahmen/{measure}/status",
-            data=values,
-            name="Maßnahme: einreichen",
-            allow_redirects=False,
+        response = post_write(
+            self.client, f"/massnahmen/{measure}/status", values, "Maßnahme: einreichen"
         )
         if response.status_code == 302:
             follow = self.client.get(response.headers["Location"], name="Maßnahme: Ansicht")

@@ -317,6 +317,8 @@ def verify_acks(database_url: str, acks: Path) -> dict[str, Any]:
     with engine.connect() as connection:
         for entry in entries:
             measure = entry["measure"]
+            if entry["kind"] == "conflict":
+                continue  # refused with a message, nothing to find
             if entry["kind"] == "edit":
                 found = connection.execute(
                     text(
@@ -344,7 +346,13 @@ def verify_acks(database_url: str, acks: Path) -> dict[str, Any]:
     kinds: dict[str, int] = {}
     for entry in entries:
         kinds[entry["kind"]] = kinds.get(entry["kind"], 0) + 1
-    return {"acknowledged": len(entries), "by_kind": kinds, "missing": missing}
+    conflicts = kinds.pop("conflict", 0)
+    return {
+        "acknowledged": len(entries) - conflicts,
+        "by_kind": kinds,
+        "conflicts": conflicts,
+        "missing": missing,
+    }
 
 
 def _print(result: dict[str, Any]) -> None:
@@ -369,6 +377,7 @@ def _print(result: dict[str, Any]) -> None:
         )
     writes = result["writes"]
     print(
+        f"Abgewiesene veraltete Formulare (409 mit Meldung): {writes['conflicts']}; "
         f"Bestätigte Schreibvorgänge: {writes['acknowledged']} {writes['by_kind']}, "
         f"fehlend in der Datenbank: {len(writes['missing'])}"
     )

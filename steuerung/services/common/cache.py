@@ -28,7 +28,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -46,6 +46,10 @@ _INFO_KEY = "cache_generation"
 _lock = threading.Lock()
 _store: OrderedDict[tuple[str, Hashable], tuple[int, Any]] = OrderedDict()
 _stats = {"hits": 0, "misses": 0}
+#: One lock per key: the first thread to miss computes, the others wait for its result.
+_key_locks: dict[tuple[str, Hashable], threading.RLock] = {}
+#: Marks "not stored" (``None`` may be a result).
+_MISS = object()
 
 
 def generation() -> int:
@@ -65,29 +69,51 @@ def _forget_generation(session: Session, transaction: Any) -> None:
 
 
 def cached(namespace: str, key: Hashable, compute: Callable[[], T]) -> T:
-    """The result of ``compute()`` for ``(namespace, key)`` at the current data generation."""
+    """The result of ``compute()`` for ``(namespace, key)`` at the current data generation.
+
+    Computed once per worker process and generation: threads that miss the same key at the
+    same time wait for the first one's result instead of computing it again (after a change,
+    several requests for the same dashboard would otherwise all do the work at once).
+    """
     current = generation()
     full_key = (namespace, key)
+    found = _lookup(full_key, current)
+    if found is not _MISS:
+        return cast(T, found)
+    with _lock:
+        key_lock = _key_locks.setdefault(full_key, threading.RLock())
+    with key_lock:
+        found = _lookup(full_key, current, count=False)
+        if found is not _MISS:
+            return cast(T, found)
+        value = compute()
+        with _lock:
+            _store[full_key] = (current, value)
+            _store.move_to_end(full_key)
+            while len(_store) > MAX_ENTRIES:
+                dropped, _ = _store.popitem(last=False)
+                _key_locks.pop(dropped, None)
+    return value
+
+
+def _lookup(full_key: tuple[str, Hashable], current: int, count: bool = True) -> Any:
+    """The stored result for ``full_key`` at generation ``current``, else ``_MISS``."""
     with _lock:
         found = _store.get(full_key)
         if found is not None and found[0] == current:
             _store.move_to_end(full_key)
             _stats["hits"] += 1
             return found[1]
-        _stats["misses"] += 1
-    value = compute()
-    with _lock:
-        _store[full_key] = (current, value)
-        _store.move_to_end(full_key)
-        while len(_store) > MAX_ENTRIES:
-            _store.popitem(last=False)
-    return value
+        if count:
+            _stats["misses"] += 1
+        return _MISS
 
 
 def clear() -> None:
     """Forget every result (tests between cases, after a restore in this process)."""
     with _lock:
         _store.clear()
+        _key_locks.clear()
 
 
 def stats() -> dict[str, int]:
