@@ -44,20 +44,27 @@ def ack(kind: str, **data: Any) -> None:
         handle.write(json.dumps({"kind": kind, **data}) + "\n")
 
 
-#: Words of the German message for a save refused because someone else saved first.
-CONFLICT_TEXT = "Ihre Änderung wurde nicht gespeichert"
+#: The app answers 409 only for a save refused because someone else saved first; the page
+#: then shows the other person's values (measure form) or the German conflict message.
+CONFLICT_TEXTS = ("Aktuell gespeicherter Stand", "nicht gespeichert", "inzwischen")
+#: Words of the German message when a draft cannot be submitted yet (fields missing).
+INCOMPLETE_TEXT = "Die Maßnahme ist noch nicht vollständig"
 
 
 def post_write(client: Any, url: str, data: Any, name: str) -> Any:
-    """POST a form; a refused stale save (409 with the German conflict message) is the
-    correct answer when two users save the same measure, so it counts as success and is
-    recorded as a conflict (not as a write)."""
+    """POST a form. A refused stale save (409 with the German conflict message, two users
+    saved the same measure) and a refused submission of an incomplete draft (400 with the
+    list of what is missing) are correct answers: they count as success and are recorded
+    as such, not as writes."""
     with client.post(
         url, data=data, name=name, allow_redirects=False, catch_response=True
     ) as response:
-        if response.status_code == 409 and CONFLICT_TEXT in response.text:
+        if response.status_code == 409 and any(t in response.text for t in CONFLICT_TEXTS):
             response.success()
             ack("conflict", measure=None)
+        elif response.status_code == 400 and INCOMPLETE_TEXT in response.text:
+            response.success()  # refused with the list of what is missing: correct
+            ack("incomplete", measure=None)
         elif response.status_code >= 400:
             response.failure(f"HTTP {response.status_code}")
         return response

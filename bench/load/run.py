@@ -317,7 +317,7 @@ def verify_acks(database_url: str, acks: Path) -> dict[str, Any]:
     with engine.connect() as connection:
         for entry in entries:
             measure = entry["measure"]
-            if entry["kind"] == "conflict":
+            if entry["kind"] in ("conflict", "incomplete"):
                 continue  # refused with a message, nothing to find
             if entry["kind"] == "edit":
                 found = connection.execute(
@@ -347,10 +347,12 @@ def verify_acks(database_url: str, acks: Path) -> dict[str, Any]:
     for entry in entries:
         kinds[entry["kind"]] = kinds.get(entry["kind"], 0) + 1
     conflicts = kinds.pop("conflict", 0)
+    incomplete = kinds.pop("incomplete", 0)
     return {
-        "acknowledged": len(entries) - conflicts,
+        "acknowledged": len(entries) - conflicts - incomplete,
         "by_kind": kinds,
         "conflicts": conflicts,
+        "incomplete": incomplete,
         "missing": missing,
     }
 
@@ -377,7 +379,8 @@ def _print(result: dict[str, Any]) -> None:
         )
     writes = result["writes"]
     print(
-        f"Abgewiesene veraltete Formulare (409 mit Meldung): {writes['conflicts']}; "
+        f"Abgewiesen mit Meldung: veraltete Formulare (409) {writes['conflicts']}, "
+        f"unvollständige Einreichungen (400) {writes['incomplete']}; "
         f"Bestätigte Schreibvorgänge: {writes['acknowledged']} {writes['by_kind']}, "
         f"fehlend in der Datenbank: {len(writes['missing'])}"
     )
