@@ -68,6 +68,8 @@ def test_json_request_log_line(app: Any, db: Any, capsys: pytest.CaptureFixture[
         )
     finally:
         del handler.emit
+        with logged.app_context():
+            db.engine.dispose()  # this second app's own pool (PostgreSQL warns otherwise)
     assert response.status_code == 200
     record = json.loads(lines[-1])
     assert record["event"] == "request" and record["request_id"] == "abc-1"
