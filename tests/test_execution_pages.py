@@ -267,3 +267,16 @@ def test_investment_programme_by_hand(app, factory, users, db):
     total = [c.value for c in list(sheet.iter_rows())[-1]]
     assert total[4] == "=SUM(E2:E3)"
     assert f"730.000,00{NBSP}€" in html  # 440.000 + 290.000
+    # Reused until the data changes, then computed again: a new VE shows at once.
+    assert f"730.000,00{NBSP}€" in client.get("/haushalt/vollzug/investitionsprogramm").text
+    db.session.add(
+        CommitmentAuthorization(
+            budget_line=lines["hardware"], granted_year=2026, due_year=2027, amount=D("1000")
+        )
+    )
+    db.session.commit()
+    again = load_workbook(
+        io.BytesIO(client.get("/haushalt/vollzug/investitionsprogramm.xlsx").data)
+    )["Investitionsprogramm"]
+    changed = {r[0].value: [c.value for c in r] for r in again.iter_rows(min_row=2)}
+    assert changed["I-2026-003"][header.index("VE (fällig nach HJ)")] == 61000

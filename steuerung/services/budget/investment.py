@@ -45,6 +45,7 @@ from steuerung.models.measure import measure_reference
 from steuerung.services.budget.coverage import grant_expr
 from steuerung.services.budget.execution import EXECUTION_STATUSES, ZERO, cents
 from steuerung.services.budget.exports import Sheet, write_xlsx, year_caption
+from steuerung.services.common.cache import cached
 
 #: Measures named per Investitionsnummer (page and XLSX); the rest are counted.
 MEASURES_NAMED = 10
@@ -141,7 +142,14 @@ def _latest_snapshots(years_below: int) -> dict[int, int]:
 
 
 def investment_programme(years: list[int]) -> InvestmentProgramme:
-    """The investment programme for the horizon ``years`` (budget year first); nine queries."""
+    """The investment programme for the horizon ``years`` (budget year first), computed with
+    nine queries and reused until the data changes (shared: read-only)."""
+    return cached(
+        "budget.investment_programme", tuple(years), lambda: _investment_programme(list(years))
+    )
+
+
+def _investment_programme(years: list[int]) -> InvestmentProgramme:
     budget_year, last_year = years[0], years[-1]
     rows: dict[str, InvestmentRow] = {}
     line_number: dict[int, str] = {}
