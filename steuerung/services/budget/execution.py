@@ -73,6 +73,7 @@ from steuerung.models import (
     MeasureStatus,
 )
 from steuerung.models.measure import measure_reference
+from steuerung.services.common.cache import cached
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -968,15 +969,27 @@ def execution_table(
     *,
     department_id: int | None = None,
 ) -> ExecutionTable:
-    """Execution of ``year`` by ``grouping`` (see the module docstring for the rules)."""
-    return build_table(load_lines(year, department_id=department_id), grouping)
+    """Execution of ``year`` by ``grouping`` (see the module docstring for the rules);
+    reused until the data changes (shared: read-only)."""
+    return cached(
+        "execution.table",
+        (year, grouping, department_id),
+        lambda: build_table(load_lines(year, department_id=department_id), grouping),
+    )
 
 
 def line_execution(
     line_id: int, year: int
 ) -> tuple[LineExecution | None, list[MeasureExecution], SnapshotInfo | None]:
     """One line in ``year``: its figures and warnings, its measures (plan on this line
-    against the Ist and Obligo booked for them on it), the snapshot used."""
+    against the Ist and Obligo booked for them on it), the snapshot used; reused until the
+    data changes (shared: read-only)."""
+    return cached("execution.line", (line_id, year), lambda: _line_execution(line_id, year))
+
+
+def _line_execution(
+    line_id: int, year: int
+) -> tuple[LineExecution | None, list[MeasureExecution], SnapshotInfo | None]:
     facts = load_lines(year, line_ids=[line_id])
     # The ring decides whether an overdraft is covered: load the ring's other members too.
     ring = db.session.execute(
@@ -1061,7 +1074,16 @@ class ExecutionOverview:
 
 
 def execution_overview(year: int, *, department_id: int | None = None) -> ExecutionOverview:
-    """Totals, warnings counted and the burn per snapshot of ``year`` (dashboard)."""
+    """Totals, warnings counted and the burn per snapshot of ``year`` (dashboard); reused
+    until the data changes (shared: read-only)."""
+    return cached(
+        "execution.overview",
+        (year, department_id),
+        lambda: _execution_overview(year, department_id=department_id),
+    )
+
+
+def _execution_overview(year: int, *, department_id: int | None = None) -> ExecutionOverview:
     facts = load_lines(year, department_id=department_id)
     lines = compute_lines(facts)
     total = sum_burns(item.figures for item in lines)
