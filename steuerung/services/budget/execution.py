@@ -802,6 +802,23 @@ def measures_with_warnings(
     department_id: int | None = None,
     limit: int | None = None,
 ) -> tuple[list[MeasureExecution], int]:
+    """:func:`_measures_with_warnings`, reused until the data changes (shared: read-only)."""
+    return cached(
+        "execution.measure_warnings",
+        (year, snapshot.id if snapshot is not None else None, department_id, limit),
+        lambda: _measures_with_warnings(
+            year, snapshot=snapshot, department_id=department_id, limit=limit
+        ),
+    )
+
+
+def _measures_with_warnings(
+    year: int,
+    *,
+    snapshot: SnapshotInfo | None = None,
+    department_id: int | None = None,
+    limit: int | None = None,
+) -> tuple[list[MeasureExecution], int]:
     """The measures of ``year`` with a warning (the ``limit`` largest overruns) and how
     many there are, decided in SQL: the SQL form of :func:`measure_warnings`.
 
