@@ -28,12 +28,8 @@ Summary rows of the export ("Summe", "Gesamt" without a line key) are skipped.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
 import re
-import secrets
-import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -67,7 +63,9 @@ from steuerung.services.budget.imports import (
     ImportRejected,
     _amount_text,
     _cell_text,
+    load_payload,
     read_cells,
+    store_payload,
 )
 from steuerung.services.budget.rules import may_import_actuals
 from steuerung.services.common.errors import PermissionDenied, ValidationFailed
@@ -77,13 +75,10 @@ from steuerung.services.common.versioning import check_version
 #: A month-end export of a large Kommune has a few ten thousand rows.
 MAX_ACTUALS_ROWS = 100_000
 MAX_ACTUALS_BYTES = 10 * 1024 * 1024
-#: A stored preview is valid this long.
-PREVIEW_TTL_SECONDS = 3600
 #: Actuals are kept for this many years back (older Stichtage are refused as typos).
 YEARS_BACK = 10
 #: Rows inserted per statement.
 CHUNK = 5000
-_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 _SUM_WORDS = ("summe", "gesamt", "total", "zwischensumme", "endsumme")
 _REFERENCE_RE = re.compile(r"^m-?0*(\d+)$")
 PROFILE_STALE_MESSAGE = (
@@ -871,26 +866,9 @@ def preview_file(
 # --------------------------------------------------------------------------- preview storage
 
 
-def _preview_path(storage_dir: Path, token: str) -> Path:
-    if not _TOKEN_RE.match(token or ""):
-        raise ImportRejected("Die Vorschau ist ungültig. Bitte die Datei erneut hochladen.")
-    return storage_dir / f"{token}.json"
-
-
 def store_preview(preview: ActualsPreview, *, user_id: int, storage_dir: Path) -> str:
     """Keep an error-free preview's rows server-side; returns the token for the apply form."""
-    if not preview.ok:
-        raise ValidationFailed("Eine Datei mit Fehlern kann nicht übernommen werden.")
-    storage_dir.mkdir(parents=True, exist_ok=True)
-    limit = time.time() - PREVIEW_TTL_SECONDS
-    for path in storage_dir.glob("*.json"):
-        with contextlib.suppress(OSError):
-            if path.stat().st_mtime < limit:
-                path.unlink()
-    token = secrets.token_urlsafe(24)
     payload = {
-        "user_id": user_id,
-        "created": time.time(),
         "as_of": preview.as_of.isoformat(),
         "default_year": preview.default_year,
         "file_name": preview.file_name,
@@ -898,24 +876,14 @@ def store_preview(preview: ActualsPreview, *, user_id: int, storage_dir: Path) -
         "profile_version": preview.profile_version,
         "rows": [r.raw() for r in preview.rows],
     }
-    _preview_path(storage_dir, token).write_text(json.dumps(payload), encoding="utf-8")
-    return token
+    return store_payload(preview.ok, payload, user_id=user_id, storage_dir=storage_dir)
 
 
 def load_preview(
     token: str, *, user_id: int, storage_dir: Path, budget_year: int
 ) -> ActualsPreview:
     """The stored rows of ``token``, checked again against the current database and profile."""
-    path = _preview_path(storage_dir, token)
-    try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ImportRejected(
-            "Die Vorschau ist abgelaufen oder wurde schon übernommen. Bitte die Datei erneut "
-            "hochladen."
-        ) from exc
-    if payload.get("user_id") != user_id or time.time() - payload["created"] > PREVIEW_TTL_SECONDS:
-        raise ImportRejected("Die Vorschau ist abgelaufen. Bitte die Datei erneut hochladen.")
+    payload = load_payload(token, user_id=user_id, storage_dir=storage_dir)
     profile = db.session.get(ActualsProfile, payload["profile_id"])
     if profile is None or profile.version_id != payload.get("profile_version"):
         # The rows were read with the old column mapping.
@@ -934,12 +902,6 @@ def load_preview(
     )
     preview.profile_version = profile.version_id
     return preview
-
-
-def discard_preview(token: str, *, storage_dir: Path) -> None:
-    """Delete a stored preview (after apply)."""
-    with contextlib.suppress(ImportRejected):
-        _preview_path(storage_dir, token).unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------- applying

@@ -1155,27 +1155,10 @@ def _measures_by_line(
     that shows a few measures per line does not load every measure.
     """
     years = sorted(years)
-    year_sums = [
-        type_coerce(
-            func.sum(case((CostPlanEntry.year == y, CostPlanEntry.amount), else_=0)), MONEY_TYPE
-        ).label(f"y{i}")
-        for i, y in enumerate(years)
-    ]
     query = (
-        select(
-            CostPlanEntry.budget_line_id.label("line_id"),
-            CostPlanEntry.measure_id.label("measure_id"),
-            type_coerce(func.sum(grant_expr()), MONEY_TYPE).label("grant"),
-            func.min(CostPlanEntry.funding_source).label("min_source"),
-            func.max(CostPlanEntry.funding_source).label("max_source"),
-            func.max(CostPlanEntry.funding_programme).label("programme"),
-            *year_sums,
-        )
-        .join(Measure, Measure.id == CostPlanEntry.measure_id)
+        _demand_sums(years, include_submitted)
         .join(BudgetLine, BudgetLine.id == CostPlanEntry.budget_line_id)
-        .where(Measure.status.in_(statuses_for(include_submitted)), CostPlanEntry.year.in_(years))
         .where(*_measure_filters(action_field_id, category))
-        .group_by(CostPlanEntry.budget_line_id, CostPlanEntry.measure_id)
     )
     if department_id is not None:
         query = query.where(BudgetLine.department_id == department_id)
@@ -1192,16 +1175,7 @@ def _measures_by_line(
             .label("position"),
         )
     sub = query.subquery()
-    outer = (
-        select(
-            sub,
-            Measure.title.label("title"),
-            Measure.status.label("status"),
-            Department.code.label("dept_code"),
-        )
-        .join(Measure, Measure.id == sub.c.measure_id)
-        .join(Department, Department.id == Measure.department_id)
-    )
+    outer = _with_measure_columns(sub)
     if limit_per_line is None:
         outer = outer.order_by(sub.c.line_id, sub.c.measure_id)
     else:
@@ -1218,6 +1192,45 @@ def _measures_by_line(
             counts[line_id] = row.line_count
         result[line_id].append(_demand(row, years))
     return dict(result), dict(counts)
+
+
+def _demand_sums(years: list[int], include_submitted: bool) -> Any:
+    """Per budget line and counting measure: amount per year (``y0``...), grant, funding
+    sources and programme (grouped query; callers add filters and window columns)."""
+    year_sums = [
+        type_coerce(
+            func.sum(case((CostPlanEntry.year == y, CostPlanEntry.amount), else_=0)), MONEY_TYPE
+        ).label(f"y{i}")
+        for i, y in enumerate(years)
+    ]
+    return (
+        select(
+            CostPlanEntry.budget_line_id.label("line_id"),
+            CostPlanEntry.measure_id.label("measure_id"),
+            type_coerce(func.sum(grant_expr()), MONEY_TYPE).label("grant"),
+            func.min(CostPlanEntry.funding_source).label("min_source"),
+            func.max(CostPlanEntry.funding_source).label("max_source"),
+            func.max(CostPlanEntry.funding_programme).label("programme"),
+            *year_sums,
+        )
+        .join(Measure, Measure.id == CostPlanEntry.measure_id)
+        .where(Measure.status.in_(statuses_for(include_submitted)), CostPlanEntry.year.in_(years))
+        .group_by(CostPlanEntry.budget_line_id, CostPlanEntry.measure_id)
+    )
+
+
+def _with_measure_columns(sub: Any) -> Any:
+    """``sub`` (from :func:`_demand_sums`) with each measure's title, status and department."""
+    return (
+        select(
+            sub,
+            Measure.title.label("title"),
+            Measure.status.label("status"),
+            Department.code.label("dept_code"),
+        )
+        .join(Measure, Measure.id == sub.c.measure_id)
+        .join(Department, Department.id == Measure.department_id)
+    )
 
 
 def _demand(row: Any, years: list[int]) -> MeasureDemand:
@@ -1237,36 +1250,9 @@ def iter_measure_demands(years: list[int], *, include_submitted: bool) -> Iterat
     """Every counting measure's demand per budget line, ordered by measure and line key,
     read in batches (the full export: memory does not grow with the portfolio)."""
     years = sorted(years)
-    year_sums = [
-        type_coerce(
-            func.sum(case((CostPlanEntry.year == y, CostPlanEntry.amount), else_=0)), MONEY_TYPE
-        ).label(f"y{i}")
-        for i, y in enumerate(years)
-    ]
-    sub = (
-        select(
-            CostPlanEntry.budget_line_id.label("line_id"),
-            CostPlanEntry.measure_id.label("measure_id"),
-            type_coerce(func.sum(grant_expr()), MONEY_TYPE).label("grant"),
-            func.min(CostPlanEntry.funding_source).label("min_source"),
-            func.max(CostPlanEntry.funding_source).label("max_source"),
-            func.max(CostPlanEntry.funding_programme).label("programme"),
-            *year_sums,
-        )
-        .join(Measure, Measure.id == CostPlanEntry.measure_id)
-        .where(Measure.status.in_(statuses_for(include_submitted)), CostPlanEntry.year.in_(years))
-        .group_by(CostPlanEntry.budget_line_id, CostPlanEntry.measure_id)
-        .subquery()
-    )
+    sub = _demand_sums(years, include_submitted).subquery()
     query = (
-        select(
-            sub,
-            Measure.title.label("title"),
-            Measure.status.label("status"),
-            Department.code.label("dept_code"),
-        )
-        .join(Measure, Measure.id == sub.c.measure_id)
-        .join(Department, Department.id == Measure.department_id)
+        _with_measure_columns(sub)
         .join(BudgetLine, BudgetLine.id == sub.c.line_id)
         .order_by(sub.c.measure_id, BudgetLine.product, BudgetLine.cost_center, BudgetLine.account)
         .execution_options(yield_per=2000)

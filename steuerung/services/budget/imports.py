@@ -561,18 +561,20 @@ def _preview_path(storage_dir: Path, token: str) -> Path:
 
 def store_preview(preview: ImportPreview, *, user_id: int, storage_dir: Path) -> str:
     """Keep an error-free preview's rows server-side; returns the token for the apply form."""
-    if not preview.ok:
+    payload = {"horizon": preview.horizon, "rows": [r.raw() for r in preview.rows]}
+    return store_payload(preview.ok, payload, user_id=user_id, storage_dir=storage_dir)
+
+
+def store_payload(ok: bool, payload: dict[str, Any], *, user_id: int, storage_dir: Path) -> str:
+    """Keep an error-free (``ok``) preview's ``payload`` server-side for ``user_id``, dropping
+    expired ones; returns the token for the apply form (every import uses this)."""
+    if not ok:
         raise ValidationFailed("Eine Datei mit Fehlern kann nicht übernommen werden.")
     storage_dir.mkdir(parents=True, exist_ok=True)
     _purge_old(storage_dir)
     token = secrets.token_urlsafe(24)
-    payload = {
-        "user_id": user_id,
-        "created": time.time(),
-        "horizon": preview.horizon,
-        "rows": [r.raw() for r in preview.rows],
-    }
-    _preview_path(storage_dir, token).write_text(json.dumps(payload), encoding="utf-8")
+    stored = {**payload, "user_id": user_id, "created": time.time()}
+    _preview_path(storage_dir, token).write_text(json.dumps(stored), encoding="utf-8")
     return token
 
 
@@ -580,15 +582,21 @@ def _purge_old(storage_dir: Path) -> None:
     """Remove previews older than the time limit."""
     limit = time.time() - PREVIEW_TTL_SECONDS
     for path in storage_dir.glob("*.json"):
-        try:
+        with contextlib.suppress(OSError):
             if path.stat().st_mtime < limit:
                 path.unlink()
-        except OSError:
-            pass
 
 
 def load_preview(token: str, *, user_id: int, storage_dir: Path) -> ImportPreview:
     """The stored rows of ``token``, validated again against the current database."""
+    payload = load_payload(token, user_id=user_id, storage_dir=storage_dir)
+    rows = [ImportRow(**raw) for raw in payload["rows"]]
+    return validate_rows(rows, list(payload["horizon"]))
+
+
+def load_payload(token: str, *, user_id: int, storage_dir: Path) -> dict[str, Any]:
+    """The payload stored under ``token`` by ``user_id`` (refused when unknown, someone
+    else's or expired)."""
     path = _preview_path(storage_dir, token)
     try:
         payload = json.loads(path.read_text(encoding="utf-8"))
@@ -599,8 +607,7 @@ def load_preview(token: str, *, user_id: int, storage_dir: Path) -> ImportPrevie
         ) from exc
     if payload.get("user_id") != user_id or time.time() - payload["created"] > PREVIEW_TTL_SECONDS:
         raise ImportRejected("Die Vorschau ist abgelaufen. Bitte die Datei erneut hochladen.")
-    rows = [ImportRow(**raw) for raw in payload["rows"]]
-    return validate_rows(rows, list(payload["horizon"]))
+    return dict(payload)
 
 
 def discard_preview(token: str, *, storage_dir: Path) -> None:

@@ -266,7 +266,7 @@ def actuals_apply(params: dict[str, Any], user: User, progress: Progress) -> Out
     The file is checked again against the current data first; nothing is committed before
     every row is written (the one commit is the final progress step).
     """
-    from steuerung.services.budget import actuals
+    from steuerung.services.budget import actuals, imports
     from steuerung.services.common.settings import get_settings
 
     progress(5, "Vorschau wird geprüft")
@@ -280,7 +280,7 @@ def actuals_apply(params: dict[str, Any], user: User, progress: Progress) -> Out
     progress(20, f"{len(preview.data_rows)} Zeilen werden übernommen")
     result = actuals.apply_actuals(preview, by=user)
     progress(95, "Ist-Daten gespeichert", cancelable=False)  # commits the whole import
-    actuals.discard_preview(params["token"], storage_dir=storage)
+    imports.discard_preview(params["token"], storage_dir=storage)
     return Outcome(message=result.message)
 
 

@@ -32,7 +32,7 @@ from steuerung.services.portfolio import scenario as scenario_service
 from steuerung.services.portfolio.hygiene import orphaned_measures, overdue_measures
 from steuerung.services.portfolio.scenario import Pot, pot_from_key, pot_key
 from steuerung.views.access import permission_required
-from steuerung.views.portfolio._common import bp
+from steuerung.views.portfolio._common import bp, page_from_args
 from steuerung.views.transaction import commit, form_errors_text
 
 PORTFOLIO_PAGE_SIZE = 50
@@ -50,14 +50,7 @@ def index() -> str:
         current_user, portfolio_service.portfolio_statuses(include_submitted)
     )
     total = len(result.keys)
-    page_arg = request.args.get("page", "1")
-    pages = max(1, -(-total // PORTFOLIO_PAGE_SIZE))
-    message = None
-    if not page_arg.isdigit() or not 1 <= int(page_arg) <= pages:
-        message = f"Ungültige Seitenzahl „{page_arg[:20]}“: es wird Seite 1 gezeigt."
-        page = 1
-    else:
-        page = int(page_arg)
+    page, pages, message = page_from_args(total, PORTFOLIO_PAGE_SIZE)
     years = list(result.years)
     shown = result.entries((page - 1) * PORTFOLIO_PAGE_SIZE, page * PORTFOLIO_PAGE_SIZE)
     portfolio_service.load_details(shown, years)

@@ -23,7 +23,7 @@ from steuerung.services.measures.workflow import allowed_transitions, transition
 from steuerung.services.portfolio import rules
 from steuerung.services.portfolio.review import INBOX_PAGE_SIZE, inbox_count, inbox_measures
 from steuerung.views.access import permission_required
-from steuerung.views.portfolio._common import bp, measure_or_abort
+from steuerung.views.portfolio._common import bp, measure_or_abort, page_from_args
 from steuerung.views.transaction import commit
 
 # --------------------------------------------------------------------------- review inbox
@@ -47,15 +47,7 @@ def _transition_form(measure: Measure) -> TransitionForm:
 def inbox() -> str:
     """Submitted and under-review measures, oldest submission first, with decisions."""
     total = inbox_count(current_user)
-    pages = max(1, -(-total // INBOX_PAGE_SIZE))
-    page_arg = request.args.get("page", "1")
-    message = None
-    if not page_arg.isdigit() or not 1 <= int(page_arg) <= pages:
-        if "page" in request.args:
-            message = f"Ungültige Seitenzahl „{page_arg[:20]}“: es wird Seite 1 gezeigt."
-        page = 1
-    else:
-        page = int(page_arg)
+    page, pages, message = page_from_args(total, INBOX_PAGE_SIZE)
     measures = inbox_measures(current_user, page)
     forms = {m.id: _transition_form(m) for m in measures}
     return render_template(
