@@ -28,8 +28,8 @@ import bench
 from config import TestConfig
 from steuerung import create_app
 from steuerung.extensions import db
-from steuerung.models import DataGeneration, Measure, Role, User
-from steuerung.services.common.audit import acting_as
+from steuerung.models import DataGeneration, Measure, PartGeneration, Role, User
+from steuerung.services.common.audit import BLOCK_SIZE, SHARED_PART, acting_as
 
 RESULTS = Path(__file__).parent / "results"
 BENCH_PASSWORD = "bench-passwort-2026"
@@ -89,19 +89,35 @@ class BenchContext:
             "bytes": size,
         }
 
-    def cold(self, name: str, client: FlaskClient, url: str, n: int = 3) -> dict[str, Any]:
+    def cold(
+        self, name: str, client: FlaskClient, url: str, n: int = 3, shared: bool = False
+    ) -> dict[str, Any]:
         """Request ``url`` right after a data change (the cache must recompute), ``n`` times:
-        what the first visitor after an edit waits. Median server time."""
+        what the first visitor after an edit waits. Median server time.
+
+        The change is an edit of one measure in the middle of the portfolio (its block of
+        measures is read again), or with ``shared`` a change of shared data (a budget line,
+        a goal, a bulk import: everything is read again)."""
         server, wall, queries = [], [], set()
+        middle = (db.session.scalar(select(func.max(Measure.id))) or 0) // 2
+        part = SHARED_PART if shared else middle // BLOCK_SIZE
         for _ in range(n):
-            # What every committed edit does: raise the data generation. The test client's
-            # requests share the benchmark's app context (and session), so this commit also
-            # ends their read transaction, as the end of a real request would.
+            # What a committed edit does: raise the data generation and the part generation
+            # of what it changed. The test client's requests share the benchmark's app
+            # context (and session), so this commit also ends their read transaction, as
+            # the end of a real request would.
             raised = db.session.execute(
                 update(DataGeneration).values(value=DataGeneration.value + 1)
             )
             if not raised.rowcount:  # type: ignore[attr-defined]
                 db.session.add(DataGeneration(id=1, value=1))
+            raised = db.session.execute(
+                update(PartGeneration)
+                .where(PartGeneration.part == part)
+                .values(value=PartGeneration.value + 1)
+            )
+            if not raised.rowcount:  # type: ignore[attr-defined]
+                db.session.add(PartGeneration(part=part, value=1))
             db.session.commit()
             start = time.perf_counter()
             response = client.get(url)
@@ -111,7 +127,7 @@ class BenchContext:
             queries.add(int(response.headers.get("X-Query-Count", "-1")))
             response.close()
         return {
-            "name": f"{name} (nach Änderung)",
+            "name": f"{name} (nach Änderung {'gemeinsamer Daten' if shared else 'einer Maßnahme'})",
             "url": url,
             "median_ms": round(statistics.median(server), 2),
             "p95_ms": round(max(server), 2),

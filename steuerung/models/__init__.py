@@ -24,7 +24,7 @@ from steuerung.models.execution import (
     LineKeyMode,
 )
 from steuerung.models.grants import GRANT_STATUS_LABELS, Grant, GrantCall, GrantStatus
-from steuerung.models.jobs import DataGeneration, Job, JobStatus
+from steuerung.models.jobs import DataGeneration, Job, JobStatus, PartGeneration
 from steuerung.models.maturity import (
     RATING_LABELS,
     MaturityAssessment,
@@ -92,6 +92,7 @@ __all__ = [
     "CoverageRingMember",
     "CriterionKind",
     "DataGeneration",
+    "PartGeneration",
     "DecimalStyle",
     "Department",
     "FundingSource",

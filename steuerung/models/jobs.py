@@ -106,3 +106,19 @@ class DataGeneration(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1, autoincrement=False)
     value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PartGeneration(Base):
+    """Finer data generations: one per block of measure ids and one for everything else.
+
+    A committed change to data that belongs to one measure (its row, cost plan, goals,
+    reports, scores ...) raises the counter of its block (``part`` = measure id //
+    ``services.common.cache.BLOCK_SIZE``); any other change raises ``part`` -1. Aggregates
+    kept per block (``services.common.cache.summed_by_block``) recompute only the blocks
+    whose counter moved. A missing row means 0.
+    """
+
+    __tablename__ = "part_generations"
+
+    part: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    value: Mapped[int] = mapped_column(Integer, default=0)

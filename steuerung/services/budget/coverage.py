@@ -69,7 +69,7 @@ from steuerung.models import (
     PlanLine,
     measure_goals,
 )
-from steuerung.services.common.cache import cached
+from steuerung.services.common.cache import Blocks, cached, summed_by_block
 from steuerung.services.measures.rules import (
     COUNTING_STATUSES,
     SCENARIO_STATUSES,
@@ -507,6 +507,21 @@ def _demand_rows(
     return db.session.execute(query)
 
 
+def demand_per_line(
+    years: list[int], statuses: list[MeasureStatus]
+) -> dict[tuple[int, int], tuple[Decimal, Decimal]]:
+    """Gross and grant per (line, year) of the measures in ``statuses``, kept per block of
+    measures: after a change only the changed measures' block is read again."""
+
+    def rows(blocks: Blocks) -> Any:
+        measure_id = CostPlanEntry.measure_id
+        return _demand_rows(years, statuses, [], blocks.only(measure_id), Blocks.of(measure_id))
+
+    return summed_by_block(
+        "coverage.demand_per_line", (tuple(years), tuple(sorted(statuses))), rows, keys=2
+    )
+
+
 def load_facts(
     years: list[int],
     *,
@@ -625,7 +640,7 @@ def _load_facts(
     )
     for line_id, year, amount in db.session.execute(ve_query):
         figures[(line_id, year)]["ve_due"] = money(amount)
-    for line_id, year, gross, grant in _demand_rows(years, statuses, line_condition, []):
+    for (line_id, year), (gross, grant) in demand_per_line(years, statuses).items():
         figures[(line_id, year)].update(gross=money(gross), grant=money(grant))
 
     ring_members: dict[int, list[int]] = defaultdict(list)

@@ -54,7 +54,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, String, case, cast, desc, func, or_, select, type_coerce
+from sqlalchemy import BigInteger, String, case, cast, func, or_, select, type_coerce
 
 from steuerung.extensions import db
 from steuerung.formatting import money as money_text
@@ -73,7 +73,7 @@ from steuerung.models import (
     MeasureStatus,
 )
 from steuerung.models.measure import measure_reference
-from steuerung.services.common.cache import cached
+from steuerung.services.common.cache import Blocks, cached, top_by_block
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -830,52 +830,75 @@ def _measures_with_warnings(
     if snap is None:
         return [], 0
     months = months_elapsed(snap.as_of, year)
-    plan = (
-        select(
-            CostPlanEntry.measure_id.label("measure_id"),
-            func.sum(CostPlanEntry.amount).label("plan"),
+
+    def rows(blocks: Blocks) -> Any:
+        plan = (
+            select(
+                CostPlanEntry.measure_id.label("measure_id"),
+                func.sum(CostPlanEntry.amount).label("plan"),
+            )
+            .where(CostPlanEntry.year == year, *blocks.only(CostPlanEntry.measure_id))
+            .group_by(CostPlanEntry.measure_id)
+            .subquery()
         )
-        .where(CostPlanEntry.year == year)
-        .group_by(CostPlanEntry.measure_id)
-        .subquery()
-    )
-    spent = (
-        select(
-            ActualRow.measure_id.label("measure_id"),
-            func.sum(ActualRow.ist).label("ist"),
-            func.sum(ActualRow.obligo).label("obligo"),
+        spent = (
+            select(
+                ActualRow.measure_id.label("measure_id"),
+                func.sum(ActualRow.ist).label("ist"),
+                func.sum(ActualRow.obligo).label("obligo"),
+            )
+            .where(
+                ActualRow.snapshot_id == snap.id,
+                ActualRow.measure_id.is_not(None),
+                *blocks.only(ActualRow.measure_id),
+            )
+            .group_by(ActualRow.measure_id)
+            .subquery()
         )
-        .where(ActualRow.snapshot_id == snap.id, ActualRow.measure_id.is_not(None))
-        .group_by(ActualRow.measure_id)
-        .subquery()
-    )
-    ist = _cents_sql(spent.c.ist)
-    bound = ist + _cents_sql(spent.c.obligo)
-    planned = _cents_sql(func.coalesce(plan.c.plan, 0))
-    conditions = [ist > planned, bound > planned]
-    if months > 0:
-        conditions.append(cast(func.round(ist * 12.0 / months), BigInteger) > planned)
-    query = (
-        select(spent.c.measure_id, (bound - planned).label("overrun"))
-        .outerjoin(plan, plan.c.measure_id == spent.c.measure_id)
-        .where(or_(*conditions))
-    )
-    if department_id is not None:
-        query = query.where(
-            spent.c.measure_id.in_(select(Measure.id).where(Measure.department_id == department_id))
+        ist = _cents_sql(spent.c.ist)
+        bound = ist + _cents_sql(spent.c.obligo)
+        planned = _cents_sql(func.coalesce(plan.c.plan, 0))
+        conditions = [ist > planned, bound > planned]
+        if months > 0:
+            conditions.append(cast(func.round(ist * 12.0 / months), BigInteger) > planned)
+        block = Blocks.of(spent.c.measure_id).label("block")
+        overrun = (bound - planned).label("overrun")
+        query = (
+            select(
+                block,
+                func.count().over(partition_by=block).label("count"),
+                spent.c.measure_id,
+                overrun,
+                func.row_number()
+                .over(partition_by=block, order_by=(overrun.desc(), spent.c.measure_id))
+                .label("n"),
+            )
+            .outerjoin(plan, plan.c.measure_id == spent.c.measure_id)
+            .where(or_(*conditions))
         )
-    if limit == 0:
-        return [], db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    # One pass: the total comes along as a window count on every listed row.
-    listed = query.add_columns(func.count().over().label("total")).order_by(
-        desc("overrun"), spent.c.measure_id
-    )
-    if limit is not None:
-        listed = listed.limit(limit)
-    rows = db.session.execute(listed).all()
-    if not rows:
-        return [], 0
-    count, ids = rows[0].total, [row.measure_id for row in rows]
+        if department_id is not None:
+            query = query.where(
+                spent.c.measure_id.in_(
+                    select(Measure.id).where(Measure.department_id == department_id)
+                )
+            )
+        if limit is None:
+            return db.session.execute(query)
+        inner = query.subquery()
+        # At least one row per block: it carries the block's count.
+        return db.session.execute(select(inner).where(inner.c.n <= max(limit, 1)))
+
+    # Kept per block of measures: after an edit only its block is read again.
+    count, listed = top_by_block(
+        "execution.warnings",
+        (year, snap.id, department_id, limit),
+        rows,
+        limit=limit,
+        order=lambda row: (-row.overrun, row.measure_id),
+    ).get((), (0, []))
+    if limit == 0 or not listed:
+        return [], count
+    ids = [row.measure_id for row in listed]
     figures = {m.measure_id: m for m in measures_execution(year, measure_ids=ids, snapshot=snap)}
     return [figures[i] for i in ids if i in figures], count
 

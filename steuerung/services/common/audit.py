@@ -45,6 +45,7 @@ from steuerung.models import (
     MaturityRating,
     Measure,
     Milestone,
+    PartGeneration,
     PlanAmount,
     PlanDepartmentState,
     PlanKeyFigure,
@@ -57,6 +58,11 @@ from steuerung.models import (
     User,
 )
 from steuerung.models.base import utcnow
+
+#: Measures are grouped into blocks of consecutive ids for the part generations.
+BLOCK_SIZE = 1024
+#: The part for changes that do not belong to one measure (lines, goals, users, bulk writes).
+SHARED_PART = -1
 
 _actor_id: ContextVar[int | None] = ContextVar("audit_actor_id", default=None)
 
@@ -221,7 +227,7 @@ def _write_audit_log(session: Session, flush_context: Any) -> None:
     rows = _rows(session)
     if rows:
         session.connection().execute(insert(AuditEntry), rows)
-        mark_data_changed(session)
+        _note_changes(session, [row["measure_id"] for row in rows])
 
 
 # --- Bulk writes and the data generation ---------------------------------------------------
@@ -257,8 +263,28 @@ def write_audit_rows(session: Session | scoped_session[Any], rows: list[dict[str
 
 
 def mark_data_changed(session: Session | scoped_session[Any]) -> None:
-    """Note that this transaction changed audited data: the generation rises at commit."""
-    session.info["data_changed"] = True
+    """Note that this transaction changed audited data: the generation rises at commit.
+
+    Not attributed to single measures: every part generation rises too (bulk writes).
+    """
+    _note_changes(session, [None])
+
+
+def _note_changes(session: Session | scoped_session[Any], measure_ids: list[int | None]) -> None:
+    """Remember what this transaction changed: the data generation rises at commit, and the
+    part generation of each touched block of measures, or the shared part for a change that
+    does not belong to one measure (``measure_id`` None)."""
+    info = session.info
+    info["data_changed"] = True
+    blocks: set[int] = info.setdefault("changed_parts", set())
+    for measure_id in measure_ids:
+        blocks.add(SHARED_PART if measure_id is None else measure_id // BLOCK_SIZE)
+
+
+def part_generations(session: Session | scoped_session[Any]) -> dict[int, int]:
+    """The generation of every part that has changed (missing parts are at 0)."""
+    rows = session.execute(select(PartGeneration.part, PartGeneration.value))
+    return {int(part): int(value) for part, value in rows}
 
 
 def data_generation(session: Session | scoped_session[Any]) -> int:
@@ -273,25 +299,36 @@ def _raise_generation(session: Session) -> None:
     # The counter row is written as the last statement of the transaction, so its row lock
     # (PostgreSQL) is held only for the commit itself.
     session.flush()
+    parts = sorted(session.info.pop("changed_parts", ()))
     if not session.info.pop("data_changed", False):
         return
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
     # The first value is random: a database emptied and filled again (tests, a fresh
     # install on the same host) never repeats a generation a running worker has cached.
-    first = secrets.randbelow(2**30) + 1
-    bump = {"value": DataGeneration.value + 1}
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        pg_statement = pg_insert(DataGeneration).values(id=1, value=first)
-        connection.execute(pg_statement.on_conflict_do_update(index_elements=["id"], set_=bump))
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        sqlite_statement = sqlite_insert(DataGeneration).values(id=1, value=first)
-        connection.execute(sqlite_statement.on_conflict_do_update(index_elements=["id"], set_=bump))
+    # Rows are raised in one order (parts ascending, then the data generation), so two
+    # transactions never wait for each other's row locks crosswise (PostgreSQL).
+    if parts:
+        statement = upsert(PartGeneration).values(
+            [{"part": part, "value": secrets.randbelow(2**30) + 1} for part in parts]
+        )
+        connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=["part"], set_={"value": PartGeneration.value + 1}
+            )
+        )
+    statement = upsert(DataGeneration).values(id=1, value=secrets.randbelow(2**30) + 1)
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=["id"], set_={"value": DataGeneration.value + 1}
+        )
+    )
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_changes(session: Session) -> None:
     session.info.pop("data_changed", None)
+    session.info.pop("changed_parts", None)

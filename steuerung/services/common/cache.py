@@ -28,13 +28,19 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import event
+from sqlalchemy import ColumnElement, event, or_
 from sqlalchemy.orm import Session
 
 from steuerung.extensions import db
-from steuerung.services.common.audit import data_generation
+from steuerung.services.common.audit import (
+    BLOCK_SIZE,
+    SHARED_PART,
+    data_generation,
+    part_generations,
+)
 
 T = TypeVar("T")
 
@@ -114,9 +120,275 @@ def clear() -> None:
     with _lock:
         _store.clear()
         _key_locks.clear()
+        _block_store.clear()
 
 
 def stats() -> dict[str, int]:
     """Hits, misses and the number of results held (for the benchmark)."""
     with _lock:
-        return {**_stats, "entries": len(_store)}
+        return {**_stats, "entries": len(_store), "block_entries": len(_block_store)}
+
+
+# --------------------------------------------------------------------------------------
+# Aggregates kept per block of measures
+#
+# A page's cached result above is recomputed in full after any change. The aggregates that
+# add up over measures (demand per line and year, counts per goal, department or light)
+# are also kept *per block* of measure ids (``BLOCK_SIZE`` consecutive ids): a change to
+# one measure raises only its block's part generation (``audit._note_changes``), so the
+# next reader recomputes that block (a ``BETWEEN`` on the measure id, served by the
+# primary key or the measure-id index of the child table) and corrects the totals by the
+# block's difference. Any change that does not belong to one measure (a budget line, a
+# goal, a user, a bulk import) raises the shared part and the next reader recomputes all.
+#
+# Block aggregates may read only the rows of their measures (the measure, its cost plan,
+# goals, reports, scores) plus shared data (lines, goals, departments, users).
+
+#: At most this many block aggregates are kept per worker (each holds a part per block).
+MAX_BLOCK_ENTRIES = 64
+#: Above this share of changed blocks, recomputing everything in one query is cheaper.
+FULL_RECOMPUTE_SHARE = 0.25
+
+_PARTS_INFO_KEY = "cache_part_generations"
+
+
+@dataclass(frozen=True)
+class Blocks:
+    """Which measures a block aggregate reads now: all of them, or some blocks of ids."""
+
+    ids: tuple[int, ...] | None = None
+
+    @staticmethod
+    def of(measure_id: Any) -> ColumnElement[int]:
+        """SQL: the block of a measure id (integer division on SQLite and PostgreSQL)."""
+        return cast(ColumnElement[int], measure_id // BLOCK_SIZE)
+
+    def only(self, measure_id: Any) -> list[ColumnElement[bool]]:
+        """SQL conditions keeping the measure ids of these blocks (id ranges, so indexes
+        serve them); none when all are read."""
+        if self.ids is None:
+            return []
+        ranges: list[list[int]] = []
+        for block in sorted(self.ids):
+            if ranges and ranges[-1][1] == block - 1:
+                ranges[-1][1] = block
+            else:
+                ranges.append([block, block])
+        return [
+            or_(
+                *(
+                    measure_id.between(first * BLOCK_SIZE, (last + 1) * BLOCK_SIZE - 1)
+                    for first, last in ranges
+                )
+            )
+        ]
+
+
+@dataclass(frozen=True)
+class _BlockEntry:
+    shared: int
+    generations: dict[int, int]
+    parts: dict[int, Any]
+    state: Any
+    value: Any
+
+
+_block_store: OrderedDict[tuple[str, Hashable], _BlockEntry] = OrderedDict()
+
+
+def _part_generations() -> dict[int, int]:
+    """The part generations, read once per transaction."""
+    info = db.session.info
+    if _PARTS_INFO_KEY not in info:
+        info[_PARTS_INFO_KEY] = part_generations(db.session)
+    return cast(dict[int, int], info[_PARTS_INFO_KEY])
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_part_generations(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_PARTS_INFO_KEY, None)
+
+
+def _changed_blocks(entry: _BlockEntry | None, shared: int, blocks: dict[int, int]) -> Any:
+    """The blocks whose generation moved since ``entry`` was computed; None: recompute all."""
+    if entry is None or entry.shared != shared:
+        return None
+    known = entry.generations
+    return {b for b in known.keys() | blocks.keys() if known.get(b, 0) != blocks.get(b, 0)}
+
+
+def by_block(
+    namespace: str,
+    key: Hashable,
+    compute: Callable[[Blocks], dict[int, Any]],
+    combine: Callable[[Any, list[Any], list[Any], dict[int, Any]], tuple[Any, Any]],
+) -> Any:
+    """A result combined from parts per block of measures, recomputing only changed blocks.
+
+    ``compute(blocks)`` returns the part of every block that has rows among ``blocks``;
+    ``combine(state, removed, added, parts)`` returns ``(state, value)``: from the previous
+    state (None the first time) minus the parts ``removed`` plus the parts ``added``, or
+    from all ``parts``. The value is shared between requests: read-only.
+    """
+    generations = _part_generations()
+    shared = generations.get(SHARED_PART, 0)
+    blocks = {b: g for b, g in generations.items() if b != SHARED_PART}
+    full_key = (namespace, key)
+    with _lock:
+        entry = _block_store.get(full_key)
+        if entry is not None and _changed_blocks(entry, shared, blocks) == set():
+            _block_store.move_to_end(full_key)
+            _stats["hits"] += 1
+            return entry.value
+        _stats["misses"] += 1
+        key_lock = _key_locks.setdefault(full_key, threading.RLock())
+    with key_lock:
+        with _lock:
+            entry = _block_store.get(full_key)
+        changed = _changed_blocks(entry, shared, blocks)
+        if entry is not None and changed == set():
+            return entry.value
+        if (
+            entry is None
+            or changed is None
+            or len(changed) > max(2, FULL_RECOMPUTE_SHARE * (len(entry.parts) + 1))
+        ):
+            parts = compute(Blocks())
+            state, value = combine(None, [], list(parts.values()), parts)
+        else:
+            fresh = compute(Blocks(tuple(sorted(changed))))
+            parts = dict(entry.parts)
+            removed = [parts.pop(b) for b in changed if b in parts]
+            added = [fresh[b] for b in changed if b in fresh]
+            parts.update({b: fresh[b] for b in changed if b in fresh})
+            state, value = combine(entry.state, removed, added, parts)
+        with _lock:
+            _block_store[full_key] = _BlockEntry(shared, blocks, parts, state, value)
+            _block_store.move_to_end(full_key)
+            while len(_block_store) > MAX_BLOCK_ENTRIES:
+                dropped, _ = _block_store.popitem(last=False)
+                _key_locks.pop(dropped, None)
+    return value
+
+
+def _plus(a: Any, b: Any, sign: int) -> Any:
+    if b is None:
+        return a
+    if a is None:
+        return b if sign > 0 else -b
+    return a + b if sign > 0 else a - b
+
+
+def summed_by_block(
+    namespace: str, key: Hashable, rows: Callable[[Blocks], Any], keys: int
+) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    """Totals per group of an additive aggregate (SUM, COUNT), kept per block of measures.
+
+    ``rows(blocks)`` runs the grouped query for ``blocks``: each row is the block
+    (``Blocks.of(measure id)``, also in the GROUP BY), then ``keys`` group columns, then
+    the sums (integers or decimals, not floats: totals are corrected by differences).
+    Returns ``{group: sums}``; the order of groups is not defined.
+    """
+
+    def compute(blocks: Blocks) -> dict[int, dict[tuple[Any, ...], tuple[Any, ...]]]:
+        parts: dict[int, dict[tuple[Any, ...], tuple[Any, ...]]] = {}
+        for row in rows(blocks):
+            group = tuple(row[1 : 1 + keys])
+            values = tuple(row[1 + keys :])
+            part = parts.setdefault(int(row[0]), {})
+            if group in part:
+                values = tuple(_plus(a, b, 1) for a, b in zip(part[group], values, strict=True))
+            part[group] = values
+        return parts
+
+    def combine(
+        state: Any, removed: list[Any], added: list[Any], parts: dict[int, Any]
+    ) -> tuple[Any, Any]:
+        # state: {group: [number of contributing blocks, *sums]}
+        totals: dict[tuple[Any, ...], list[Any]] = (
+            {} if state is None else {g: list(v) for g, v in state.items()}
+        )
+        for sign, batch in ((-1, removed), (1, added)):
+            for part in batch:
+                for group, values in part.items():
+                    total = totals.setdefault(group, [0, *(None for _ in values)])
+                    total[0] += sign
+                    for i, value in enumerate(values, start=1):
+                        total[i] = _plus(total[i], value, sign)
+                    if total[0] == 0:
+                        del totals[group]
+        return totals, {g: tuple(v[1:]) for g, v in totals.items()}
+
+    return cast(dict[tuple[Any, ...], tuple[Any, ...]], by_block(namespace, key, compute, combine))
+
+
+def top_by_block(
+    namespace: str,
+    key: Hashable,
+    rows: Callable[[Blocks], Any],
+    *,
+    limit: int | None,
+    order: Callable[[Any], Any],
+    groups: int = 0,
+) -> dict[tuple[Any, ...], tuple[int, list[Any]]]:
+    """Per group: how many rows, and the first ``limit`` of them in ``order`` (all with
+    ``limit`` None), kept per block of measures.
+
+    ``rows(blocks)`` runs the query for ``blocks``: each row starts with the block, then
+    ``groups`` group columns, then the number of rows of its (block, group) and may hold
+    only the first ``limit`` of each (block, group) in ``order`` (a ``ROW_NUMBER()``
+    window): the first ``limit`` of a group are among the first ``limit`` of its blocks.
+    ``order(row)`` is the sort key of a row (Python). After a change only the groups whose
+    rows in the changed blocks differ are merged again. Returns ``{group: (count, rows)}``.
+    """
+
+    def compute(blocks: Blocks) -> dict[int, dict[tuple[Any, ...], tuple[int, list[Any]]]]:
+        parts: dict[int, dict[tuple[Any, ...], tuple[int, list[Any]]]] = {}
+        for row in rows(blocks):
+            group = tuple(row[1 : 1 + groups])
+            part = parts.setdefault(int(row[0]), {})
+            count, listed = part.setdefault(group, (int(row[1 + groups]), []))
+            listed.append(row)
+        for part in parts.values():
+            for _, listed in part.values():
+                listed.sort(key=order)
+                del listed[limit if limit is not None else len(listed) :]
+        return parts
+
+    def merged(group: tuple[Any, ...], parts: dict[int, Any]) -> tuple[int, list[Any]] | None:
+        count, listed = 0, []
+        for part in parts.values():
+            found = part.get(group)
+            if found is not None:
+                count += found[0]
+                listed.extend(found[1])
+        if not count:
+            return None
+        listed.sort(key=order)
+        return count, listed[:limit] if limit is not None else listed
+
+    def combine(
+        state: Any, removed: list[Any], added: list[Any], parts: dict[int, Any]
+    ) -> tuple[Any, Any]:
+        if state is None:
+            touched = {group for part in parts.values() for group in part}
+            result: dict[tuple[Any, ...], tuple[int, list[Any]]] = {}
+        else:
+            result = dict(state)
+            old = {g: v for part in removed for g, v in part.items()}
+            new = {g: v for part in added for g, v in part.items()}
+            touched = {g for g in old.keys() | new.keys() if old.get(g) != new.get(g)}
+            if len(removed) > 1 or len(added) > 1:  # several blocks: compare per group
+                touched = {g for part in (*removed, *added) for g in part}
+        for group in touched:
+            value = merged(group, parts)
+            if value is None:
+                result.pop(group, None)
+            else:
+                result[group] = value
+        return result, result
+
+    return cast(
+        dict[tuple[Any, ...], tuple[int, list[Any]]], by_block(namespace, key, compute, combine)
+    )

@@ -38,11 +38,11 @@ Definitions (shown on the page, too):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -73,7 +73,7 @@ from steuerung.models import (
 )
 from steuerung.models.budget import MAX_YEAR, MIN_YEAR
 from steuerung.services.budget.coverage import YearCoverage, coverage_by_year
-from steuerung.services.common.cache import cached
+from steuerung.services.common.cache import Blocks, cached, summed_by_block, top_by_block
 from steuerung.services.common.settings import get_settings
 from steuerung.services.measures.costs import depreciation, horizon_costs, investive_totals
 from steuerung.services.measures.reports import latest_reports
@@ -87,6 +87,7 @@ from steuerung.services.measures.rules import (
 )
 from steuerung.services.portfolio.ranking import (
     PORTFOLIO_STATUSES,
+    natural_key,
     rank_measures,
     rank_order,
 )
@@ -287,6 +288,14 @@ def measure_conditions(filters: DashboardFilters, user: User | None) -> list[Col
     return conditions
 
 
+class _Row(NamedTuple):
+    """A (field, status, count) row of :func:`status_by_field`."""
+
+    field_id: int | None
+    status: str
+    count: int
+
+
 def primary_field_expr() -> Any:
     """Correlated subquery: the field of action of a measure's first goal in agenda order.
 
@@ -304,24 +313,51 @@ def primary_field_expr() -> Any:
     )
 
 
-def ranked_ids(conditions: list[ColumnElement[bool]], limit: int) -> list[int]:
-    """Ids of the ``limit`` highest-ranked measures matching ``conditions`` (2 queries).
+def ranked_ids(
+    key: Hashable, conditions: list[ColumnElement[bool]], limit: int
+) -> tuple[int, list[int]]:
+    """How many measures match ``conditions``, and the ids of the ``limit`` highest ranked.
 
     The rank is the portfolio's (``services.portfolio.rank_measures``: manual ranks at their
     position, the rest in natural order). Only the measures with a manual rank and the first
-    ``limit`` of the natural order are read: the first ``limit`` ranks depend on no others.
+    ``limit`` of the natural order are needed: the first ``limit`` ranks depend on no others.
+    Both are kept per block of measures (``key`` names ``conditions`` in the cache).
     """
     columns = (Measure.id, Measure.priority_class, Measure.score, Measure.rank_override)
-    overridden = db.session.execute(
-        select(*columns).where(*conditions, Measure.rank_override.is_not(None))
-    ).all()
-    natural = db.session.execute(
-        select(*columns)
-        .where(*conditions, Measure.rank_override.is_(None))
-        .order_by(*rank_order())
-        .limit(limit)
-    ).all()
-    return [row.id for row in rank_measures([*overridden, *natural])[:limit]]
+
+    def overridden_rows(blocks: Blocks) -> Any:
+        return db.session.execute(
+            select(Blocks.of(Measure.id), func.count().over(partition_by=Blocks.of(Measure.id)))
+            .add_columns(*columns)
+            .where(*conditions, *blocks.only(Measure.id), Measure.rank_override.is_not(None))
+        )
+
+    def natural_rows(blocks: Blocks) -> Any:
+        block = Blocks.of(Measure.id).label("block")
+        inner = (
+            select(
+                block,
+                func.count().over(partition_by=block).label("count"),
+                *columns,
+                func.row_number().over(partition_by=block, order_by=rank_order()).label("n"),
+            )
+            .where(*conditions, *blocks.only(Measure.id), Measure.rank_override.is_(None))
+            .subquery()
+        )
+        return db.session.execute(select(inner).where(inner.c.n <= limit))
+
+    overridden = top_by_block(
+        "dashboard.ranked.overridden",
+        key,
+        overridden_rows,
+        limit=None,
+        order=lambda row: (row.rank_override, row.id),
+    ).get((), (0, []))
+    natural = top_by_block(
+        "dashboard.ranked.natural", (key, limit), natural_rows, limit=limit, order=natural_key
+    ).get((), (0, []))
+    ranked = rank_measures([*overridden[1], *natural[1]])[:limit]
+    return overridden[0] + natural[0], [row.id for row in ranked]
 
 
 # --------------------------------------------------------------------------- tiles
@@ -362,10 +398,6 @@ class Tiles:
             [f"Deckungsstatus {self.year}", self.coverage.status.label],
         ]
         return DataTable([Column("Kennzahl"), Column("Wert")], rows)
-
-
-def _count(*conditions: ColumnElement[bool]) -> int:
-    return db.session.scalar(select(func.count(Measure.id)).where(*conditions)) or 0
 
 
 def _coverage_rows(filters: DashboardFilters, years: list[int]) -> list[YearCoverage]:
@@ -457,16 +489,27 @@ class StatusByField:
 
 def status_by_field(filters: DashboardFilters, user: User | None) -> StatusByField:
     """Stacked bars data: one GROUP BY over the measures with their primary field."""
-    inner = (
-        select(Measure.status.label("status"), primary_field_expr().label("field_id"))
-        .where(*measure_conditions(filters, user))
-        .subquery("measure_fields")
-    )
-    rows = db.session.execute(
-        select(inner.c.field_id, inner.c.status, func.count()).group_by(
-            inner.c.field_id, inner.c.status
+
+    def block_rows(blocks: Blocks) -> Any:
+        inner = (
+            select(
+                Blocks.of(Measure.id).label("block"),
+                Measure.status.label("status"),
+                primary_field_expr().label("field_id"),
+            )
+            .where(*measure_conditions(filters, user), *blocks.only(Measure.id))
+            .subquery("measure_fields")
         )
-    ).all()
+        return db.session.execute(
+            select(inner.c.block, inner.c.field_id, inner.c.status, func.count()).group_by(
+                inner.c.block, inner.c.field_id, inner.c.status
+            )
+        )
+
+    totals = summed_by_block(
+        "dashboard.status_by_field", (filters, visibility_scope(user)), block_rows, keys=2
+    )
+    rows = [_Row(field_id, status, count) for (field_id, status), (count,) in totals.items()]
     field_ids = {row.field_id for row in rows if row.field_id is not None}
     info = {
         row.id: (row.name, row.color, row.position, row.agenda_id)
@@ -569,21 +612,27 @@ class LightsByDepartment:
 
 def lights_by_department(filters: DashboardFilters, user: User | None) -> LightsByDepartment:
     """One GROUP BY: department x overall light of the latest report (or no report)."""
-    conditions = measure_conditions(filters, user)
-    latest = latest_reports(conditions, reporting_only=True)
-    overall = func.coalesce(latest.c.overall, NO_REPORT)
-    rows = db.session.execute(
-        select(Department.code, Department.name, overall, func.count(Measure.id))
-        .select_from(Measure)
-        .join(Department, Department.id == Measure.department_id)
-        .outerjoin(latest, latest.c.measure_id == Measure.id)
-        .where(Measure.status.in_(REPORTING_STATUSES), *conditions)
-        .group_by(Department.code, Department.name, overall)
-        .order_by(Department.code)
-    ).all()
+
+    def block_rows(blocks: Blocks) -> Any:
+        conditions = [*measure_conditions(filters, user), *blocks.only(Measure.id)]
+        latest = latest_reports(conditions, reporting_only=True)
+        overall = func.coalesce(latest.c.overall, NO_REPORT)
+        block = Blocks.of(Measure.id)
+        return db.session.execute(
+            select(block, Department.code, Department.name, overall, func.count(Measure.id))
+            .select_from(Measure)
+            .join(Department, Department.id == Measure.department_id)
+            .outerjoin(latest, latest.c.measure_id == Measure.id)
+            .where(Measure.status.in_(REPORTING_STATUSES), *conditions)
+            .group_by(block, Department.code, Department.name, overall)
+        )
+
+    totals = summed_by_block(
+        "dashboard.lights_by_department", (filters, visibility_scope(user)), block_rows, keys=3
+    )
     departments: list[str] = []
     counts: dict[str, dict[str, int]] = {}
-    for code, name, light, count in rows:
+    for (code, name, light), (count,) in sorted(totals.items(), key=lambda item: item[0]):
         label = f"{code} – {name}"
         if label not in counts:
             departments.append(label)
@@ -666,8 +715,7 @@ def roadmap(filters: DashboardFilters, user: User | None, limit: int = ROADMAP_L
         Measure.start_date.is_not(None),
         Measure.end_date.is_not(None),
     ]
-    total = _count(*conditions)
-    ids = ranked_ids(conditions, limit)
+    total, ids = ranked_ids(("roadmap", filters, visibility_scope(user)), conditions, limit)
     rows = {
         row.id: row
         for row in db.session.execute(
@@ -759,18 +807,28 @@ def goal_coverage(filters: DashboardFilters, user: User | None) -> GoalCoverage:
     ).all()
     group_of = {s: i for i, (_, statuses) in enumerate(GOAL_GROUPS) for s in statuses}
     counts: dict[int, list[int]] = {row.id: [0] * len(GOAL_GROUPS) for row in goal_rows}
-    if counts:
-        for goal_id, status, count in db.session.execute(
-            select(measure_goals.c.goal_id, Measure.status, func.count(Measure.id))
+
+    def block_rows(blocks: Blocks) -> Any:
+        block = Blocks.of(Measure.id)
+        return db.session.execute(
+            select(block, measure_goals.c.goal_id, Measure.status, func.count(Measure.id))
             .join(Measure, Measure.id == measure_goals.c.measure_id)
             .where(
-                measure_goals.c.goal_id.in_(counts),
                 Measure.status.in_(group_of),
                 *measure_conditions(filters, user),
+                *blocks.only(Measure.id),
             )
-            .group_by(measure_goals.c.goal_id, Measure.status)
-        ):
-            counts[goal_id][group_of[MeasureStatus(status)]] += count
+            .group_by(block, measure_goals.c.goal_id, Measure.status)
+        )
+
+    if counts:
+        # Counted for every goal (the agenda is shared data: changing it recounts all).
+        totals = summed_by_block(
+            "dashboard.goal_coverage", (filters, visibility_scope(user)), block_rows, keys=2
+        )
+        for (goal_id, status), (count,) in totals.items():
+            if goal_id in counts:
+                counts[goal_id][group_of[MeasureStatus(status)]] += count
     return GoalCoverage(
         [label for label, _ in GOAL_GROUPS],
         [GoalRow(row.code, row.title, row.name, counts[row.id]) for row in goal_rows],
@@ -877,8 +935,7 @@ def portfolio(
         Measure.score.is_not(None),
         Measure.status.in_(PORTFOLIO_STATUSES),
     ]
-    total = _count(*conditions)
-    ids = ranked_ids(conditions, limit)
+    total, ids = ranked_ids(("portfolio", filters, visibility_scope(user)), conditions, limit)
     cost = horizon_costs(horizon, ids or [-1], per_year=False)
     investive = investive_totals(ids or [-1])
     inner = (

@@ -1,0 +1,165 @@
+"""Aggregates kept per block of measures: a change re-reads only its block, and the totals
+always equal a computation from scratch (services/common/cache.py, ``summed_by_block``)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from steuerung.models import CostPlanEntry, FundingSource, Measure, MeasureStatus
+from steuerung.services.budget.coverage import demand_per_line
+from steuerung.services.common import cache
+from steuerung.services.common.audit import BLOCK_SIZE, SHARED_PART, part_generations
+
+S = MeasureStatus
+YEARS = [2026, 2027]
+COUNTING = [S.APPROVED, S.IN_PROGRESS]
+
+
+def _from_scratch(db: Any) -> dict[tuple[int, int], tuple[Decimal, Decimal]]:
+    """Gross and grant per (line, year) of the counting measures, added up in Python."""
+    totals: dict[tuple[int, int], list[Decimal]] = {}
+    for entry in db.session.query(CostPlanEntry).all():
+        if entry.measure.status not in COUNTING or entry.year not in YEARS:
+            continue
+        grant = Decimal("0")
+        if entry.funding_source != FundingSource.OWN:
+            grant = (entry.amount * entry.funding_share / 100).quantize(Decimal("0.01"))
+        total = totals.setdefault((entry.budget_line_id, entry.year), [Decimal(0), Decimal(0)])
+        total[0] += entry.amount
+        total[1] += grant
+    return {key: (gross, grant) for key, (gross, grant) in totals.items()}
+
+
+@pytest.fixture()
+def portfolio(db: Any, factory: Any, users: dict[str, Any]) -> dict[str, Any]:
+    """Measures in three blocks of ids (explicit ids far apart) on two lines."""
+    dept = users["submitter"].department
+    line_a = factory.budget_line(dept)
+    line_b = factory.budget_line(dept)
+    measures = {}
+    for name, measure_id, status in (
+        ("first", 7 * BLOCK_SIZE + 3, S.APPROVED),
+        ("second", 9 * BLOCK_SIZE + 1, S.IN_PROGRESS),
+        ("third", 12 * BLOCK_SIZE + 5, S.APPROVED),
+    ):
+        measures[name] = factory.measure(
+            dept,
+            status,
+            id=measure_id,
+            costs=[(line_a, 2026, "1000.10"), (line_b, 2027, "250.05"), (line_a, 2027, "3")],
+        )
+    third = measures["third"].cost_plan[1]
+    third.funding_source = FundingSource.GRANT
+    third.funding_share = Decimal("33.33")
+    db.session.commit()
+    return {"line_a": line_a, "line_b": line_b, **measures}
+
+
+def _read_blocks(monkeypatch: Any) -> list[tuple[int, ...] | None]:
+    """Record which blocks each recomputation reads (None: all)."""
+    seen: list[tuple[int, ...] | None] = []
+    only = cache.Blocks.only
+
+    def spy(self: cache.Blocks, measure_id: Any) -> Any:
+        seen.append(self.ids)
+        return only(self, measure_id)
+
+    monkeypatch.setattr(cache.Blocks, "only", spy)
+    return seen
+
+
+def test_a_measure_change_raises_only_its_block(db: Any, portfolio: dict[str, Any]) -> None:
+    before = part_generations(db.session)
+    second: Measure = portfolio["second"]
+    second.cost_plan[0].amount = Decimal("77")
+    db.session.commit()
+    after = part_generations(db.session)
+    block = second.id // BLOCK_SIZE
+    assert after[block] == before[block] + 1
+    changed = {p for p in after.keys() | before.keys() if after.get(p) != before.get(p)}
+    assert changed == {block}
+    portfolio["line_a"].name = "Umbenannt"
+    db.session.commit()
+    again = part_generations(db.session)
+    changed = {p for p in again.keys() | after.keys() if again.get(p) != after.get(p)}
+    assert changed == {SHARED_PART}
+
+
+def test_totals_follow_every_change(
+    db: Any, factory: Any, portfolio: dict[str, Any], monkeypatch: Any
+) -> None:
+    seen = _read_blocks(monkeypatch)
+    assert demand_per_line(YEARS, COUNTING) == _from_scratch(db)
+    assert seen == [None]  # first time: everything in one query
+    seen.clear()
+    assert demand_per_line(YEARS, COUNTING) == _from_scratch(db)
+    assert seen == []  # nothing changed: nothing read
+
+    first: Measure = portfolio["first"]
+    first.cost_plan[0].amount = Decimal("1500.55")  # amount changed
+    db.session.commit()
+    assert demand_per_line(YEARS, COUNTING) == _from_scratch(db)
+    assert seen == [(first.id // BLOCK_SIZE,)]
+
+    seen.clear()
+    second: Measure = portfolio["second"]
+    second.status = S.COMPLETED  # no longer counted: its demand leaves the totals
+    db.session.commit()
+    result = demand_per_line(YEARS, COUNTING)
+    assert result == _from_scratch(db)
+    assert seen == [(second.id // BLOCK_SIZE,)]
+
+    seen.clear()
+    third: Measure = portfolio["third"]
+    db.session.delete(third.cost_plan[1])  # the only grant row
+    db.session.delete(first.cost_plan[1])  # with it, the last counting row of line b in 2027
+    db.session.commit()
+    result = demand_per_line(YEARS, COUNTING)
+    assert result == _from_scratch(db)
+    assert (portfolio["line_b"].id, 2027) not in result  # the group is gone, not zero
+    assert seen == [(first.id // BLOCK_SIZE, third.id // BLOCK_SIZE)]
+
+
+def test_a_shared_change_reads_everything_again(
+    db: Any, portfolio: dict[str, Any], monkeypatch: Any
+) -> None:
+    seen = _read_blocks(monkeypatch)
+    demand_per_line(YEARS, COUNTING)
+    portfolio["line_b"].name = "Neu benannt"
+    db.session.commit()
+    seen.clear()
+    assert demand_per_line(YEARS, COUNTING) == _from_scratch(db)
+    assert seen == [None]
+
+
+def test_many_changed_blocks_read_everything_in_one_query(
+    db: Any, factory: Any, users: dict[str, Any], portfolio: dict[str, Any], monkeypatch: Any
+) -> None:
+    seen = _read_blocks(monkeypatch)
+    demand_per_line(YEARS, COUNTING)
+    for name in ("first", "second", "third"):
+        portfolio[name].cost_plan[0].amount += Decimal("1")
+    db.session.commit()
+    seen.clear()
+    assert demand_per_line(YEARS, COUNTING) == _from_scratch(db)
+    assert seen == [None]
+
+
+def test_a_new_measure_in_a_new_block_counts(
+    db: Any, factory: Any, users: dict[str, Any], portfolio: dict[str, Any], monkeypatch: Any
+) -> None:
+    seen = _read_blocks(monkeypatch)
+    demand_per_line(YEARS, COUNTING)
+    seen.clear()
+    new = factory.measure(
+        users["submitter"].department,
+        S.IN_PROGRESS,
+        id=20 * BLOCK_SIZE,
+        costs=[(portfolio["line_b"], 2026, "12.34")],
+    )
+    db.session.commit()
+    assert demand_per_line(YEARS, COUNTING) == _from_scratch(db)
+    assert seen == [(new.id // BLOCK_SIZE,)]
