@@ -16,8 +16,9 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, Numeric, case, func, select, type_coerce
 from sqlalchemy.orm import selectinload
 
 from steuerung.extensions import db
@@ -25,13 +26,14 @@ from steuerung.models import (
     ActionField,
     Agenda,
     AgendaStatus,
+    CostPlanEntry,
     Goal,
     Measure,
     MeasureStatus,
     User,
     measure_goals,
 )
-from steuerung.services.common.cache import cached
+from steuerung.services.common.cache import Blocks, cached, summed_by_block, top_by_block
 from steuerung.services.common.errors import ValidationFailed
 from steuerung.services.common.settings import planning_horizon
 from steuerung.services.measures.costs import horizon_costs
@@ -178,7 +180,7 @@ def coverage_among(
     by_code = cached(
         "agenda.goal_coverage",
         (chain, scope, years),
-        lambda: _coverage_by_code(list(chain), measures, list(years)),
+        lambda: _coverage_by_code(list(chain), measures, scope, list(years)),
     )
     result = []
     for action_field in fields:
@@ -200,58 +202,89 @@ def coverage_among(
 
 
 def _coverage_by_code(
-    chain: list[int], measures: ColumnElement[bool], years: list[int]
+    chain: list[int], measures: ColumnElement[bool], scope: Hashable, years: list[int]
 ) -> dict[str, _CodeCoverage]:
-    """Four aggregate queries whatever the number of measures."""
+    """Counts, costs and the first measures per goal code (kept per block of measures;
+    ``scope`` names ``measures`` in the cache key), then the shown measures' columns."""
     position = case(
         *[(ActionField.agenda_id == agenda_id, i) for i, agenda_id in enumerate(chain)],
         else_=len(chain),
     )
-    # (code, measure, newest position in the chain): each measure once per code.
-    pairs = (
-        select(
-            Goal.code.label("code"),
-            measure_goals.c.measure_id.label("measure_id"),
-            func.min(position).label("position"),
+    key = (tuple(chain), scope, tuple(years))
+    money = Numeric(14, 2, asdecimal=True)
+
+    def pairs(blocks: Blocks) -> Any:
+        """(code, measure, newest position in the chain): each measure once per code."""
+        return (
+            select(
+                Goal.code.label("code"),
+                measure_goals.c.measure_id.label("measure_id"),
+                func.min(position).label("position"),
+            )
+            .select_from(measure_goals)
+            .join(Goal, Goal.id == measure_goals.c.goal_id)
+            .join(ActionField, ActionField.id == Goal.action_field_id)
+            .join(Measure, Measure.id == measure_goals.c.measure_id)
+            .where(
+                ActionField.agenda_id.in_(chain),
+                measures,
+                Measure.status.not_in(NOT_SERVING_STATUSES),
+                *blocks.only(measure_goals.c.measure_id),
+            )
+            .group_by(Goal.code, measure_goals.c.measure_id)
+            .subquery("pairs")
         )
-        .select_from(measure_goals)
-        .join(Goal, Goal.id == measure_goals.c.goal_id)
-        .join(ActionField, ActionField.id == Goal.action_field_id)
-        .join(Measure, Measure.id == measure_goals.c.measure_id)
-        .where(
-            ActionField.agenda_id.in_(chain),
-            measures,
-            Measure.status.not_in(NOT_SERVING_STATUSES),
+
+    def total_rows(blocks: Blocks) -> Any:
+        found = pairs(blocks)
+        costs = horizon_costs(years, per_year=False, where=blocks.only(CostPlanEntry.measure_id))
+        block = Blocks.of(found.c.measure_id)
+        return db.session.execute(
+            select(
+                block,
+                found.c.code,
+                func.count().label("count"),
+                type_coerce(func.sum(costs.c.total), money).label("total"),
+            )
+            .select_from(found)
+            .outerjoin(costs, costs.c.measure_id == found.c.measure_id)
+            .group_by(block, found.c.code)
         )
-        .group_by(Goal.code, measure_goals.c.measure_id)
-        .subquery("pairs")
-    )
-    costs = horizon_costs(years, per_year=False)
+
+    def first_rows(blocks: Blocks) -> Any:
+        found = pairs(blocks)
+        block = Blocks.of(found.c.measure_id)
+        window = (block, found.c.code)
+        numbered = select(
+            block.label("block"),
+            found.c.code,
+            func.count().over(partition_by=window).label("count"),
+            found.c.measure_id,
+            found.c.position,
+            func.row_number().over(partition_by=window, order_by=found.c.measure_id).label("n"),
+        ).subquery("numbered")
+        return db.session.execute(select(numbered).where(numbered.c.n <= MEASURES_SHOWN_PER_GOAL))
+
+    # Counted and summed per block of measures: after an edit only its block is read.
     cent = Decimal("0.01")
     totals = {
         code: (count, Decimal(total or 0).quantize(cent))
-        for code, count, total in db.session.execute(
-            select(
-                pairs.c.code,
-                func.count().label("count"),
-                func.sum(costs.c.total).label("total"),
-            )
-            .select_from(pairs)
-            .outerjoin(costs, costs.c.measure_id == pairs.c.measure_id)
-            .group_by(pairs.c.code)
-        )
+        for (code,), (count, total) in summed_by_block(
+            "agenda.totals", key, total_rows, keys=1
+        ).items()
     }
-    numbered = select(
-        pairs.c.code,
-        pairs.c.measure_id,
-        pairs.c.position,
-        func.row_number().over(partition_by=pairs.c.code, order_by=pairs.c.measure_id).label("n"),
-    ).subquery("numbered")
-    first = db.session.execute(
-        select(numbered.c.code, numbered.c.measure_id, numbered.c.position).where(
-            numbered.c.n <= MEASURES_SHOWN_PER_GOAL
-        )
-    ).all()
+    first = [
+        row
+        for _, rows in top_by_block(
+            "agenda.first",
+            key,
+            first_rows,
+            limit=MEASURES_SHOWN_PER_GOAL,
+            order=lambda row: row.measure_id,
+            groups=1,
+        ).values()
+        for row in rows
+    ]
     ids = sorted({row.measure_id for row in first})
     shown_costs = horizon_costs(years, ids, per_year=False)
     refs = {

@@ -69,7 +69,7 @@ from steuerung.models import (
     PlanLine,
     measure_goals,
 )
-from steuerung.services.common.cache import Blocks, cached, summed_by_block
+from steuerung.services.common.cache import Blocks, cached, summed_by_block, top_by_block
 from steuerung.services.measures.rules import (
     COUNTING_STATUSES,
     SCENARIO_STATUSES,
@@ -1166,46 +1166,79 @@ def _measures_by_line(
 ) -> tuple[dict[int, list[MeasureDemand]], dict[int, int]]:
     """Measures per line (the ``limit_per_line`` largest of each) and the count per line.
 
-    The limit is applied in SQL with ``ROW_NUMBER() OVER (PARTITION BY line)``, so a page
-    that shows a few measures per line does not load every measure.
+    With a limit, kept per block of measures (``services.common.cache.top_by_block``).
     """
     years = sorted(years)
-    query = (
-        _demand_sums(years, include_submitted)
-        .join(BudgetLine, BudgetLine.id == CostPlanEntry.budget_line_id)
-        .where(*_measure_filters(action_field_id, category))
-    )
-    if department_id is not None:
-        query = query.where(BudgetLine.department_id == department_id)
-    if line_ids is not None:
-        query = query.where(CostPlanEntry.budget_line_id.in_(list(line_ids)))
-    if limit_per_line is not None:
-        query = query.add_columns(
-            func.count().over(partition_by=CostPlanEntry.budget_line_id).label("line_count"),
-            func.row_number()
-            .over(
-                partition_by=CostPlanEntry.budget_line_id,
-                order_by=(func.sum(CostPlanEntry.amount).desc(), CostPlanEntry.measure_id),
-            )
-            .label("position"),
+    line_ids = tuple(line_ids) if line_ids is not None else None
+
+    def query(*conditions: ColumnElement[bool]) -> Any:
+        query = (
+            _demand_sums(years, include_submitted)
+            .join(BudgetLine, BudgetLine.id == CostPlanEntry.budget_line_id)
+            .where(*_measure_filters(action_field_id, category), *conditions)
         )
-    sub = query.subquery()
-    outer = _with_measure_columns(sub)
-    if limit_per_line is None:
-        outer = outer.order_by(sub.c.line_id, sub.c.measure_id)
-    else:
-        outer = outer.where(sub.c.position <= limit_per_line).order_by(
-            sub.c.line_id, sub.c.position
-        )
+        if department_id is not None:
+            query = query.where(BudgetLine.department_id == department_id)
+        if line_ids is not None:
+            query = query.where(CostPlanEntry.budget_line_id.in_(line_ids))
+        return query
+
     result: dict[int, list[MeasureDemand]] = defaultdict(list)
     counts: dict[int, int] = defaultdict(int)
-    for row in db.session.execute(outer):
-        line_id = row.line_id
-        if limit_per_line is None:
-            counts[line_id] += 1
-        else:
-            counts[line_id] = row.line_count
-        result[line_id].append(_demand(row, years))
+    if limit_per_line is None:
+        sub = query().subquery()
+        for row in db.session.execute(
+            _with_measure_columns(sub).order_by(sub.c.line_id, sub.c.measure_id)
+        ):
+            counts[row.line_id] += 1
+            result[row.line_id].append(_demand(row, years))
+        return dict(result), dict(counts)
+
+    def block_rows(blocks: Blocks) -> Any:
+        # The limit is applied in SQL with ROW_NUMBER() per block and line, so a page that
+        # shows a few measures per line does not load every measure.
+        block = Blocks.of(CostPlanEntry.measure_id)
+        window = (block, CostPlanEntry.budget_line_id)
+        sub = (
+            query(*blocks.only(CostPlanEntry.measure_id))
+            .add_columns(
+                block.label("block"),
+                func.count().over(partition_by=window).label("line_count"),
+                func.row_number()
+                .over(
+                    partition_by=window,
+                    order_by=(func.sum(CostPlanEntry.amount).desc(), CostPlanEntry.measure_id),
+                )
+                .label("position"),
+            )
+            .subquery()
+        )
+        columns = _with_measure_columns(sub).where(sub.c.position <= limit_per_line).subquery()
+        first = ("block", "line_id", "line_count")  # what top_by_block reads by position
+        return db.session.execute(
+            select(
+                *(columns.c[name] for name in first),
+                *(column for column in columns.c if column.key not in first),
+            )
+        )
+
+    def largest_first(row: Any) -> tuple[Decimal, int]:
+        return (
+            -sum((getattr(row, f"y{i}") or ZERO for i in range(len(years))), ZERO),
+            row.measure_id,
+        )
+
+    tops = top_by_block(
+        "coverage.measures_by_line",
+        (tuple(years), include_submitted, department_id, action_field_id, category, line_ids),
+        block_rows,
+        limit=limit_per_line,
+        order=largest_first,
+        groups=1,
+    )
+    for (line_id,), (count, rows) in sorted(tops.items(), key=lambda item: item[0]):
+        counts[line_id] = count
+        result[line_id] = [_demand(row, years) for row in rows]
     return dict(result), dict(counts)
 
 

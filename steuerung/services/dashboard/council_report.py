@@ -16,8 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import aliased
 
 from steuerung.extensions import db
@@ -30,7 +31,7 @@ from steuerung.models import (
     TrafficLight,
     User,
 )
-from steuerung.services.common.cache import cached
+from steuerung.services.common.cache import Blocks, cached, top_by_block
 from steuerung.services.common.settings import get_settings
 from steuerung.services.dashboard.data import (
     NO_FIELD,
@@ -50,7 +51,7 @@ from steuerung.services.measures.rules import (
     measure_reference,
     visibility_scope,
 )
-from steuerung.services.portfolio.ranking import rank_order
+from steuerung.services.portfolio.ranking import natural_key, rank_order
 
 #: At most this many measures are listed (a council report of thousands of rows helps nobody).
 MAX_LISTED = 400
@@ -144,53 +145,44 @@ def measure_sections(
 ) -> tuple[list[FieldSection], int, int]:
     """Measures by field of action with their latest lights; (sections, listed, total).
 
-    Two queries: the count and the list (one row per measure with its first goal's field,
-    department, owner and latest status report joined in SQL).
+    The count and the order come from :func:`_listed_ids` (kept per block of measures), the
+    listed measures' field, department, owner and latest status report from one query.
     """
     conditions = [*measure_conditions(filters, user), Measure.status.not_in(INTERNAL_STATUSES)]
-    total = db.session.scalar(select(func.count(Measure.id)).where(*conditions)) or 0
-    latest = latest_reports(conditions, reporting_only=False)
+    total, ids = _listed_ids(filters, user, conditions, limit)
+    latest = latest_reports(ids=ids or [-1])
     owner = aliased(User)
     inner = (
-        select(
-            Measure.id.label("id"),
-            primary_field_expr().label("field_id"),
-        )
-        .where(*conditions)
+        select(Measure.id.label("id"), primary_field_expr().label("field_id"))
+        .where(Measure.id.in_(ids or [-1]))
         .subquery("measure_fields")
     )
-    rows = db.session.execute(
-        select(
-            Measure.id,
-            Measure.title,
-            Measure.status,
-            Measure.end_date,
-            Department.code.label("department"),
-            owner.full_name.label("owner"),
-            ActionField.name.label("field"),
-            latest.c.reported_on,
-            latest.c.schedule_light,
-            latest.c.cost_light,
-            latest.c.scope_light,
-            latest.c.overall,
-            latest.c.progress_percent,
+    found = {
+        row.id: row
+        for row in db.session.execute(
+            select(
+                Measure.id,
+                Measure.title,
+                Measure.status,
+                Measure.end_date,
+                Department.code.label("department"),
+                owner.full_name.label("owner"),
+                ActionField.name.label("field"),
+                latest.c.reported_on,
+                latest.c.schedule_light,
+                latest.c.cost_light,
+                latest.c.scope_light,
+                latest.c.overall,
+                latest.c.progress_percent,
+            )
+            .join(inner, inner.c.id == Measure.id)
+            .join(Department, Department.id == Measure.department_id)
+            .outerjoin(owner, owner.id == Measure.owner_id)
+            .outerjoin(ActionField, ActionField.id == inner.c.field_id)
+            .outerjoin(latest, latest.c.measure_id == Measure.id)
         )
-        .join(inner, inner.c.id == Measure.id)
-        .join(Department, Department.id == Measure.department_id)
-        .outerjoin(owner, owner.id == Measure.owner_id)
-        .outerjoin(ActionField, ActionField.id == inner.c.field_id)
-        .outerjoin(latest, latest.c.measure_id == Measure.id)
-        .order_by(
-            ActionField.id.is_(None),
-            ActionField.agenda_id.desc(),
-            ActionField.position,
-            ActionField.id,
-            Measure.rank_override.is_(None),
-            Measure.rank_override,
-            *rank_order(),
-        )
-        .limit(limit)
-    ).all()
+    }
+    rows = [found[i] for i in ids if i in found]
     sections: list[FieldSection] = []
     for row in rows:
         name = row.field or NO_FIELD
@@ -217,6 +209,69 @@ def measure_sections(
             )
         )
     return sections, len(rows), total
+
+
+def _listed_ids(
+    filters: DashboardFilters,
+    user: User | None,
+    conditions: list[ColumnElement[bool]],
+    limit: int,
+) -> tuple[int, list[int]]:
+    """How many measures the report covers and the first ``limit`` in report order (by
+    field of action in agenda order, then rank), kept per block of measures."""
+
+    def block_rows(blocks: Blocks) -> Any:
+        where = [*conditions, *blocks.only(Measure.id)]
+        fields = (
+            select(Measure.id.label("id"), primary_field_expr().label("field_id"))
+            .where(*where)
+            .subquery("measure_fields")
+        )
+        block = Blocks.of(Measure.id)
+        order = (
+            ActionField.id.is_(None),
+            ActionField.agenda_id.desc(),
+            ActionField.position,
+            ActionField.id,
+            Measure.rank_override.is_(None),
+            Measure.rank_override,
+            *rank_order(),
+        )
+        ranked = (
+            select(
+                block.label("block"),
+                func.count().over(partition_by=block).label("count"),
+                Measure.id,
+                Measure.priority_class,
+                Measure.score,
+                Measure.rank_override,
+                ActionField.id.label("field_id"),
+                ActionField.agenda_id,
+                ActionField.position,
+                func.row_number().over(partition_by=block, order_by=order).label("n"),
+            )
+            .join(fields, fields.c.id == Measure.id)
+            .outerjoin(ActionField, ActionField.id == fields.c.field_id)
+            .subquery()
+        )
+        return db.session.execute(select(ranked).where(ranked.c.n <= limit))
+
+    def report_order(row: Any) -> tuple[Any, ...]:
+        if row.field_id is None:
+            field_key: tuple[int, ...] = (1, 0, 0, 0)
+        else:
+            field_key = (0, -row.agenda_id, row.position, row.field_id)
+        override = (0, row.rank_override) if row.rank_override is not None else (1, 0)
+        return (*field_key, *override, *natural_key(row))
+
+    count, listed = top_by_block(
+        "council_report.listed",
+        (filters, visibility_scope(user), limit),
+        block_rows,
+        limit=limit,
+        order=report_order,
+    ).get((), (0, []))
+    return count, [row.id for row in listed]
 
 
 def build_council_report(

@@ -424,25 +424,33 @@ def tiles(
     ``coverage`` (rows of the coverage service including the tile's year) and ``lights``
     may be handed in when the caller has them already (the dashboard), saving queries.
     """
-    from steuerung.services.measures.reports import overdue_clause
+    from steuerung.services.measures.reports import intervals_in_use, overdue_clause
 
     today = today or date.today()
     settings = get_settings()
     year = filters.year or settings.budget_year
-    conditions = measure_conditions(filters, user)
-    without_owner = lacks_owner_clause()
+
+    def block_rows(blocks: Blocks) -> Any:
+        block = Blocks.of(Measure.id)
+        return db.session.execute(
+            select(
+                block,
+                Measure.status,
+                func.count(Measure.id),
+                func.sum(case((overdue_clause(today), 1), else_=0)),
+                func.sum(case((lacks_owner_clause(), 1), else_=0)),
+            )
+            .where(*measure_conditions(filters, user), *blocks.only(Measure.id))
+            .group_by(block, Measure.status)
+        )
+
+    # The overdue rule depends on the day and on the report intervals in use.
+    key = (filters, visibility_scope(user), today, intervals_in_use())
     counts: dict[MeasureStatus, int] = {}
     overdue = no_owner = 0
-    for status, count, overdue_count, no_owner_count in db.session.execute(
-        select(
-            Measure.status,
-            func.count(Measure.id),
-            func.sum(case((overdue_clause(today), 1), else_=0)),
-            func.sum(case((without_owner, 1), else_=0)),
-        )
-        .where(*conditions)
-        .group_by(Measure.status)
-    ):
+    for (status,), (count, overdue_count, no_owner_count) in summed_by_block(
+        "dashboard.tiles", key, block_rows, keys=1
+    ).items():
         counts[MeasureStatus(status)] = count
         overdue += int(overdue_count or 0)
         no_owner += int(no_owner_count or 0)
@@ -1041,18 +1049,37 @@ class Summary:
 
 def summary(filters: DashboardFilters, user: User | None, tile_data: Tiles) -> Summary:
     """Leadership summary built on the tiles plus the names of red measures (1 query)."""
-    latest = latest_reports(measure_conditions(filters, user), reporting_only=True)
-    red = [
-        RedMeasure(measure_reference(row.id), row.title, row.code)
-        for row in db.session.execute(
-            select(Measure.id, Measure.title, Department.code)
+
+    def block_rows(blocks: Blocks) -> Any:
+        conditions = [*measure_conditions(filters, user), *blocks.only(Measure.id)]
+        latest = latest_reports(conditions, reporting_only=True)
+        block = Blocks.of(Measure.id)
+        ranked = (
+            select(
+                block.label("block"),
+                func.count().over(partition_by=block).label("count"),
+                Measure.id,
+                Measure.title,
+                Department.code,
+                Measure.priority_class,
+                Measure.score,
+                func.row_number().over(partition_by=block, order_by=rank_order()).label("n"),
+            )
             .join(latest, latest.c.measure_id == Measure.id)
             .join(Department, Department.id == Measure.department_id)
             .where(latest.c.overall == TrafficLight.RED)
-            .order_by(*rank_order())
-            .limit(SUMMARY_NAMES)
+            .subquery()
         )
-    ]
+        return db.session.execute(select(ranked).where(ranked.c.n <= SUMMARY_NAMES))
+
+    _, rows = top_by_block(
+        "dashboard.summary.red",
+        (filters, visibility_scope(user)),
+        block_rows,
+        limit=SUMMARY_NAMES,
+        order=natural_key,
+    ).get((), (0, []))
+    red = [RedMeasure(measure_reference(row.id), row.title, row.code) for row in rows]
     return Summary(
         total=tile_data.total,
         in_progress=tile_data.status_counts.get(MeasureStatus.IN_PROGRESS, 0),

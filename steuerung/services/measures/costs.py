@@ -10,23 +10,32 @@ The investive part is depreciated (AfA) linearly over the measure's useful life.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 
 from steuerung.models import BudgetKind, BudgetLine, CostPlanEntry, Measure
 
 ZERO = Decimal("0.00")
 
 
-def horizon_costs(years: list[int], ids: list[int] | None = None, *, per_year: bool = True) -> Any:
+def horizon_costs(
+    years: list[int],
+    ids: list[int] | None = None,
+    *,
+    per_year: bool = True,
+    where: Sequence[ColumnElement[bool]] = (),
+) -> Any:
     """Subquery (measure_id, total[, y<year>...]): planned cost per measure over ``years``.
 
-    ``ids`` restricts it to those measures (a page); ``per_year`` adds one column per year.
+    ``ids`` restricts it to those measures (a page), ``where`` by conditions on the cost
+    rows (a block of measures); ``per_year`` adds one column per year.
     """
     only = [CostPlanEntry.measure_id.in_(ids)] if ids is not None else []
+    only += where
     yearly = (
         [
             func.sum(case((CostPlanEntry.year == year, CostPlanEntry.amount), else_=0)).label(

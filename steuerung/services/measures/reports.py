@@ -20,6 +20,7 @@ from steuerung.models import (
     TrafficLight,
     User,
 )
+from steuerung.services.common.cache import Blocks, summed_by_block
 from steuerung.services.common.errors import ValidationFailed
 from steuerung.services.measures.rules import REPORTING_STATUSES
 
@@ -74,21 +75,32 @@ def _default_interval() -> int:
     return settings.report_interval_days if settings is not None else DEFAULT_INTERVAL_DAYS
 
 
+def intervals_in_use() -> tuple[int | None, ...]:
+    """The report intervals of the measures that owe reports (None: the default), sorted;
+    kept per block of measures, so an edit re-reads only its block."""
+
+    def rows(blocks: Blocks) -> Any:
+        block = Blocks.of(Measure.id)
+        return db.session.execute(
+            select(block, Measure.report_interval_days, func.count())
+            .where(Measure.status.in_(REPORTING_STATUSES), *blocks.only(Measure.id))
+            .group_by(block, Measure.report_interval_days)
+        )
+
+    counts = summed_by_block("reports.intervals", (), rows, keys=1)
+    return tuple(sorted((days for (days,) in counts), key=lambda d: (d is None, d or 0)))
+
+
 def overdue_clause(today: date) -> ColumnElement[bool]:
     """SQL condition: approved / in-progress measures whose status report is overdue.
 
     Reference date is the last report, else the start date; the interval is the measure's
     own or the Kommune's default. Overdue when there is no reference date or
-    reference + interval < today. One small query reads the distinct intervals in use.
+    reference + interval < today. The distinct intervals in use are counted per block of
+    measures (:func:`intervals_in_use`).
     """
     default = _default_interval()
-    intervals = set(
-        db.session.scalars(
-            select(Measure.report_interval_days)
-            .where(Measure.status.in_(REPORTING_STATUSES))
-            .distinct()
-        )
-    )
+    intervals = intervals_in_use()
     reference = func.coalesce(Measure.last_report_on, Measure.start_date)
     per_interval: list[ColumnElement[bool]] = []
     for days in sorted(intervals, key=lambda d: (d is None, d or 0)):

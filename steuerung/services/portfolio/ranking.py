@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import accumulate
 from typing import Any, NamedTuple
 
 from sqlalchemy import Integer, and_, case, cast, func, select
@@ -21,13 +22,14 @@ from sqlalchemy import Integer, and_, case, cast, func, select
 from steuerung.extensions import db
 from steuerung.models import (
     ActionField,
+    CostPlanEntry,
     Goal,
     Measure,
     MeasureStatus,
     User,
     measure_goals,
 )
-from steuerung.services.common.cache import cached
+from steuerung.services.common.cache import Blocks, by_block, cached
 from steuerung.services.common.columns import TableColumn
 from steuerung.services.common.settings import planning_horizon
 from steuerung.services.measures.costs import horizon_costs
@@ -238,14 +240,20 @@ def ranking(user: User, statuses: tuple[MeasureStatus, ...] = PORTFOLIO_STATUSES
 def _compute_ranking(
     user: User, statuses: tuple[MeasureStatus, ...], years: tuple[int, ...]
 ) -> Ranking:
-    """One query ranks in SQL (natural order); overrides are placed in one pass."""
+    """The ranking columns and the cost over the horizon are read per block of measures
+    (after an edit only its block); the blocks' rows are merged in natural order and the
+    overrides placed in one pass."""
     condition = and_(visible_measures_filter(user), Measure.status.in_(statuses))
-    totals = horizon_costs(list(years), per_year=False)
-    cents = cast(func.round(func.coalesce(totals.c.total, 0) * 100), Integer)
-    natural = [
-        RankKey(*row)
-        for row in db.session.connection().execute(
+
+    def compute(blocks: Blocks) -> dict[int, list[tuple[Any, RankKey]]]:
+        totals = horizon_costs(
+            list(years), per_year=False, where=blocks.only(CostPlanEntry.measure_id)
+        )
+        cents = cast(func.round(func.coalesce(totals.c.total, 0) * 100), Integer)
+        parts: dict[int, list[tuple[Any, RankKey]]] = {}
+        for block, *values in db.session.connection().execute(
             select(
+                Blocks.of(Measure.id),
                 Measure.id,
                 Measure.priority_class,
                 Measure.score,
@@ -253,24 +261,45 @@ def _compute_ranking(
                 cents.label("cents"),
             )
             .outerjoin(totals, totals.c.measure_id == Measure.id)
-            .where(condition)
-            .order_by(*rank_order())
-        )
-    ]
+            .where(condition, *blocks.only(Measure.id))
+        ):
+            key = RankKey(*values)
+            parts.setdefault(block, []).append((natural_key(key), key))
+        return parts
+
+    def combine(
+        state: Any, removed: list[Any], added: list[Any], parts: dict[int, Any]
+    ) -> tuple[Any, Ranking]:
+        # state: (natural key, RankKey) of every measure, in natural order. The natural key
+        # ends with the id, so no two are equal and sorting never compares the RankKeys.
+        if state is None:
+            entries = sorted(entry for part in parts.values() for entry in part)
+        else:
+            gone = {key.id for part in removed for _, key in part}
+            entries = [entry for entry in state if entry[1].id not in gone]
+            entries.extend(entry for part in added for entry in part)
+            entries.sort()  # two sorted runs: linear
+        return entries, _ranking_of([key for _, key in entries], years)
+
+    result: Ranking = by_block(
+        "portfolio.ranking.blocks", (visibility_scope(user), statuses, years), compute, combine
+    )
+    return result
+
+
+def _ranking_of(natural: list[RankKey], years: tuple[int, ...]) -> Ranking:
+    """The ranking from the measures in natural order: overrides placed, costs cumulated."""
     ordered: list[RankKey] = place_overrides(natural)
-    cumulated: list[int] = []
-    running = 0
+    cumulated = tuple(accumulate(key.cents for key in ordered))
     classes: dict[str, dict[str, Any]] = {k: {"count": 0, "cents": 0} for k in ("A", "B", "C", "–")}
     for key in ordered:
-        running += key.cents
-        cumulated.append(running)
         bucket = classes[key.priority_class or "–"]
         bucket["count"] += 1
         bucket["cents"] += key.cents
     return Ranking(
         years=years,
         keys=tuple(ordered),
-        cumulated_cents=tuple(cumulated),
+        cumulated_cents=cumulated,
         classes={k: {"count": v["count"], "total": _euros(v["cents"])} for k, v in classes.items()},
         positions={key.id: rank for rank, key in enumerate(ordered, start=1)},
     )
