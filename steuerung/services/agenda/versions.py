@@ -215,6 +215,11 @@ def _coverage_by_code(
 
     def pairs(blocks: Blocks) -> Any:
         """(code, measure, newest position in the chain): each measure once per code."""
+        goal_id: Any = measure_goals.c.goal_id
+        if blocks.ids is not None:
+            # Read the links from the block's id range, not through every goal's links:
+            # "+ 0" keeps SQLite's planner off the goal-id index.
+            goal_id = goal_id + 0
         return (
             select(
                 Goal.code.label("code"),
@@ -222,7 +227,7 @@ def _coverage_by_code(
                 func.min(position).label("position"),
             )
             .select_from(measure_goals)
-            .join(Goal, Goal.id == measure_goals.c.goal_id)
+            .join(Goal, Goal.id == goal_id)
             .join(ActionField, ActionField.id == Goal.action_field_id)
             .join(Measure, Measure.id == measure_goals.c.measure_id)
             .where(

@@ -515,6 +515,16 @@ def register_rows(ids: list[int] | Select[Any], horizon: list[int], few: bool) -
     return rows
 
 
+def _id_array(stmt: Any) -> array[int]:
+    """The ids ``stmt`` selects, in its order, as a compact array (read through the Core
+    connection in chunks: no ORM result objects for 100,000 ids)."""
+    ids: array[int] = array("i")
+    result = db.session.connection().execute(stmt)
+    for chunk in result.scalars().partitions(10_000):
+        ids.extend(chunk)
+    return ids
+
+
 def search_register(user: User, params: RegisterParams, paginate: bool = True) -> RegisterResult:
     """The register selection for ``user``: one page (page view) or everything (export).
 
@@ -538,7 +548,7 @@ def search_register(user: User, params: RegisterParams, paginate: bool = True) -
             visibility_scope(user),
             tuple(horizon),
         )
-        ordered = cached("register.ids", key, lambda: array("i", db.session.scalars(stmt)))
+        ordered = cached("register.ids", key, lambda: _id_array(stmt))
         total = len(ordered)
         if total and params.page > -(-total // params.per_page):
             params.errors.append(f"Seite {params.page} gibt es nicht.")
