@@ -163,3 +163,65 @@ def test_a_new_measure_in_a_new_block_counts(
     db.session.commit()
     assert demand_per_line(YEARS, COUNTING) == _from_scratch(db)
     assert seen == [(new.id // BLOCK_SIZE,)]
+
+
+def _largest_per_line(db: Any) -> dict[int, tuple[int, int]]:
+    """Per line: how many counting measures, and the one with the largest amount (ties:
+    the lower id), computed from the ORM rows."""
+    sums: dict[int, dict[int, Decimal]] = {}
+    for entry in db.session.query(CostPlanEntry).all():
+        if entry.measure.status not in COUNTING or entry.year not in YEARS:
+            continue
+        per = sums.setdefault(entry.budget_line_id, {})
+        per[entry.measure_id] = per.get(entry.measure_id, Decimal(0)) + entry.amount
+    return {line: (len(per), min(per, key=lambda m: (-per[m], m))) for line, per in sums.items()}
+
+
+def test_largest_measures_per_line_follow_changes(
+    db: Any, portfolio: dict[str, Any], monkeypatch: Any
+) -> None:
+    from steuerung.services.budget.coverage import _measures_by_line
+
+    def shown() -> dict[int, tuple[int, int]]:
+        measures, counts = _measures_by_line(YEARS, limit_per_line=1)
+        return {line: (counts[line], rows[0].measure_id) for line, rows in measures.items()}
+
+    seen = _read_blocks(monkeypatch)
+    assert shown() == _largest_per_line(db)
+    third: Measure = portfolio["third"]
+    third.cost_plan[0].amount = Decimal("99999")  # now the largest on line a
+    db.session.commit()
+    seen.clear()
+    assert shown() == _largest_per_line(db)
+    assert shown()[portfolio["line_a"].id][1] == third.id
+    assert seen == [(third.id // BLOCK_SIZE,)]
+    third.status = S.DEFERRED  # leaves every line
+    db.session.commit()
+    assert shown() == _largest_per_line(db)
+
+
+def test_the_ranking_follows_changes(
+    db: Any, portfolio: dict[str, Any], users: dict[str, Any], monkeypatch: Any
+) -> None:
+    from steuerung.services.portfolio.ranking import rank_measures, ranking
+    from steuerung.services.portfolio.rules import PORTFOLIO_STATUSES
+
+    coordinator = users["coordinator"]
+    for score, name in ((Decimal("3.5"), "first"), (Decimal("4.25"), "second"), (None, "third")):
+        portfolio[name].score = score
+    db.session.commit()
+
+    def expected() -> list[int]:
+        measures = db.session.query(Measure).filter(Measure.status.in_(PORTFOLIO_STATUSES))
+        return [m.id for m in rank_measures(measures.all())]
+
+    seen = _read_blocks(monkeypatch)
+    assert [key.id for key in ranking(coordinator).keys] == expected()
+    first: Measure = portfolio["first"]
+    first.score = Decimal("4.9")  # moves to the top
+    db.session.commit()
+    seen.clear()
+    ranked = ranking(coordinator)
+    assert [key.id for key in ranked.keys] == expected()
+    assert ranked.keys[0].id == first.id
+    assert set(seen) == {(first.id // BLOCK_SIZE,)}  # cost rows and measures of one block

@@ -15,6 +15,11 @@ Rules for callers:
   (``measures.rules.visibility_scope``), never the user object itself.
 * Cached values are shared between requests: treat them as read-only.
 
+Aggregates that add up over measures are in addition kept per block of measure ids
+(:func:`summed_by_block`, :func:`top_by_block`, :func:`by_block`, see below): after an edit of
+one measure only its block is read again, so the first view after a change does not grow
+with the portfolio either.
+
 The store is bounded (``MAX_ENTRIES`` results, least recently used dropped first), so worker
 memory does not grow with the number of filter combinations. Writers that bypass the ORM must
 call ``audit.mark_data_changed`` (bulk import and synthetic data do). The generation starts at
