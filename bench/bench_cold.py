@@ -2,7 +2,9 @@
 
 Their results are cached until the data changes (services/common/cache.py); the other
 modules report the median of repeated views, this one what the first visitor after an edit
-waits while the aggregates are recomputed.
+waits while the aggregates are recomputed: after an edit of one measure (its block of
+measures is read again) and, for the main pages, after a change of shared data (a budget
+line, a goal, an import: everything is read again).
 """
 
 from __future__ import annotations
@@ -23,4 +25,11 @@ def run(ctx: Any) -> list[dict[str, Any]]:
         ctx.cold("Agenda-Abdeckung", coordinator, "/agenda/"),
         ctx.cold("Register: Standard (50, nach Score)", coordinator, "/portfolio/register"),
         ctx.cold("Sachstandsbericht (HTML)", coordinator, "/dashboard/sachstandsbericht"),
+        ctx.cold("Dashboard (Koordination)", coordinator, "/dashboard/", shared=True),
+        ctx.cold("Deckung nach Haushaltsstelle", treasury, "/haushalt/", shared=True),
+        ctx.cold("Portfolio (Rangliste, Diagramm)", coordinator, "/portfolio/", shared=True),
+        ctx.cold("Agenda-Abdeckung", coordinator, "/agenda/", shared=True),
+        ctx.cold(
+            "Sachstandsbericht (HTML)", coordinator, "/dashboard/sachstandsbericht", shared=True
+        ),
     ]

@@ -51,7 +51,7 @@ def portfolio(db: Any, factory: Any, users: dict[str, Any]) -> dict[str, Any]:
             id=measure_id,
             costs=[(line_a, 2026, "1000.10"), (line_b, 2027, "250.05"), (line_a, 2027, "3")],
         )
-    third = measures["third"].cost_plan[1]
+    third = next(r for r in measures["third"].cost_plan if r.budget_line_id == line_b.id)
     third.funding_source = FundingSource.GRANT
     third.funding_share = Decimal("33.33")
     db.session.commit()
@@ -114,8 +114,10 @@ def test_totals_follow_every_change(
 
     seen.clear()
     third: Measure = portfolio["third"]
-    db.session.delete(third.cost_plan[1])  # the only grant row
-    db.session.delete(first.cost_plan[1])  # with it, the last counting row of line b in 2027
+    for measure in (first, third):  # the grant row, and the last counting rows of line b
+        for row in measure.cost_plan:
+            if row.budget_line_id == portfolio["line_b"].id:
+                db.session.delete(row)
     db.session.commit()
     result = demand_per_line(YEARS, COUNTING)
     assert result == _from_scratch(db)
@@ -189,7 +191,8 @@ def test_largest_measures_per_line_follow_changes(
     seen = _read_blocks(monkeypatch)
     assert shown() == _largest_per_line(db)
     third: Measure = portfolio["third"]
-    third.cost_plan[0].amount = Decimal("99999")  # now the largest on line a
+    on_a = next(r for r in third.cost_plan if r.budget_line_id == portfolio["line_a"].id)
+    on_a.amount = Decimal("99999")  # now the largest on line a
     db.session.commit()
     seen.clear()
     assert shown() == _largest_per_line(db)
