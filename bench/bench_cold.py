@@ -3,8 +3,9 @@
 Their results are cached until the data changes (services/common/cache.py); the other
 modules report the median of repeated views, this one what the first visitor after an edit
 waits while the aggregates are recomputed: after an edit of one measure (its block of
-measures is read again) and, for the main pages, after a change of shared data (a budget
-line, a goal, an import: everything is read again).
+measures is read again), after a changed Ansatz (only the line figures are read again) and,
+for the main pages, after a change of shared data (a budget line, a goal, a user, a bulk
+import: everything is read again).
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ def run(ctx: Any) -> list[dict[str, Any]]:
         ctx.cold("Agenda-Abdeckung", coordinator, "/agenda/"),
         ctx.cold("Register: Standard (50, nach Score)", coordinator, "/portfolio/register"),
         ctx.cold("Sachstandsbericht (HTML)", coordinator, "/dashboard/sachstandsbericht"),
-        ctx.cold("Dashboard (Koordination)", coordinator, "/dashboard/", shared=True),
-        ctx.cold("Deckung nach Haushaltsstelle", treasury, "/haushalt/", shared=True),
-        ctx.cold("Portfolio (Rangliste, Diagramm)", coordinator, "/portfolio/", shared=True),
-        ctx.cold("Agenda-Abdeckung", coordinator, "/agenda/", shared=True),
+        ctx.cold("Dashboard (Koordination)", coordinator, "/dashboard/", change="line_money"),
+        ctx.cold("Deckung nach Haushaltsstelle", treasury, "/haushalt/", change="line_money"),
+        ctx.cold("Dashboard (Koordination)", coordinator, "/dashboard/", change="shared"),
+        ctx.cold("Deckung nach Haushaltsstelle", treasury, "/haushalt/", change="shared"),
+        ctx.cold("Portfolio (Rangliste, Diagramm)", coordinator, "/portfolio/", change="shared"),
+        ctx.cold("Agenda-Abdeckung", coordinator, "/agenda/", change="shared"),
         ctx.cold(
             "Sachstandsbericht (HTML)", coordinator, "/dashboard/sachstandsbericht", shared=True
         ),

@@ -29,7 +29,7 @@ from config import TestConfig
 from steuerung import create_app
 from steuerung.extensions import db
 from steuerung.models import DataGeneration, Measure, PartGeneration, Role, User
-from steuerung.services.common.audit import BLOCK_SIZE, SHARED_PART, acting_as
+from steuerung.services.common.audit import BLOCK_SIZE, LINE_MONEY_PART, SHARED_PART, acting_as
 
 RESULTS = Path(__file__).parent / "results"
 BENCH_PASSWORD = "bench-passwort-2026"
@@ -90,17 +90,22 @@ class BenchContext:
         }
 
     def cold(
-        self, name: str, client: FlaskClient, url: str, n: int = 3, shared: bool = False
+        self, name: str, client: FlaskClient, url: str, n: int = 3, change: str = "measure"
     ) -> dict[str, Any]:
         """Request ``url`` right after a data change (the cache must recompute), ``n`` times:
         what the first visitor after an edit waits. Median server time.
 
-        The change is an edit of one measure in the middle of the portfolio (its block of
-        measures is read again), or with ``shared`` a change of shared data (a budget line,
-        a goal, a bulk import: everything is read again)."""
+        ``change``: an edit of one measure in the middle of the portfolio (``measure``: its
+        block of measures is read again), of money on a budget line (``line_money``: an
+        Ansatz, a VE) or of shared data (``shared``: a budget line, a goal, an import;
+        everything is read again)."""
         server, wall, queries = [], [], set()
         middle = (db.session.scalar(select(func.max(Measure.id))) or 0) // 2
-        part = SHARED_PART if shared else middle // BLOCK_SIZE
+        part = {
+            "measure": middle // BLOCK_SIZE,
+            "line_money": LINE_MONEY_PART,
+            "shared": SHARED_PART,
+        }[change]
         for _ in range(n):
             # What a committed edit does: raise the data generation and the part generation
             # of what it changed. The test client's requests share the benchmark's app
@@ -127,7 +132,7 @@ class BenchContext:
             queries.add(int(response.headers.get("X-Query-Count", "-1")))
             response.close()
         return {
-            "name": f"{name} (nach Änderung {'gemeinsamer Daten' if shared else 'einer Maßnahme'})",
+            "name": f"{name} (nach Änderung {CHANGE_NAMES[change]})",
             "url": url,
             "median_ms": round(statistics.median(server), 2),
             "p95_ms": round(max(server), 2),
@@ -150,6 +155,14 @@ def _schema_matches() -> bool:
         if not {i.name for i in table.indexes} <= indexes:
             return False
     return True
+
+
+#: How the benchmark names the kinds of change (see ``BenchContext.cold``).
+CHANGE_NAMES = {
+    "measure": "einer Maßnahme",
+    "line_money": "eines Haushaltsansatzes",
+    "shared": "gemeinsamer Daten",
+}
 
 
 def build_app(measures: int) -> Flask:

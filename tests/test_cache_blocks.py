@@ -11,7 +11,12 @@ import pytest
 from steuerung.models import CostPlanEntry, FundingSource, Measure, MeasureStatus
 from steuerung.services.budget.coverage import demand_per_line
 from steuerung.services.common import cache
-from steuerung.services.common.audit import BLOCK_SIZE, SHARED_PART, part_generations
+from steuerung.services.common.audit import (
+    BLOCK_SIZE,
+    LINE_MONEY_PART,
+    SHARED_PART,
+    part_generations,
+)
 
 S = MeasureStatus
 YEARS = [2026, 2027]
@@ -228,3 +233,25 @@ def test_the_ranking_follows_changes(
     assert [key.id for key in ranked.keys] == expected()
     assert ranked.keys[0].id == first.id
     assert set(seen) == {(first.id // BLOCK_SIZE,)}  # cost rows and measures of one block
+
+
+def test_money_on_lines_leaves_measure_aggregates_alone(
+    db: Any, portfolio: dict[str, Any], users: dict[str, Any], login_as: Any, monkeypatch: Any
+) -> None:
+    """A changed Ansatz raises its own part: the demand per line is not read again, and
+    the coverage (computed per request from the line figures) shows the new amount."""
+    from steuerung.models import BudgetAmount
+
+    seen = _read_blocks(monkeypatch)
+    demand_per_line(YEARS, COUNTING)
+    before = part_generations(db.session)
+    db.session.add(
+        BudgetAmount(budget_line=portfolio["line_a"], year=2026, approved_amount=Decimal("7"))
+    )
+    db.session.commit()
+    after = part_generations(db.session)
+    changed = {p for p in after.keys() | before.keys() if after.get(p) != before.get(p)}
+    assert changed == {LINE_MONEY_PART}
+    seen.clear()
+    assert demand_per_line(YEARS, COUNTING) == _from_scratch(db)
+    assert seen == []

@@ -1203,6 +1203,7 @@ def _measures_by_line(
             query(*blocks.only(CostPlanEntry.measure_id))
             .add_columns(
                 block.label("block"),
+                type_coerce(func.sum(CostPlanEntry.amount), MONEY_TYPE).label("size"),
                 func.count().over(partition_by=window).label("line_count"),
                 func.row_number()
                 .over(
@@ -1215,7 +1216,7 @@ def _measures_by_line(
         )
         columns = _with_measure_columns(sub).where(sub.c.position <= limit_per_line).subquery()
         first = ("block", "line_id", "line_count")  # what top_by_block reads by position
-        return db.session.execute(
+        return db.session.connection().execute(
             select(
                 *(columns.c[name] for name in first),
                 *(column for column in columns.c if column.key not in first),
@@ -1223,10 +1224,7 @@ def _measures_by_line(
         )
 
     def largest_first(row: Any) -> tuple[Decimal, int]:
-        return (
-            -sum((getattr(row, f"y{i}") or ZERO for i in range(len(years))), ZERO),
-            row.measure_id,
-        )
+        return (-row.size, row.measure_id)
 
     tops = top_by_block(
         "coverage.measures_by_line",

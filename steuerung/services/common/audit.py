@@ -61,8 +61,47 @@ from steuerung.models.base import utcnow
 
 #: Measures are grouped into blocks of consecutive ids for the part generations.
 BLOCK_SIZE = 1024
-#: The part for changes that do not belong to one measure (lines, goals, users, bulk writes).
+#: The part for shared data that aggregates over measures read (lines, goals, fields,
+#: departments, users, settings), and for any change not classified below (bulk writes).
 SHARED_PART = -1
+#: Money planned on budget lines (Ansatz/Planung, VE, rings, scenarios, plan versions,
+#: carry-forwards): the line figures read it, no aggregate over measures does.
+LINE_MONEY_PART = -2
+#: Imported actuals (profiles, snapshots and their rows).
+ACTUALS_PART = -3
+#: Data no aggregate over measures reads (API tokens, scoring criteria, maturity checks).
+OTHER_PART = -4
+_PART_OF_TABLE: dict[str, int] = {
+    **dict.fromkeys(
+        (
+            "budget_amounts",
+            "commitment_authorizations",
+            "coverage_rings",
+            "coverage_ring_members",
+            "budget_scenarios",
+            "carry_forwards",
+            "plan_versions",
+            "plan_lines",
+            "plan_amounts",
+            "plan_key_figures",
+            "plan_department_states",
+        ),
+        LINE_MONEY_PART,
+    ),
+    **dict.fromkeys(("actuals_profiles", "actuals_snapshots", "actual_rows"), ACTUALS_PART),
+    **dict.fromkeys(
+        ("api_tokens", "scoring_criteria", "maturity_assessments", "maturity_ratings"),
+        OTHER_PART,
+    ),
+}
+
+
+def part_of(entity_type: str, measure_id: int | None) -> int:
+    """The part generation a change raises: the measure's block, else by its table."""
+    if measure_id is not None:
+        return measure_id // BLOCK_SIZE
+    return _PART_OF_TABLE.get(entity_type, SHARED_PART)
+
 
 _actor_id: ContextVar[int | None] = ContextVar("audit_actor_id", default=None)
 
@@ -227,7 +266,7 @@ def _write_audit_log(session: Session, flush_context: Any) -> None:
     rows = _rows(session)
     if rows:
         session.connection().execute(insert(AuditEntry), rows)
-        _note_changes(session, [row["measure_id"] for row in rows])
+        _note_changes(session, [part_of(row["entity_type"], row["measure_id"]) for row in rows])
 
 
 # --- Bulk writes and the data generation ---------------------------------------------------
@@ -259,26 +298,24 @@ def write_audit_rows(session: Session | scoped_session[Any], rows: list[dict[str
     """Insert audit entries of bulk changes in one statement and mark the data as changed."""
     if rows:
         session.connection().execute(insert(AuditEntry), rows)
-        mark_data_changed(session)
+        _note_changes(session, [part_of(row["entity_type"], row["measure_id"]) for row in rows])
 
 
 def mark_data_changed(session: Session | scoped_session[Any]) -> None:
     """Note that this transaction changed audited data: the generation rises at commit.
 
-    Not attributed to single measures: every part generation rises too (bulk writes).
+    Not attributed to single measures: the shared part generation rises too (bulk writes),
+    so every aggregate over measures is computed again.
     """
-    _note_changes(session, [None])
+    _note_changes(session, [SHARED_PART])
 
 
-def _note_changes(session: Session | scoped_session[Any], measure_ids: list[int | None]) -> None:
+def _note_changes(session: Session | scoped_session[Any], parts: list[int]) -> None:
     """Remember what this transaction changed: the data generation rises at commit, and the
-    part generation of each touched block of measures, or the shared part for a change that
-    does not belong to one measure (``measure_id`` None)."""
+    part generation of each touched part (:func:`part_of`)."""
     info = session.info
     info["data_changed"] = True
-    blocks: set[int] = info.setdefault("changed_parts", set())
-    for measure_id in measure_ids:
-        blocks.add(SHARED_PART if measure_id is None else measure_id // BLOCK_SIZE)
+    info.setdefault("changed_parts", set()).update(parts)
 
 
 def part_generations(session: Session | scoped_session[Any]) -> dict[int, int]:

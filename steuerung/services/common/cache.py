@@ -47,6 +47,9 @@ from steuerung.services.common.audit import (
     part_generations,
 )
 
+#: The shared parts an aggregate over measures reads by default (``audit.part_of``).
+SHARED: tuple[int, ...] = (SHARED_PART,)
+
 T = TypeVar("T")
 
 #: At most this many results are kept per worker process.
@@ -191,7 +194,7 @@ class Blocks:
 
 @dataclass(frozen=True)
 class _BlockEntry:
-    shared: int
+    shared: tuple[int, ...]
     generations: dict[int, int]
     parts: dict[int, Any]
     state: Any
@@ -215,7 +218,9 @@ def _forget_part_generations(session: Session, transaction: Any) -> None:
         session.info.pop(_PARTS_INFO_KEY, None)
 
 
-def _changed_blocks(entry: _BlockEntry | None, shared: int, blocks: dict[int, int]) -> Any:
+def _changed_blocks(
+    entry: _BlockEntry | None, shared: tuple[int, ...], blocks: dict[int, int]
+) -> Any:
     """The blocks whose generation moved since ``entry`` was computed; None: recompute all."""
     if entry is None or entry.shared != shared:
         return None
@@ -228,17 +233,20 @@ def by_block(
     key: Hashable,
     compute: Callable[[Blocks], dict[int, Any]],
     combine: Callable[[Any, list[Any], list[Any], dict[int, Any]], tuple[Any, Any]],
+    shared_parts: tuple[int, ...] = SHARED,
 ) -> Any:
     """A result combined from parts per block of measures, recomputing only changed blocks.
 
     ``compute(blocks)`` returns the part of every block that has rows among ``blocks``;
     ``combine(state, removed, added, parts)`` returns ``(state, value)``: from the previous
     state (None the first time) minus the parts ``removed`` plus the parts ``added``, or
-    from all ``parts``. The value is shared between requests: read-only.
+    from all ``parts``. ``shared_parts``: the shared data it reads besides the measures'
+    (``audit.part_of``); a change there recomputes everything. The value is shared between
+    requests: read-only.
     """
     generations = _part_generations()
-    shared = generations.get(SHARED_PART, 0)
-    blocks = {b: g for b, g in generations.items() if b != SHARED_PART}
+    shared = tuple(generations.get(part, 0) for part in shared_parts)
+    blocks = {b: g for b, g in generations.items() if b >= 0}
     full_key = (namespace, key)
     with _lock:
         entry = _block_store.get(full_key)
@@ -286,7 +294,11 @@ def _plus(a: Any, b: Any, sign: int) -> Any:
 
 
 def summed_by_block(
-    namespace: str, key: Hashable, rows: Callable[[Blocks], Any], keys: int
+    namespace: str,
+    key: Hashable,
+    rows: Callable[[Blocks], Any],
+    keys: int,
+    shared_parts: tuple[int, ...] = SHARED,
 ) -> dict[tuple[Any, ...], tuple[Any, ...]]:
     """Totals per group of an additive aggregate (SUM, COUNT), kept per block of measures.
 
@@ -298,7 +310,7 @@ def summed_by_block(
 
     def compute(blocks: Blocks) -> dict[int, dict[tuple[Any, ...], tuple[Any, ...]]]:
         parts: dict[int, dict[tuple[Any, ...], tuple[Any, ...]]] = {}
-        for row in rows(blocks):
+        for row in rows(blocks).all():
             group = tuple(row[1 : 1 + keys])
             values = tuple(row[1 + keys :])
             part = parts.setdefault(int(row[0]), {})
@@ -325,7 +337,10 @@ def summed_by_block(
                         del totals[group]
         return totals, {g: tuple(v[1:]) for g, v in totals.items()}
 
-    return cast(dict[tuple[Any, ...], tuple[Any, ...]], by_block(namespace, key, compute, combine))
+    return cast(
+        dict[tuple[Any, ...], tuple[Any, ...]],
+        by_block(namespace, key, compute, combine, shared_parts),
+    )
 
 
 def top_by_block(
@@ -336,6 +351,7 @@ def top_by_block(
     limit: int | None,
     order: Callable[[Any], Any],
     groups: int = 0,
+    shared_parts: tuple[int, ...] = SHARED,
 ) -> dict[tuple[Any, ...], tuple[int, list[Any]]]:
     """Per group: how many rows, and the first ``limit`` of them in ``order`` (all with
     ``limit`` None), kept per block of measures.
@@ -350,7 +366,7 @@ def top_by_block(
 
     def compute(blocks: Blocks) -> dict[int, dict[tuple[Any, ...], tuple[int, list[Any]]]]:
         parts: dict[int, dict[tuple[Any, ...], tuple[int, list[Any]]]] = {}
-        for row in rows(blocks):
+        for row in rows(blocks).all():
             group = tuple(row[1 : 1 + groups])
             part = parts.setdefault(int(row[0]), {})
             count, listed = part.setdefault(group, (int(row[1 + groups]), []))
@@ -395,5 +411,6 @@ def top_by_block(
         return result, result
 
     return cast(
-        dict[tuple[Any, ...], tuple[int, list[Any]]], by_block(namespace, key, compute, combine)
+        dict[tuple[Any, ...], tuple[int, list[Any]]],
+        by_block(namespace, key, compute, combine, shared_parts),
     )

@@ -254,7 +254,7 @@ def _listed_ids(
             .outerjoin(ActionField, ActionField.id == fields.c.field_id)
             .subquery()
         )
-        return db.session.execute(select(ranked).where(ranked.c.n <= limit))
+        return db.session.connection().execute(select(ranked).where(ranked.c.n <= limit))
 
     def report_order(row: Any) -> tuple[Any, ...]:
         if row.field_id is None:
