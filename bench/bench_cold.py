@@ -33,6 +33,9 @@ def run(ctx: Any) -> list[dict[str, Any]]:
         ctx.cold("Portfolio (Rangliste, Diagramm)", coordinator, "/portfolio/", change="shared"),
         ctx.cold("Agenda-Abdeckung", coordinator, "/agenda/", change="shared"),
         ctx.cold(
-            "Sachstandsbericht (HTML)", coordinator, "/dashboard/sachstandsbericht", shared=True
+            "Sachstandsbericht (HTML)",
+            coordinator,
+            "/dashboard/sachstandsbericht",
+            change="shared",
         ),
     ]

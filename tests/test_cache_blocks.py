@@ -14,7 +14,7 @@ from steuerung.services.common import cache
 from steuerung.services.common.audit import (
     BLOCK_SIZE,
     LINE_MONEY_PART,
-    SHARED_PART,
+    SHARED_TABLE_PARTS,
     part_generations,
 )
 
@@ -90,7 +90,7 @@ def test_a_measure_change_raises_only_its_block(db: Any, portfolio: dict[str, An
     db.session.commit()
     again = part_generations(db.session)
     changed = {p for p in again.keys() | after.keys() if again.get(p) != after.get(p)}
-    assert changed == {SHARED_PART}
+    assert changed == {SHARED_TABLE_PARTS["budget_lines"]}
 
 
 def test_totals_follow_every_change(
@@ -130,12 +130,23 @@ def test_totals_follow_every_change(
     assert seen == [(first.id // BLOCK_SIZE, third.id // BLOCK_SIZE)]
 
 
-def test_a_shared_change_reads_everything_again(
+def test_a_shared_change_reads_again_what_depends_on_it(
     db: Any, portfolio: dict[str, Any], monkeypatch: Any
 ) -> None:
+    from steuerung.services.budget.coverage import _measures_by_line
+    from steuerung.services.common.audit import mark_data_changed
+
     seen = _read_blocks(monkeypatch)
     demand_per_line(YEARS, COUNTING)
-    portfolio["line_b"].name = "Neu benannt"
+    _measures_by_line(YEARS, limit_per_line=1)
+    portfolio["line_b"].name = "Neu benannt"  # the lists join the lines: read again
+    db.session.commit()
+    seen.clear()
+    assert demand_per_line(YEARS, COUNTING) == _from_scratch(db)
+    assert seen == []  # the demand per line reads no line columns
+    _measures_by_line(YEARS, limit_per_line=1)
+    assert seen == [None]
+    mark_data_changed(db.session)  # a bulk write: everything is read again
     db.session.commit()
     seen.clear()
     assert demand_per_line(YEARS, COUNTING) == _from_scratch(db)
@@ -255,3 +266,31 @@ def test_money_on_lines_leaves_measure_aggregates_alone(
     seen.clear()
     assert demand_per_line(YEARS, COUNTING) == _from_scratch(db)
     assert seen == []
+
+
+def test_renamed_shared_rows_show_at_once(
+    db: Any, portfolio: dict[str, Any], users: dict[str, Any], factory: Any
+) -> None:
+    """Names of departments and fields of action come from the shared tables each block
+    aggregate declares: renaming them shows on the next view."""
+    from steuerung.services.dashboard.data import (
+        DashboardFilters,
+        lights_by_department,
+        status_by_field,
+    )
+
+    coordinator = users["coordinator"]
+    agenda = factory.agenda()
+    first: Measure = portfolio["first"]
+    first.goals = [agenda.action_fields[0].goals[0]]
+    db.session.commit()
+    filters = DashboardFilters(None, None, None, None)
+    assert any("Bürgerservice" in d for d in lights_by_department(filters, coordinator).departments)
+    assert "Verwaltung" in status_by_field(filters, coordinator).counts
+    first.department.name = "Bürgerdienste"
+    agenda.action_fields[0].name = "Moderne Verwaltung"
+    db.session.commit()
+    departments = lights_by_department(filters, coordinator).departments
+    assert any("Bürgerdienste" in d for d in departments)
+    assert not any("Bürgerservice" in d for d in departments)
+    assert "Moderne Verwaltung" in status_by_field(filters, coordinator).counts

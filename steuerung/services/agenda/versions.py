@@ -33,6 +33,7 @@ from steuerung.models import (
     User,
     measure_goals,
 )
+from steuerung.services.common.audit import AGENDA_TABLES, shared_parts
 from steuerung.services.common.cache import Blocks, cached, summed_by_block, top_by_block
 from steuerung.services.common.errors import ValidationFailed
 from steuerung.services.common.settings import planning_horizon
@@ -275,7 +276,11 @@ def _coverage_by_code(
     totals = {
         code: (count, Decimal(total or 0).quantize(cent))
         for (code,), (count, total) in summed_by_block(
-            "agenda.totals", key, total_rows, keys=1
+            "agenda.totals",
+            key,
+            total_rows,
+            keys=1,
+            shared_parts=shared_parts(*AGENDA_TABLES),
         ).items()
     }
     first = [
@@ -287,6 +292,7 @@ def _coverage_by_code(
             limit=MEASURES_SHOWN_PER_GOAL,
             order=lambda row: row.measure_id,
             groups=1,
+            shared_parts=shared_parts(*AGENDA_TABLES),
         ).values()
         for row in rows
     ]

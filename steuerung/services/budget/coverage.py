@@ -69,6 +69,7 @@ from steuerung.models import (
     PlanLine,
     measure_goals,
 )
+from steuerung.services.common.audit import AGENDA_TABLES, shared_parts
 from steuerung.services.common.cache import Blocks, cached, summed_by_block, top_by_block
 from steuerung.services.measures.rules import (
     COUNTING_STATUSES,
@@ -1233,6 +1234,7 @@ def _measures_by_line(
         limit=limit_per_line,
         order=largest_first,
         groups=1,
+        shared_parts=shared_parts("budget_lines", "departments", *AGENDA_TABLES),
     )
     for (line_id,), (count, rows) in sorted(tops.items(), key=lambda item: item[0]):
         counts[line_id] = count

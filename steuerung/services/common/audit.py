@@ -61,8 +61,8 @@ from steuerung.models.base import utcnow
 
 #: Measures are grouped into blocks of consecutive ids for the part generations.
 BLOCK_SIZE = 1024
-#: The part for shared data that aggregates over measures read (lines, goals, fields,
-#: departments, users, settings), and for any change not classified below (bulk writes).
+#: The part for any change not classified below (bulk writes, unknown tables): every
+#: aggregate over measures is recomputed.
 SHARED_PART = -1
 #: Money planned on budget lines (Ansatz/Planung, VE, rings, scenarios, plan versions,
 #: carry-forwards): the line figures read it, no aggregate over measures does.
@@ -96,10 +96,34 @@ _PART_OF_TABLE: dict[str, int] = {
 }
 
 
+#: Shared tables that aggregates over measures read, each with a part of its own: an
+#: aggregate names those it reads (:func:`shared_parts`) and is recomputed in full only
+#: when one of them (or unclassified data) changes.
+SHARED_TABLE_PARTS: dict[str, int] = {
+    "budget_lines": -10,
+    "departments": -11,
+    "users": -12,
+    "settings": -13,
+    "agendas": -14,
+    "action_fields": -15,
+    "goals": -16,
+}
+#: The tables of the Digitale Agenda (a measure's goals and fields of action).
+AGENDA_TABLES = ("agendas", "action_fields", "goals")
+
+
+def shared_parts(*tables: str) -> tuple[int, ...]:
+    """The shared parts an aggregate over measures depends on when it reads ``tables``
+    besides the measures' own rows (always including unclassified changes)."""
+    return (SHARED_PART, *(SHARED_TABLE_PARTS[table] for table in tables))
+
+
 def part_of(entity_type: str, measure_id: int | None) -> int:
     """The part generation a change raises: the measure's block, else by its table."""
     if measure_id is not None:
         return measure_id // BLOCK_SIZE
+    if entity_type in SHARED_TABLE_PARTS:
+        return SHARED_TABLE_PARTS[entity_type]
     return _PART_OF_TABLE.get(entity_type, SHARED_PART)
 
 

@@ -47,7 +47,7 @@ from steuerung.services.common.audit import (
     part_generations,
 )
 
-#: The shared parts an aggregate over measures reads by default (``audit.part_of``).
+#: The shared parts of an aggregate that reads only the measures' own rows (``audit.part_of``).
 SHARED: tuple[int, ...] = (SHARED_PART,)
 
 T = TypeVar("T")
@@ -149,8 +149,9 @@ def stats() -> dict[str, int]:
 # block's difference. Any change that does not belong to one measure (a budget line, a
 # goal, a user, a bulk import) raises the shared part and the next reader recomputes all.
 #
-# Block aggregates may read only the rows of their measures (the measure, its cost plan,
-# goals, reports, scores) plus shared data (lines, goals, departments, users).
+# Block aggregates may read the rows of their measures (the measure, its cost plan, goal
+# links, reports, scores) and the shared tables they name (``audit.shared_parts``): a change
+# there recomputes them in full.
 
 #: At most this many block aggregates are kept per worker (each holds a part per block).
 MAX_BLOCK_ENTRIES = 64

@@ -73,6 +73,7 @@ from steuerung.models import (
 )
 from steuerung.models.budget import MAX_YEAR, MIN_YEAR
 from steuerung.services.budget.coverage import YearCoverage, coverage_by_year
+from steuerung.services.common.audit import AGENDA_TABLES, shared_parts
 from steuerung.services.common.cache import Blocks, cached, summed_by_block, top_by_block
 from steuerung.services.common.settings import get_settings
 from steuerung.services.measures.costs import depreciation, horizon_costs, investive_totals
@@ -352,9 +353,15 @@ def ranked_ids(
         overridden_rows,
         limit=None,
         order=lambda row: (row.rank_override, row.id),
+        shared_parts=shared_parts(*AGENDA_TABLES),
     ).get((), (0, []))
     natural = top_by_block(
-        "dashboard.ranked.natural", (key, limit), natural_rows, limit=limit, order=natural_key
+        "dashboard.ranked.natural",
+        (key, limit),
+        natural_rows,
+        limit=limit,
+        order=natural_key,
+        shared_parts=shared_parts(*AGENDA_TABLES),
     ).get((), (0, []))
     ranked = rank_measures([*overridden[1], *natural[1]])[:limit]
     return overridden[0] + natural[0], [row.id for row in ranked]
@@ -449,7 +456,11 @@ def tiles(
     counts: dict[MeasureStatus, int] = {}
     overdue = no_owner = 0
     for (status,), (count, overdue_count, no_owner_count) in summed_by_block(
-        "dashboard.tiles", key, block_rows, keys=1
+        "dashboard.tiles",
+        key,
+        block_rows,
+        keys=1,
+        shared_parts=shared_parts("users", "settings", *AGENDA_TABLES),
     ).items():
         counts[MeasureStatus(status)] = count
         overdue += int(overdue_count or 0)
@@ -515,7 +526,11 @@ def status_by_field(filters: DashboardFilters, user: User | None) -> StatusByFie
         )
 
     totals = summed_by_block(
-        "dashboard.status_by_field", (filters, visibility_scope(user)), block_rows, keys=2
+        "dashboard.status_by_field",
+        (filters, visibility_scope(user)),
+        block_rows,
+        keys=2,
+        shared_parts=shared_parts(*AGENDA_TABLES),
     )
     rows = [_Row(field_id, status, count) for (field_id, status), (count,) in totals.items()]
     field_ids = {row.field_id for row in rows if row.field_id is not None}
@@ -636,7 +651,11 @@ def lights_by_department(filters: DashboardFilters, user: User | None) -> Lights
         )
 
     totals = summed_by_block(
-        "dashboard.lights_by_department", (filters, visibility_scope(user)), block_rows, keys=3
+        "dashboard.lights_by_department",
+        (filters, visibility_scope(user)),
+        block_rows,
+        keys=3,
+        shared_parts=shared_parts("departments", *AGENDA_TABLES),
     )
     departments: list[str] = []
     counts: dict[str, dict[str, int]] = {}
@@ -832,7 +851,11 @@ def goal_coverage(filters: DashboardFilters, user: User | None) -> GoalCoverage:
     if counts:
         # Counted for every goal (the agenda is shared data: changing it recounts all).
         totals = summed_by_block(
-            "dashboard.goal_coverage", (filters, visibility_scope(user)), block_rows, keys=2
+            "dashboard.goal_coverage",
+            (filters, visibility_scope(user)),
+            block_rows,
+            keys=2,
+            shared_parts=shared_parts(*AGENDA_TABLES),
         )
         for (goal_id, status), (count,) in totals.items():
             if goal_id in counts:
@@ -1078,6 +1101,7 @@ def summary(filters: DashboardFilters, user: User | None, tile_data: Tiles) -> S
         block_rows,
         limit=SUMMARY_NAMES,
         order=natural_key,
+        shared_parts=shared_parts("departments", *AGENDA_TABLES),
     ).get((), (0, []))
     red = [RedMeasure(measure_reference(row.id), row.title, row.code) for row in rows]
     return Summary(
