@@ -3,9 +3,9 @@
 Their results are cached until the data changes (services/common/cache.py); the other
 modules report the median of repeated views, this one what the first visitor after an edit
 waits while the aggregates are recomputed: after an edit of one measure (its block of
-measures is read again), after a changed Ansatz (only the line figures are read again) and,
-for the main pages, after a change of shared data (a budget line, a goal, a user, a bulk
-import: everything is read again).
+measures is read again), after a changed Ansatz (only the line figures are read again), after
+a changed budget line (what lists measures by line is read again) and, for the main pages,
+after a bulk write (everything is read again).
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ def run(ctx: Any) -> list[dict[str, Any]]:
         ctx.cold("Sachstandsbericht (HTML)", coordinator, "/dashboard/sachstandsbericht"),
         ctx.cold("Dashboard (Koordination)", coordinator, "/dashboard/", change="line_money"),
         ctx.cold("Deckung nach Haushaltsstelle", treasury, "/haushalt/", change="line_money"),
+        ctx.cold("Dashboard (Koordination)", coordinator, "/dashboard/", change="line"),
+        ctx.cold("Deckung nach Haushaltsstelle", treasury, "/haushalt/", change="line"),
         ctx.cold("Dashboard (Koordination)", coordinator, "/dashboard/", change="shared"),
         ctx.cold("Deckung nach Haushaltsstelle", treasury, "/haushalt/", change="shared"),
         ctx.cold("Portfolio (Rangliste, Diagramm)", coordinator, "/portfolio/", change="shared"),

@@ -29,7 +29,13 @@ from config import TestConfig
 from steuerung import create_app
 from steuerung.extensions import db
 from steuerung.models import DataGeneration, Measure, PartGeneration, Role, User
-from steuerung.services.common.audit import BLOCK_SIZE, LINE_MONEY_PART, SHARED_PART, acting_as
+from steuerung.services.common.audit import (
+    BLOCK_SIZE,
+    LINE_MONEY_PART,
+    SHARED_PART,
+    SHARED_TABLE_PARTS,
+    acting_as,
+)
 
 RESULTS = Path(__file__).parent / "results"
 BENCH_PASSWORD = "bench-passwort-2026"
@@ -97,13 +103,14 @@ class BenchContext:
 
         ``change``: an edit of one measure in the middle of the portfolio (``measure``: its
         block of measures is read again), of money on a budget line (``line_money``: an
-        Ansatz, a VE) or of shared data (``shared``: a budget line, a goal, an import;
-        everything is read again)."""
+        Ansatz, a VE), of a budget line itself (``line``: what joins the lines is read
+        again) or a bulk write (``shared``: everything is read again)."""
         server, wall, queries = [], [], set()
         middle = (db.session.scalar(select(func.max(Measure.id))) or 0) // 2
         part = {
             "measure": middle // BLOCK_SIZE,
             "line_money": LINE_MONEY_PART,
+            "line": SHARED_TABLE_PARTS["budget_lines"],
             "shared": SHARED_PART,
         }[change]
         for _ in range(n):
@@ -161,7 +168,8 @@ def _schema_matches() -> bool:
 CHANGE_NAMES = {
     "measure": "einer Maßnahme",
     "line_money": "eines Haushaltsansatzes",
-    "shared": "gemeinsamer Daten",
+    "line": "einer Haushaltsstelle",
+    "shared": "durch einen Massenimport",
 }
 
 
