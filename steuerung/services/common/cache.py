@@ -156,7 +156,7 @@ def stats() -> dict[str, int]:
 #: At most this many block aggregates are kept per worker (each holds a part per block).
 MAX_BLOCK_ENTRIES = 64
 #: Above this share of changed blocks, recomputing everything in one query is cheaper.
-FULL_RECOMPUTE_SHARE = 0.25
+FULL_RECOMPUTE_SHARE = 0.75
 
 _PARTS_INFO_KEY = "cache_part_generations"
 
@@ -266,7 +266,7 @@ def by_block(
         if (
             entry is None
             or changed is None
-            or len(changed) > max(2, FULL_RECOMPUTE_SHARE * (len(entry.parts) + 1))
+            or len(changed) > max(2, FULL_RECOMPUTE_SHARE * len(entry.parts))
         ):
             parts = compute(Blocks())
             state, value = combine(None, [], list(parts.values()), parts)
