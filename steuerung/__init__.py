@@ -234,7 +234,7 @@ def register_errorhandlers(app: Flask) -> None:
         if isinstance(error, security.http.RefusedInput):
             text = error.description
         if code in (400, 403) or isinstance(error, CSRFError):
-            security.log_refusal(code)
+            security.log_refusal(code, getattr(error, "description", None))
         if code >= 500:
             # The database may be the cause: no rollback error, no navigation, no user lookup.
             with contextlib.suppress(Exception):

@@ -36,7 +36,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, event, or_
+from sqlalchemy import ColumnElement, Integer, event, literal_column, or_
 from sqlalchemy.orm import Session
 
 from steuerung.extensions import db
@@ -170,7 +170,7 @@ class Blocks:
     @staticmethod
     def of(measure_id: Any) -> ColumnElement[int]:
         """SQL: the block of a measure id (integer division on SQLite and PostgreSQL)."""
-        return cast(ColumnElement[int], measure_id // BLOCK_SIZE)
+        return cast(ColumnElement[int], measure_id // literal_column(str(int(BLOCK_SIZE)), Integer))
 
     def only(self, measure_id: Any) -> list[ColumnElement[bool]]:
         """SQL conditions keeping the measure ids of these blocks (id ranges, so indexes
@@ -183,10 +183,15 @@ class Blocks:
                 ranges[-1][1] = block
             else:
                 ranges.append([block, block])
+        # Literal bounds, not parameters: a prepared statement's generic plan (PostgreSQL
+        # after five runs) would not know how narrow the range is and read every row.
         return [
             or_(
                 *(
-                    measure_id.between(first * BLOCK_SIZE, (last + 1) * BLOCK_SIZE - 1)
+                    measure_id.between(
+                        literal_column(str(int(first * BLOCK_SIZE)), Integer),
+                        literal_column(str(int((last + 1) * BLOCK_SIZE - 1)), Integer),
+                    )
                     for first, last in ranges
                 )
             )
@@ -266,7 +271,7 @@ def by_block(
         if (
             entry is None
             or changed is None
-            or len(changed) > max(2, FULL_RECOMPUTE_SHARE * len(entry.parts))
+            or len(changed) > max(2, FULL_RECOMPUTE_SHARE * len(blocks.keys() | entry.parts.keys()))
         ):
             parts = compute(Blocks())
             state, value = combine(None, [], list(parts.values()), parts)

@@ -77,7 +77,7 @@ from steuerung.services.common.audit import AGENDA_TABLES, shared_parts
 from steuerung.services.common.cache import Blocks, cached, summed_by_block, top_by_block
 from steuerung.services.common.settings import get_settings
 from steuerung.services.measures.costs import depreciation, horizon_costs, investive_totals
-from steuerung.services.measures.reports import latest_reports
+from steuerung.services.measures.reports import latest_overall
 from steuerung.services.measures.rules import (
     COUNTING_STATUSES,
     REPORTING_STATUSES,
@@ -637,17 +637,25 @@ def lights_by_department(filters: DashboardFilters, user: User | None) -> Lights
     """One GROUP BY: department x overall light of the latest report (or no report)."""
 
     def block_rows(blocks: Blocks) -> Any:
-        conditions = [*measure_conditions(filters, user), *blocks.only(Measure.id)]
-        latest = latest_reports(conditions, reporting_only=True)
-        overall = func.coalesce(latest.c.overall, NO_REPORT)
-        block = Blocks.of(Measure.id)
-        return db.session.execute(
-            select(block, Department.code, Department.name, overall, func.count(Measure.id))
-            .select_from(Measure)
+        lights = (
+            select(
+                Blocks.of(Measure.id).label("block"),
+                Department.code.label("code"),
+                Department.name.label("name"),
+                func.coalesce(latest_overall(), NO_REPORT).label("light"),
+            )
             .join(Department, Department.id == Measure.department_id)
-            .outerjoin(latest, latest.c.measure_id == Measure.id)
-            .where(Measure.status.in_(REPORTING_STATUSES), *conditions)
-            .group_by(block, Department.code, Department.name, overall)
+            .where(
+                Measure.status.in_(REPORTING_STATUSES),
+                *measure_conditions(filters, user),
+                *blocks.only(Measure.id),
+            )
+            .subquery("lights")
+        )
+        return db.session.execute(
+            select(
+                lights.c.block, lights.c.code, lights.c.name, lights.c.light, func.count()
+            ).group_by(lights.c.block, lights.c.code, lights.c.name, lights.c.light)
         )
 
     totals = summed_by_block(
@@ -1074,8 +1082,6 @@ def summary(filters: DashboardFilters, user: User | None, tile_data: Tiles) -> S
     """Leadership summary built on the tiles plus the names of red measures (1 query)."""
 
     def block_rows(blocks: Blocks) -> Any:
-        conditions = [*measure_conditions(filters, user), *blocks.only(Measure.id)]
-        latest = latest_reports(conditions, reporting_only=True)
         block = Blocks.of(Measure.id)
         ranked = (
             select(
@@ -1088,9 +1094,13 @@ def summary(filters: DashboardFilters, user: User | None, tile_data: Tiles) -> S
                 Measure.score,
                 func.row_number().over(partition_by=block, order_by=rank_order()).label("n"),
             )
-            .join(latest, latest.c.measure_id == Measure.id)
             .join(Department, Department.id == Measure.department_id)
-            .where(latest.c.overall == TrafficLight.RED)
+            .where(
+                Measure.status.in_(REPORTING_STATUSES),
+                *measure_conditions(filters, user),
+                *blocks.only(Measure.id),
+                latest_overall() == TrafficLight.RED,
+            )
             .subquery()
         )
         return db.session.execute(select(ranked).where(ranked.c.n <= SUMMARY_NAMES))

@@ -7,6 +7,7 @@ arithmetic is done in Python so the same condition runs on SQLite and PostgreSQL
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -33,12 +34,15 @@ def latest_reports(
     *,
     ids: list[int] | None = None,
     reporting_only: bool = False,
+    report_conditions: Sequence[ColumnElement[bool]] = (),
 ) -> Any:
     """Subquery: the latest status report of each measure (newest Stichtag, then newest entry).
 
     Columns: measure_id, reported_on, progress_percent, the three lights and ``overall``
     (``StatusReport.overall_light``, the worst light). ``conditions`` restrict the measures
-    (joined), ``ids`` the measure ids, ``reporting_only`` to measures that owe reports.
+    (joined), ``ids`` the measure ids, ``reporting_only`` to measures that owe reports,
+    ``report_conditions`` the reports directly (e.g. a range of measure ids: PostgreSQL
+    does not carry a range on the measure over the join).
     One pass with a window function (SQLite >= 3.25, PostgreSQL).
     """
     position = (
@@ -66,8 +70,28 @@ def latest_reports(
         ranked = ranked.join(Measure, Measure.id == StatusReport.measure_id).where(*where)
     if ids is not None:
         ranked = ranked.where(StatusReport.measure_id.in_(ids))
+    if report_conditions:
+        ranked = ranked.where(*report_conditions)
     sub = ranked.subquery("ranked_reports")
     return select(sub).where(sub.c.position == 1).subquery("latest_reports")
+
+
+def latest_overall() -> Any:
+    """Correlated scalar subquery: the overall light of a measure's latest status report
+    (newest Stichtag, then newest entry), None without a report.
+
+    One index lookup per measure: unlike a join with :func:`latest_reports`, no planner
+    can turn it into a window computed again for every measure (PostgreSQL did that for a
+    range of measures whose reports it estimated at one row).
+    """
+    return (
+        select(StatusReport.overall_light)
+        .where(StatusReport.measure_id == Measure.id)
+        .order_by(StatusReport.reported_on.desc(), StatusReport.id.desc())
+        .limit(1)
+        .correlate(Measure)
+        .scalar_subquery()
+    )
 
 
 def _default_interval() -> int:

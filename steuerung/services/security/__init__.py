@@ -89,8 +89,8 @@ def register_request_hooks(app: Flask) -> None:
         return http.set_headers(app, response)
 
 
-def log_refusal(code: int) -> None:
-    """Log a refused request (403 and CSRF failures) with user and path."""
+def log_refusal(code: int, reason: str | None = None) -> None:
+    """Log a refused request (403 and CSRF failures) with user, path and reason."""
     user = g.get("_login_user")
     name = getattr(user, "username", None) or "-"
     log.event(
@@ -100,4 +100,5 @@ def log_refusal(code: int) -> None:
         method=request.method,
         path=request.path,
         status=code,
+        reason=reason or "-",
     )
