@@ -294,3 +294,17 @@ def test_renamed_shared_rows_show_at_once(
     assert any("Bürgerdienste" in d for d in departments)
     assert not any("Bürgerservice" in d for d in departments)
     assert "Moderne Verwaltung" in status_by_field(filters, coordinator).counts
+
+
+def test_a_transaction_sees_its_own_uncommitted_changes(
+    db: Any, portfolio: dict[str, Any], monkeypatch: Any
+) -> None:
+    """Inside a transaction that has flushed changes, results are computed from its own
+    view and not stored (nothing cached may hold data that could still be rolled back)."""
+    assert demand_per_line(YEARS, COUNTING) == _from_scratch(db)
+    first: Measure = portfolio["first"]
+    first.cost_plan[0].amount += Decimal("10")
+    db.session.flush()
+    assert demand_per_line(YEARS, COUNTING) == _from_scratch(db)
+    db.session.rollback()
+    assert demand_per_line(YEARS, COUNTING) == _from_scratch(db)

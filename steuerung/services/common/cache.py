@@ -36,6 +36,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
+from flask import has_app_context
 from sqlalchemy import ColumnElement, Integer, event, literal_column, or_
 from sqlalchemy.orm import Session
 
@@ -89,6 +90,8 @@ def cached(namespace: str, key: Hashable, compute: Callable[[], T]) -> T:
     same time wait for the first one's result instead of computing it again (after a change,
     several requests for the same dashboard would otherwise all do the work at once).
     """
+    if _uncommitted_changes():
+        return compute()
     current = generation()
     full_key = (namespace, key)
     found = _lookup(full_key, current)
@@ -108,6 +111,13 @@ def cached(namespace: str, key: Hashable, compute: Callable[[], T]) -> T:
                 dropped, _ = _store.popitem(last=False)
                 _key_locks.pop(dropped, None)
     return value
+
+
+def _uncommitted_changes() -> bool:
+    """True inside a transaction that has written audited data not yet committed: its reads
+    must see its own changes, which no stored result (keyed by committed generations)
+    holds, and what it computes must not be stored (it may still be rolled back)."""
+    return has_app_context() and bool(db.session.info.get("data_changed"))
 
 
 def _lookup(full_key: tuple[str, Hashable], current: int, count: bool = True) -> Any:
@@ -250,6 +260,9 @@ def by_block(
     (``audit.part_of``); a change there recomputes everything. The value is shared between
     requests: read-only.
     """
+    if _uncommitted_changes():
+        parts = compute(Blocks())
+        return combine(None, [], list(parts.values()), parts)[1]
     generations = _part_generations()
     shared = tuple(generations.get(part, 0) for part in shared_parts)
     blocks = {b: g for b, g in generations.items() if b >= 0}

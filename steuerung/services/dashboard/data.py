@@ -290,11 +290,11 @@ def measure_conditions(filters: DashboardFilters, user: User | None) -> list[Col
 
 
 class _Row(NamedTuple):
-    """A (field, status, count) row of :func:`status_by_field`."""
+    """A (field, status, number of measures) row of :func:`status_by_field`."""
 
     field_id: int | None
     status: str
-    count: int
+    measures: int
 
 
 def primary_field_expr() -> Any:
@@ -561,8 +561,8 @@ def status_by_field(filters: DashboardFilters, user: User | None) -> StatusByFie
         labels[None] = NO_FIELD
         fields.append((NO_FIELD, "#6c757d"))
     counts: dict[str, dict[MeasureStatus, int]] = {}
-    for field_id, status, count in rows:
-        counts.setdefault(labels[field_id], {})[MeasureStatus(status)] = count
+    for row in rows:
+        counts.setdefault(labels[row.field_id], {})[MeasureStatus(row.status)] = row.measures
     present = {s for per in counts.values() for s in per}
     statuses = [s for s in MeasureStatus if s in present]
     return StatusByField(fields, statuses, counts)

@@ -34,7 +34,7 @@ def horizon_costs(
     ``ids`` restricts it to those measures (a page), ``where`` by conditions on the cost
     rows (a block of measures); ``per_year`` adds one column per year.
     """
-    only = [CostPlanEntry.measure_id.in_(ids)] if ids is not None else []
+    only: list[ColumnElement[bool]] = [CostPlanEntry.measure_id.in_(ids)] if ids is not None else []
     only += where
     yearly = (
         [

@@ -249,21 +249,28 @@ def _compute_ranking(
         totals = horizon_costs(
             list(years), per_year=False, where=blocks.only(CostPlanEntry.measure_id)
         )
-        cents = cast(func.round(func.coalesce(totals.c.total, 0) * 100), Integer)
+        cents_sql = cast(func.round(func.coalesce(totals.c.total, 0) * 100), Integer)
         parts: dict[int, list[tuple[Any, RankKey]]] = {}
-        for block, *values in db.session.connection().execute(
+        for (
+            block,
+            measure_id,
+            priority_class,
+            score,
+            override,
+            cents,
+        ) in db.session.connection().execute(
             select(
                 Blocks.of(Measure.id),
                 Measure.id,
                 Measure.priority_class,
                 Measure.score,
                 Measure.rank_override,
-                cents.label("cents"),
+                cents_sql.label("cents"),
             )
             .outerjoin(totals, totals.c.measure_id == Measure.id)
             .where(condition, *blocks.only(Measure.id))
         ):
-            key = RankKey(*values)
+            key = RankKey(measure_id, priority_class, score, override, cents)
             parts.setdefault(block, []).append((natural_key(key), key))
         return parts
 
