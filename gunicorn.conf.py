@@ -19,9 +19,11 @@ timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
 graceful_timeout = int(os.environ.get("WEB_GRACEFUL_TIMEOUT", "30"))
 #: Longer than a user's pause between clicks: no race between an idle close and a new request.
 keepalive = int(os.environ.get("WEB_KEEPALIVE", "20"))
-#: Restart a worker after this many requests (with jitter): bounds memory growth.
-max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "2000"))
-max_requests_jitter = 200
+#: Restart a worker after this many requests (with jitter): a guard against slow leaks. The
+#: caches are bounded (LRU); a restart empties them, so not too often (at 30 req/s, 2,000
+#: requests restarted each worker every two minutes and its next pages computed from scratch).
+max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "20000"))
+max_requests_jitter = 2000
 #: Each worker opens its own database connections (no connections shared across fork).
 preload_app = False
 #: The app writes one JSON line per request with its request id (REQUEST_LOG=1).

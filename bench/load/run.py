@@ -21,6 +21,7 @@ import argparse
 import csv
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -139,6 +140,15 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _children(pid: int) -> list[int]:
     try:
         return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
@@ -160,6 +170,8 @@ def run_one(
     queue_file = work / "queue.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{queue_file}{suffix}").unlink(missing_ok=True)
+    for old in work.glob("gunicorn-*.log"):
+        old.unlink()
 
     def serve(redis_url: str) -> dict[str, Any]:
         extra = {
@@ -179,6 +191,8 @@ def run_one(
                 BIND=f"127.0.0.1:{port}",
                 WEB_WORKERS=str(workers),
                 WEB_THREADS="4",
+                # One JSON line per request with server and CPU time (read after the run).
+                REQUEST_LOG="1",
                 **extra,
             )
             processes.append(
@@ -204,6 +218,9 @@ def run_one(
             for port in ports:
                 _wait_healthy(port)
             print(f"== {label}: {args.users} Benutzer, {args.duration} s, Ports {ports} ==")
+            web = [c for p in processes[:-1] for c in _children(p.pid)]
+            cpu_before = {pid: _cpu_s(pid) for pid in [*web, worker.pid]}
+            children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
             locust = subprocess.run(
                 [
                     str(BIN / "locust"),
@@ -238,11 +255,25 @@ def run_one(
                 timeout=args.duration + 300,
             )
             (work / "locust.out").write_text(locust.stdout + locust.stderr, encoding="utf-8")
+            children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            #: Where the two cores went during the run (seconds of CPU per process group).
+            cpu = {
+                "web_s": round(sum(_cpu_s(pid) - cpu_before[pid] for pid in web), 1),
+                "job_worker_s": round(_cpu_s(worker.pid) - cpu_before[worker.pid], 1),
+                "locust_s": round(
+                    children_after.ru_utime
+                    + children_after.ru_stime
+                    - children_before.ru_utime
+                    - children_before.ru_stime,
+                    1,
+                ),
+            }
             memory = {
                 "gunicorn_workers_mb": [
                     round(_rss_mb(c), 1) for p in processes[:-1] for c in _children(p.pid)
                 ],
                 "job_worker_mb": round(_rss_mb(worker.pid), 1),
+                "cpu": cpu,
             }
             return memory
         finally:
@@ -262,6 +293,7 @@ def run_one(
     else:
         memory = serve("")
     stats = _read_stats(work / "locust_stats.csv")
+    server = _read_server_times(sorted(work.glob("gunicorn-*.log")))
     failures = _read_failures(work / "locust_failures.csv")
     check = verify_acks(database_url, acks)
     result = {
@@ -272,6 +304,7 @@ def run_one(
         "instances": instances,
         "workers_per_instance": workers,
         "stats": stats,
+        "server": server,
         "failures": failures,
         "writes": check,
         "memory": memory,
@@ -300,6 +333,46 @@ def _read_stats(path: Path) -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
+def _read_server_times(logs: list[Path]) -> list[dict[str, Any]]:
+    """Server time and CPU time per endpoint from the app's JSON request log, beside the
+    end-to-end times locust measures: the difference is queueing and waiting for a core."""
+    by_endpoint: dict[str, list[tuple[float, float]]] = {}
+    for path in logs:
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            if not line.startswith("{"):
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if record.get("event") != "request":
+                continue
+            key = f"{record['method']} {record.get('endpoint') or record['path']}"
+            by_endpoint.setdefault(key, []).append(
+                (float(record["duration_ms"]), float(record.get("cpu_ms") or 0))
+            )
+    rows = []
+    for key, values in by_endpoint.items():
+        durations = [d for d, _ in values]
+        cpu = [c for _, c in values]
+        rows.append(
+            {
+                "endpoint": key,
+                "requests": len(values),
+                "p50": _percentile(durations, 0.5),
+                "p95": _percentile(durations, 0.95),
+                "cpu_p50": _percentile(cpu, 0.5),
+                "cpu_total_s": round(sum(cpu) / 1000, 1),
+            }
+        )
+    return sorted(rows, key=lambda row: -row["cpu_total_s"])
 
 
 def _read_failures(path: Path) -> list[dict[str, str]]:
@@ -373,6 +446,16 @@ def _print(result: dict[str, Any]) -> None:
             f"{name[:46]:<46} {row['requests']:>6} {row['failures']:>5} {row['rps']:>6.1f} "
             f"{row['p50']:>7.0f} {row['p95']:>7.0f} {row['p99']:>7.0f}"
         )
+    if result.get("server"):
+        print(
+            f"\n{'Serverzeit je Endpunkt (ms; CPU in s gesamt)':<46} {'Anz.':>6} "
+            f"{'p50':>7} {'p95':>7} {'CPU p50':>8} {'CPU ges.':>9}"
+        )
+        for row in result["server"]:
+            print(
+                f"{row['endpoint'][:46]:<46} {row['requests']:>6} {row['p50']:>7.0f} "
+                f"{row['p95']:>7.0f} {row['cpu_p50']:>8.1f} {row['cpu_total_s']:>9.1f}"
+            )
     for failure in result["failures"]:
         print(
             f"FEHLER {failure.get('Name')}: {failure.get('Error')} ({failure.get('Occurrences')})"

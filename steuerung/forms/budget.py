@@ -29,6 +29,7 @@ from wtforms.widgets import TextInput
 
 from steuerung.forms.base import AppForm
 from steuerung.models import BudgetKind
+from steuerung.models.measure import measure_reference, parse_measure_reference
 from steuerung.services.common.numbers import NumberError, format_amount_input, parse_amount
 
 
@@ -63,6 +64,28 @@ class AmountField(Field):
         if self.required and self.data is None and not self.errors:
             # WTForms catches ValidationError here, not ValueError (that was a 500).
             raise ValidationError("Bitte einen Betrag angeben.")
+
+
+class MeasureReferenceField(StringField):
+    """A measure typed by its number (``M-0042`` or ``42``); ``data`` is its id or None.
+
+    A text input rather than a list: a budget line can carry thousands of measures."""
+
+    data: int | None  # type: ignore[assignment]
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return measure_reference(self.data) if isinstance(self.data, int) else ""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None
+        text = str(valuelist[0]).strip() if valuelist else ""
+        if not text:
+            return
+        self.data = parse_measure_reference(text)
+        if self.data is None:
+            raise ValueError("Bitte die Nummer einer Maßnahme angeben, z. B. M-0042.")
 
 
 class BudgetLineForm(AppForm):
@@ -180,11 +203,11 @@ class CommitmentForm(AppForm):
         ],
     )
     amount = AmountField("Betrag der VE", required=True)
-    measure_id = SelectField(
-        "Für Maßnahme",
-        coerce=lambda v: int(v) if v not in (None, "", "None") else None,
-        description="Die Maßnahme, deren Auftrag die VE absichert (optional).",
-        validate_choice=False,
+    measure_id = MeasureReferenceField(
+        "Für Maßnahme (Nr.)",
+        description="Optional: die Maßnahme, deren Auftrag die VE absichert, z. B. M-0042. "
+        "Sie muss Kosten auf dieser Haushaltsstelle planen.",
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
     purpose = StringField(
         "Zweck", validators=[Optional(), Length(max=200, message="Höchstens 200 Zeichen.")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -72,6 +73,15 @@ STATUS_LABELS = {
 def measure_reference(measure_id: int) -> str:
     """The human-readable id of a measure, e.g. ``M-0042`` (the one place of that format)."""
     return f"M-{measure_id:04d}"
+
+
+_REFERENCE = re.compile(r"^\s*(?:M\s*-?\s*)?0*(\d{1,9})\s*$", re.IGNORECASE)
+
+
+def parse_measure_reference(text: str) -> int | None:
+    """The measure id in ``M-0042``, ``m-42``, ``M0042`` or ``42``; None if it is not one."""
+    match = _REFERENCE.match(text or "")
+    return int(match.group(1)) if match and int(match.group(1)) > 0 else None
 
 
 class MeasureCategory(enum.StrEnum):

@@ -1155,6 +1155,50 @@ def measures_by_line(
     return measures
 
 
+def _line_measure_ids(line_id: int, years: list[int], include_submitted: bool) -> Any:
+    """The ids of the counting measures with cost rows on a line in ``years`` (distinct)."""
+    return (
+        select(CostPlanEntry.measure_id)
+        .join(Measure, Measure.id == CostPlanEntry.measure_id)
+        .where(
+            CostPlanEntry.budget_line_id == line_id,
+            CostPlanEntry.year.in_(years),
+            Measure.status.in_(statuses_for(include_submitted)),
+        )
+        .distinct()
+    )
+
+
+def count_line_measures(line_id: int, years: list[int], *, include_submitted: bool) -> int:
+    """How many counting measures plan costs on a line in ``years`` (counted in SQL)."""
+    ids = _line_measure_ids(line_id, years, include_submitted).subquery()
+    return db.session.scalar(select(func.count()).select_from(ids)) or 0
+
+
+def line_measures_page(
+    line_id: int, years: list[int], *, include_submitted: bool, offset: int, limit: int
+) -> list[MeasureDemand]:
+    """One page of a line's counting measures (by number) with their amounts per year: a
+    line can carry thousands of measures, the page reads ``limit`` of them."""
+    years = sorted(years)
+    page_ids = (
+        _line_measure_ids(line_id, years, include_submitted)
+        .order_by(CostPlanEntry.measure_id)
+        .offset(offset)
+        .limit(limit)
+    )
+    sub = (
+        _demand_sums(years, include_submitted)
+        .where(
+            CostPlanEntry.budget_line_id == line_id,
+            CostPlanEntry.measure_id.in_(page_ids.scalar_subquery()),
+        )
+        .subquery()
+    )
+    rows = db.session.execute(_with_measure_columns(sub).order_by(sub.c.measure_id))
+    return [_demand(row, years) for row in rows]
+
+
 def _measures_by_line(
     years: list[int],
     *,

@@ -241,7 +241,7 @@ def add_commitment(
     purpose = (purpose or "").strip()
     if len(purpose) > 200:
         raise ValidationFailed("Der Zweck darf höchstens 200 Zeichen haben.", "purpose")
-    if measure_id is not None and measure_id not in dict(measures_on_line(line.id)):
+    if measure_id is not None and not measure_uses_line(measure_id, line.id):
         raise ValidationFailed(
             "Diese Maßnahme plant keine Kosten auf dieser Haushaltsstelle.", "measure_id"
         )
@@ -266,18 +266,18 @@ def archive_commitment(commitment: CommitmentAuthorization, *, by: User) -> None
     db.session.flush()
 
 
-def measures_on_line(line_id: int) -> list[tuple[int, str]]:
-    """(id, "M-0042 Titel") of the measures with cost rows on a line (VE form choices)."""
-    rows = db.session.execute(
-        select(Measure.id, Measure.title)
-        .where(
-            Measure.id.in_(
-                select(CostPlanEntry.measure_id).where(CostPlanEntry.budget_line_id == line_id)
+def measure_uses_line(measure_id: int, line_id: int) -> bool:
+    """Whether a measure plans costs on a line (a VE may only serve such a measure)."""
+    return (
+        db.session.scalar(
+            select(CostPlanEntry.id)
+            .where(
+                CostPlanEntry.measure_id == measure_id, CostPlanEntry.budget_line_id == line_id
             )
+            .limit(1)
         )
-        .order_by(Measure.id)
+        is not None
     )
-    return [(row.id, f"{measure_reference(row.id)} {row.title}") for row in rows]
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from flask import Blueprint, abort, current_app, request, url_for
+from flask import Blueprint, abort, current_app, url_for
 from flask_login import current_user
 
 from steuerung.extensions import db
@@ -29,16 +29,6 @@ def _helpers() -> dict[str, Any]:
         return None
 
     return {"measure_url": measure_url, "eur": eur}
-
-
-def page_from_args(total: int, page_size: int) -> tuple[int, int, str | None]:
-    """The requested page (``?page=``) of ``total`` entries in pages of ``page_size``: the
-    page, the number of pages and a German message when the request named no valid page."""
-    pages = max(1, -(-total // page_size))
-    page_arg = request.args.get("page", "1")
-    if page_arg.isdigit() and 1 <= int(page_arg) <= pages:
-        return int(page_arg), pages, None
-    return 1, pages, f"Ungültige Seitenzahl „{page_arg[:20]}“: es wird Seite 1 gezeigt."
 
 
 def eur(value: Decimal | float | int | None) -> str:

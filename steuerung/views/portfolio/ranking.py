@@ -32,7 +32,8 @@ from steuerung.services.portfolio import scenario as scenario_service
 from steuerung.services.portfolio.hygiene import orphaned_measures, overdue_measures
 from steuerung.services.portfolio.scenario import Pot, pot_from_key, pot_key
 from steuerung.views.access import permission_required
-from steuerung.views.portfolio._common import bp, page_from_args
+from steuerung.views.paging import page_from_args
+from steuerung.views.portfolio._common import bp
 from steuerung.views.transaction import commit, form_errors_text
 
 PORTFOLIO_PAGE_SIZE = 50

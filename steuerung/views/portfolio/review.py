@@ -23,7 +23,8 @@ from steuerung.services.measures.workflow import allowed_transitions, transition
 from steuerung.services.portfolio import rules
 from steuerung.services.portfolio.review import INBOX_PAGE_SIZE, inbox_count, inbox_measures
 from steuerung.views.access import permission_required
-from steuerung.views.portfolio._common import bp, measure_or_abort, page_from_args
+from steuerung.views.paging import page_from_args
+from steuerung.views.portfolio._common import bp, measure_or_abort
 from steuerung.views.transaction import commit
 
 # --------------------------------------------------------------------------- review inbox
