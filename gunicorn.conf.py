@@ -7,6 +7,7 @@ room to spare. Every value can be set by an environment variable.
 """
 
 import os
+from typing import Any
 
 wsgi_app = "wsgi:app"
 #: Address to listen on; behind a reverse proxy keep it on loopback or a private network.
@@ -33,3 +34,11 @@ loglevel = os.environ.get("WEB_LOGLEVEL", "info")
 #: Proxies whose X-Forwarded-* headers are trusted (comma-separated addresses).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 proc_name = "steuerung"
+
+
+def post_worker_init(worker: Any) -> None:
+    """Compile templates and move the loaded app out of the garbage collector's full
+    passes (``steuerung/services/ops/warmup.py``: pauses of 110-150 ms under load)."""
+    from steuerung.services.ops.warmup import prepare_process
+
+    prepare_process(worker.wsgi)

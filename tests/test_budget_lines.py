@@ -180,6 +180,77 @@ def test_commitments_add_refuse_and_archive(
     assert "archiviert" in _text(client.get(token_from))
 
 
+def test_commitment_names_its_measure_by_number(
+    login_as: Any, users: dict[str, Any], db: Any, factory: Any
+) -> None:
+    line = factory.budget_line(users["treasury"].department, BudgetKind.INVESTIVE)
+    measure = factory.measure(
+        users["treasury"].department, MeasureStatus.APPROVED, costs=[(line, 2027, "1000.00")]
+    )
+    db.session.commit()
+    client = login_as("treasury")
+    url = f"/haushalt/stellen/{line.id}/ve"
+    token_from = f"/haushalt/stellen/{line.id}"
+    form = {"granted_year": "2026", "due_year": "2027", "amount": "100", "purpose": ""}
+    for typed in ("abc", "Maßnahme 7", "M-", "M-0"):
+        response = post_form(client, url, {**form, "measure_id": typed}, token_from=token_from)
+        assert response.status_code == 400
+        assert "Bitte die Nummer einer Maßnahme angeben, z. B. M-0042." in _text(response)
+    assert db.session.scalar(select(func.count(CommitmentAuthorization.id))) == 0
+    for typed in (measure.reference, measure.reference.lower(), f"M{measure.id}", ""):
+        response = post_form(client, url, {**form, "measure_id": typed}, token_from=token_from)
+        assert response.status_code == 302, _text(response)[:500]
+    db.session.expire_all()
+    linked = db.session.scalars(
+        select(CommitmentAuthorization.measure_id).order_by(CommitmentAuthorization.id)
+    ).all()
+    assert linked == [measure.id, measure.id, measure.id, None]
+
+
+def test_line_page_lists_its_measures_in_pages(
+    login_as: Any, users: dict[str, Any], db: Any, factory: Any, monkeypatch: Any
+) -> None:
+    from steuerung.views import budget as budget_views
+
+    monkeypatch.setattr(budget_views, "LINE_MEASURES_PAGE_SIZE", 2)
+    department = users["treasury"].department
+    line = factory.budget_line(department, BudgetKind.CONSUMPTIVE)
+    other = factory.budget_line(department, BudgetKind.CONSUMPTIVE)
+    counting = [
+        factory.measure(department, status, costs=[(line, 2027, "10.00"), (line, 2028, "5.00")])
+        for status in (
+            MeasureStatus.APPROVED,
+            MeasureStatus.IN_PROGRESS,
+            MeasureStatus.APPROVED,
+            MeasureStatus.IN_PROGRESS,
+            MeasureStatus.APPROVED,
+        )
+    ]
+    draft = factory.measure(department, MeasureStatus.DRAFT, costs=[(line, 2027, "10.00")])
+    elsewhere = factory.measure(department, MeasureStatus.APPROVED, costs=[(other, 2027, "1")])
+    db.session.commit()
+    client = login_as("treasury")
+    expected = sorted(m.id for m in counting)
+    seen = []
+    for page in (1, 2, 3):
+        html = client.get(f"/haushalt/stellen/{line.id}?page={page}").get_data(as_text=True)
+        assert "Maßnahmen auf dieser Haushaltsstelle (5)" in html
+        section = html[html.index('id="h-measures"') : html.index('id="h-ve"')]
+        refs = re.findall(r"<td>(M-\d{4})</td>", section)
+        assert len(refs) == (2 if page < 3 else 1)
+        seen += refs
+        assert f"Seite {page} von 3" in section
+        assert 'aria-current="page">' + str(page) + "<" in section
+        assert "15,00" in section  # 10 + 5 over the years of each measure
+    assert seen == [f"M-{i:04d}" for i in expected]
+    assert draft.reference not in seen and elsewhere.reference not in seen
+    bad = client.get(f"/haushalt/stellen/{line.id}?page=99").get_data(as_text=True)
+    assert "Ungültige Seitenzahl „99“: es wird Seite 1 gezeigt." in bad
+    assert re.findall(r"<td>(M-\d{4})</td>", bad[bad.index('id="h-measures"') :])[:2] == seen[:2]
+    scenario = client.get(f"/haushalt/stellen/{line.id}?szenario=1").get_data(as_text=True)
+    assert "Maßnahmen auf dieser Haushaltsstelle (5)" in scenario  # a draft never counts
+
+
 def test_rollover_keeps_old_year_readable(
     login_as: Any, users: dict[str, Any], db: Any, factory: Any
 ) -> None:

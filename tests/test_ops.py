@@ -117,3 +117,26 @@ def test_supervisor_stops_everything_on_ctrl_c(tmp_path: Any) -> None:
 def test_supervisor_ends_when_one_command_ends() -> None:
     process = _supervise("sh -c 'exit 3'", "sleep 60")
     assert process.wait(timeout=30) == 3
+
+
+def test_worker_preparation_compiles_templates_and_freezes_the_heap(app: Any) -> None:
+    """gunicorn's post_worker_init hook (and the job worker) compile every template and take
+    the loaded app out of the collector's full passes (gc.freeze)."""
+    import gc
+    import runpy
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    app.jinja_env.cache.clear()
+    hooks = runpy.run_path(str(Path(__file__).parents[1] / "gunicorn.conf.py"))
+    try:
+        hooks["post_worker_init"](SimpleNamespace(wsgi=app))
+        assert gc.get_freeze_count() > 10_000
+        compiled = {name for _, name in app.jinja_env.cache}
+        assert {"budget/line_detail.html", "dashboard/index.html", "base.html"} <= compiled
+        assert len(compiled) == len(
+            app.jinja_env.list_templates(filter_func=lambda n: n.endswith((".html", ".txt")))
+        )
+    finally:
+        gc.unfreeze()
+    assert gc.get_freeze_count() == 0

@@ -50,15 +50,23 @@ from steuerung.services.budget import imports as import_service
 from steuerung.services.budget import lines as budget_service
 from steuerung.services.budget import rings as ring_service
 from steuerung.services.budget import rules
-from steuerung.services.budget.coverage import Grouping, coverage_table, measures_by_line
+from steuerung.services.budget.coverage import (
+    Grouping,
+    count_line_measures,
+    coverage_table,
+    line_measures_page,
+)
 from steuerung.services.budget.exports import year_caption
 from steuerung.services.common.settings import get_settings
 from steuerung.views import execution as execution_views
 from steuerung.views.access import permission_required
 from steuerung.views.jobs import job_response
+from steuerung.views.paging import page_from_args
 from steuerung.views.transaction import commit
 
 bp = Blueprint("budget", __name__, url_prefix="/haushalt")
+#: Measures per page on a budget line's page (a line can carry thousands).
+LINE_MEASURES_PAGE_SIZE = 50
 
 add_nav_item("budget.index", "Haushalt", rules.may_see_budget_menu, 40)
 add_nav_item("budget.rollover", "Haushaltsjahr", rules.may_see_rollover_menu, 83)
@@ -310,21 +318,27 @@ def line_detail(line_id: int) -> str:
         department_id=line.department_id,
     )
     row = next((r for r in table.rows if r.key == line.id), None)
-    measures = measures_by_line(
-        params["years"], include_submitted=params["scenario"], line_ids=[line.id]
-    ).get(line.id, [])
+    total = count_line_measures(line.id, params["years"], include_submitted=params["scenario"])
+    page, pages, page_message = page_from_args(total, LINE_MEASURES_PAGE_SIZE)
+    measures = line_measures_page(
+        line.id,
+        params["years"],
+        include_submitted=params["scenario"],
+        offset=(page - 1) * LINE_MEASURES_PAGE_SIZE,
+        limit=LINE_MEASURES_PAGE_SIZE,
+    )
     commitment_form = CommitmentForm(
         data={"granted_year": params["current_year"], "due_year": params["current_year"] + 1}
     )
-    commitment_form.measure_id.choices = [
-        ("", "– keine –"),
-        *budget_service.measures_on_line(line.id),
-    ]
     return render_template(
         "budget/line_detail.html",
         line=line,
         row=row,
         measures=measures,
+        measure_count=total,
+        page=page,
+        pages=pages,
+        page_message=page_message,
         commitments=budget_service.commitment_rows(line.id),
         warnings=budget_service.commitment_warnings(params["years"], line.id),
         captions={y: year_caption(y, params["budget_year"]) for y in params["years"]},
@@ -342,7 +356,6 @@ def commitment_add(line_id: int) -> ResponseReturnValue:
     """Add a VE to a budget line (optionally for one of its measures)."""
     line = db.session.get(BudgetLine, line_id) or abort(404)
     form = CommitmentForm()
-    form.measure_id.choices = [("", "– keine –"), *budget_service.measures_on_line(line.id)]
     if form.validate_on_submit():
         outcome = commit(
             lambda: budget_service.add_commitment(

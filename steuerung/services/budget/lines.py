@@ -271,9 +271,7 @@ def measure_uses_line(measure_id: int, line_id: int) -> bool:
     return (
         db.session.scalar(
             select(CostPlanEntry.id)
-            .where(
-                CostPlanEntry.measure_id == measure_id, CostPlanEntry.budget_line_id == line_id
-            )
+            .where(CostPlanEntry.measure_id == measure_id, CostPlanEntry.budget_line_id == line_id)
             .limit(1)
         )
         is not None

@@ -164,5 +164,8 @@ def run_worker(app: Flask, workers: int | None = None) -> None:
             log.warning(
                 "%s beim letzten Halt unterbrochene Aufträge als fehlgeschlagen markiert", lost
             )
+    from steuerung.services.ops.warmup import prepare_process
+
+    prepare_process(app)
     log.info("Hintergrunddienst startet (%s)", queue.describe())
     consumer.run()
