@@ -72,6 +72,46 @@ def test_line_page_shows_available_funds_and_the_measures_burn(app, factory, use
     assert f"Mehr ausgegeben als geplant: Ist 12.500,00{NBSP}€ bei Plan 10.000,00{NBSP}€" in html
 
 
+def test_line_execution_lists_measures_in_pages_warnings_first(
+    app, factory, users, db, monkeypatch
+):
+    from steuerung.views import execution as execution_views
+
+    data = with_actuals(factory, users)
+    line = data["lines"]["lizenzen"]
+    for amount in ("30000.00", "20000.00"):  # larger plans, no warning: after E-Rechnung
+        factory.measure(
+            users["submitter"].department, MeasureStatus.IN_PROGRESS, costs=[(line, 2026, amount)]
+        )
+    db.session.commit()
+    on_line = db.session.scalars(
+        select(CostPlanEntry.measure_id)
+        .join(Measure, Measure.id == CostPlanEntry.measure_id)
+        .where(CostPlanEntry.budget_line_id == line.id, CostPlanEntry.year == 2026)
+        .distinct()
+    ).all()
+    assert len(on_line) >= 3
+    monkeypatch.setattr(execution_views, "LINE_EXECUTION_PAGE_SIZE", 1)
+    client = client_for(app, "coordinator")
+    shown = []
+    for page in range(1, len(on_line) + 1):
+        html = client.get(f"/haushalt/stellen/{line.id}?vseite={page}&page=1").get_data(
+            as_text=True
+        )
+        table = html[html.index('id="line-execution-measures"') : html.index('id="h-measures"')]
+        rows = re.findall(r"massnahmen/(\d+)\?tab=kosten", table)
+        assert len(rows) == 1
+        shown += rows
+        assert f"Seite {page} von {len(on_line)}" in table
+        # The page links keep the page's other arguments and point back to the table.
+        assert f"vseite={page}" in table and "page=1" in table and "#vollzug" in table
+    assert sorted(int(i) for i in shown) == sorted(on_line)
+    # E-Rechnung spent more than planned: its warning puts it on the first page.
+    assert int(shown[0]) == data["measures"]["erechnung"].id
+    bad = client.get(f"/haushalt/stellen/{line.id}?vseite=x").get_data(as_text=True)
+    assert "Ungültige Seitenzahl „x“: es wird Seite 1 gezeigt." in bad
+
+
 def test_execution_table_page_and_its_totals(app, factory, users, db):
     with_actuals(factory, users)
     client = client_for(app, "leadership")

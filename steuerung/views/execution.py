@@ -50,6 +50,7 @@ from steuerung.services.common import charts
 from steuerung.services.common.settings import get_settings
 from steuerung.views.access import permission_required
 from steuerung.views.jobs import job_response
+from steuerung.views.paging import page_from_args
 from steuerung.views.transaction import commit
 
 bp = Blueprint("execution", __name__, url_prefix="/haushalt/vollzug")
@@ -500,21 +501,39 @@ class LineInclude:
     year: int
     budget_year: int
     line: execution_service.LineExecution | None
+    #: One page of the line's measures (those with warnings first), of ``measure_count``.
     measures: list[execution_service.MeasureExecution]
     snapshot: execution_service.SnapshotInfo | None
     carried: list[carry_service.CarriedRow]
+    measure_count: int
+    page: int
+    pages: int
+    page_message: str | None
+    #: The page's own URL arguments, for the page links of the measures.
+    link_args: dict[str, Any]
+
+
+#: Measures per page in a line's execution table (``?vseite=``; a line can carry thousands).
+LINE_EXECUTION_PAGE_SIZE = 50
 
 
 def line_include(line_id: int, year: int) -> LineInclude:
     """Execution of a budget line in ``year`` for its page."""
     line, measures, snap = execution_service.line_execution(line_id, year)
+    page, pages, message = page_from_args(len(measures), LINE_EXECUTION_PAGE_SIZE, "vseite")
+    start = (page - 1) * LINE_EXECUTION_PAGE_SIZE
     return LineInclude(
         year=year,
         budget_year=get_settings().budget_year,
         line=line,
-        measures=measures,
+        measures=measures[start : start + LINE_EXECUTION_PAGE_SIZE],
         snapshot=snap,
         carried=carry_service.carried_into(year, line_id),
+        measure_count=len(measures),
+        page=page,
+        pages=pages,
+        page_message=message,
+        link_args={**(request.view_args or {}), **request.args.to_dict()},
     )
 
 
