@@ -34,7 +34,7 @@ from steuerung.services.budget.coverage import (
     compute,
     coverage_by_year,
     coverage_table,
-    measures_by_line,
+    line_measures_page,
     share_out,
 )
 
@@ -354,8 +354,8 @@ def test_measure_groups_show_demand_and_the_gap_they_cause(
     assert (smart.gap, smart.figures.own) == (D("250.00"), D("600.00"))
 
 
-def test_measures_by_line_shows_gross_grant_and_own(db: Any, portfolio: dict[str, Any]) -> None:
+def test_line_measures_show_gross_grant_and_own(db: Any, portfolio: dict[str, Any]) -> None:
     _, line_b, _ = portfolio["lines"]
-    demand = measures_by_line(YEARS)[line_b.id]
+    demand = line_measures_page(line_b.id, YEARS, include_submitted=False, offset=0, limit=50)
     first = next(m for m in demand if m.measure_id == portfolio["measures"][0].id)
     assert (first.total, first.grant, first.own) == (D("1000.00"), D("800.00"), D("200.00"))

@@ -996,7 +996,7 @@ def coverage_table(
     action_field_id: int | None = None,
     category: MeasureCategory | None = None,
     with_measures: bool = False,
-    measures_limit: int | None = None,
+    measures_limit: int = 10,
     plan_version_id: int | None = None,
 ) -> CoverageTable:
     """Coverage by ``grouping`` for ``years`` (see the module docstring for the rules).
@@ -1043,7 +1043,7 @@ def _coverage_table(
     action_field_id: int | None,
     category: MeasureCategory | None,
     with_measures: bool,
-    measures_limit: int | None,
+    measures_limit: int,
     plan_version_id: int | None,
 ) -> CoverageTable:
     facts = load_facts(
@@ -1134,27 +1134,6 @@ def _funding_text(min_source: str, max_source: str, programme: str | None) -> st
     return text
 
 
-def measures_by_line(
-    years: list[int],
-    *,
-    include_submitted: bool = False,
-    department_id: int | None = None,
-    action_field_id: int | None = None,
-    category: MeasureCategory | None = None,
-    line_ids: Iterable[int] | None = None,
-) -> dict[int, list[MeasureDemand]]:
-    """Each budget line's measures with their amounts per year, in one query."""
-    measures, _ = _measures_by_line(
-        years,
-        include_submitted=include_submitted,
-        department_id=department_id,
-        action_field_id=action_field_id,
-        category=category,
-        line_ids=line_ids,
-    )
-    return measures
-
-
 def _line_measure_ids(line_id: int, years: list[int], include_submitted: bool) -> Any:
     """The ids of the counting measures with cost rows on a line in ``years`` (distinct)."""
     return (
@@ -1206,15 +1185,11 @@ def _measures_by_line(
     department_id: int | None = None,
     action_field_id: int | None = None,
     category: MeasureCategory | None = None,
-    line_ids: Iterable[int] | None = None,
-    limit_per_line: int | None = None,
+    limit_per_line: int,
 ) -> tuple[dict[int, list[MeasureDemand]], dict[int, int]]:
-    """Measures per line (the ``limit_per_line`` largest of each) and the count per line.
-
-    With a limit, kept per block of measures (``services.common.cache.top_by_block``).
-    """
+    """Measures per line (the ``limit_per_line`` largest of each) and the count per line,
+    kept per block of measures (``services.common.cache.top_by_block``)."""
     years = sorted(years)
-    line_ids = tuple(line_ids) if line_ids is not None else None
 
     def query(*conditions: ColumnElement[bool]) -> Any:
         query = (
@@ -1224,20 +1199,7 @@ def _measures_by_line(
         )
         if department_id is not None:
             query = query.where(BudgetLine.department_id == department_id)
-        if line_ids is not None:
-            query = query.where(CostPlanEntry.budget_line_id.in_(line_ids))
         return query
-
-    result: dict[int, list[MeasureDemand]] = defaultdict(list)
-    counts: dict[int, int] = defaultdict(int)
-    if limit_per_line is None:
-        sub = query().subquery()
-        for row in db.session.execute(
-            _with_measure_columns(sub).order_by(sub.c.line_id, sub.c.measure_id)
-        ):
-            counts[row.line_id] += 1
-            result[row.line_id].append(_demand(row, years))
-        return dict(result), dict(counts)
 
     def block_rows(blocks: Blocks) -> Any:
         # The limit is applied in SQL with ROW_NUMBER() per block and line, so a page that
@@ -1273,17 +1235,17 @@ def _measures_by_line(
 
     tops = top_by_block(
         "coverage.measures_by_line",
-        (tuple(years), include_submitted, department_id, action_field_id, category, line_ids),
+        (tuple(years), include_submitted, department_id, action_field_id, category),
         block_rows,
         limit=limit_per_line,
         order=largest_first,
         groups=1,
         shared_parts=shared_parts("budget_lines", "departments", *AGENDA_TABLES),
     )
-    for (line_id,), (count, rows) in sorted(tops.items(), key=lambda item: item[0]):
-        counts[line_id] = count
-        result[line_id] = [_demand(row, years) for row in rows]
-    return dict(result), dict(counts)
+    ordered = sorted(tops.items(), key=lambda item: item[0])
+    result = {line_id: [_demand(row, years) for row in rows] for (line_id,), (_, rows) in ordered}
+    counts = {line_id: count for (line_id,), (count, _) in ordered}
+    return result, counts
 
 
 def _demand_sums(years: list[int], include_submitted: bool) -> Any:

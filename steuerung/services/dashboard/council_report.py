@@ -153,11 +153,7 @@ def measure_sections(
     total, ids = _listed_ids(filters, user, conditions, limit)
     latest = latest_reports(ids=ids or [-1])
     owner = aliased(User)
-    inner = (
-        select(Measure.id.label("id"), primary_field_expr().label("field_id"))
-        .where(Measure.id.in_(ids or [-1]))
-        .subquery("measure_fields")
-    )
+    inner = _measure_fields(Measure.id.in_(ids or [-1]))
     found = {
         row.id: row
         for row in db.session.execute(
@@ -212,6 +208,16 @@ def measure_sections(
     return sections, len(rows), total
 
 
+def _measure_fields(*where: ColumnElement[bool]) -> Any:
+    """The measures matching ``where`` with the field of action of their first goal (the
+    section a measure is listed in)."""
+    return (
+        select(Measure.id.label("id"), primary_field_expr().label("field_id"))
+        .where(*where)
+        .subquery("measure_fields")
+    )
+
+
 def _listed_ids(
     filters: DashboardFilters,
     user: User | None,
@@ -222,12 +228,7 @@ def _listed_ids(
     field of action in agenda order, then rank), kept per block of measures."""
 
     def block_rows(blocks: Blocks) -> Any:
-        where = [*conditions, *blocks.only(Measure.id)]
-        fields = (
-            select(Measure.id.label("id"), primary_field_expr().label("field_id"))
-            .where(*where)
-            .subquery("measure_fields")
-        )
+        fields = _measure_fields(*conditions, *blocks.only(Measure.id))
         block = Blocks.of(Measure.id)
         order = (
             ActionField.id.is_(None),
