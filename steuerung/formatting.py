@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from html import escape
 from zoneinfo import ZoneInfo
 
 from flask import Flask
+from markupsafe import Markup
 
 LOCAL_TZ = ZoneInfo("Europe/Berlin")
 _SWAP = str.maketrans({",": ".", ".": ","})
@@ -65,8 +67,50 @@ def datetime_de(value: datetime | None) -> str:
     return f"{value:%d.%m.%Y, %H:%M}"
 
 
+#: Column kinds shown right-aligned (numbers).
+NUMERIC_KINDS = frozenset({"int", "money", "percent"})
+
+
+def cell(value: object, kind: str) -> str:
+    """A table cell's text by its column kind ("money", "int", "percent" with one
+    decimal, "date", else as is); a missing value is a dash."""
+    if value is None:
+        return "–"
+    if kind == "money":
+        return money(value)  # type: ignore[arg-type]
+    if kind == "int":
+        return number(value)  # type: ignore[arg-type]
+    if kind == "percent":
+        return percent(value, 1)  # type: ignore[arg-type]
+    if kind == "date":
+        return date_de(value)  # type: ignore[arg-type]
+    return str(value)
+
+
+_GAP_MARK = '<span aria-hidden="true">▲&nbsp;</span><span class="visually-hidden">Lücke </span>'
+
+
+def number_cells(cells: list[tuple[str, bool]]) -> Markup:
+    """Right-aligned table cells from (text, is a gap) pairs; a gap is marked by a sign and
+    a word, not by colour alone. One piece of markup per row: a budget table has thousands
+    of such cells, and a template loop over them costs more than the rest of the page."""
+    return Markup(
+        "".join(
+            f'<td class="num gap">{_GAP_MARK}{escape(text)}</td>'
+            if gap
+            else f'<td class="num">{escape(text)}</td>'
+            for text, gap in cells
+        )
+    )
+
+
 def register_filters(app: Flask) -> None:
     """Make the formatters available in templates."""
     app.jinja_env.filters.update(
-        money=money, number=number, percent=percent, date_de=date_de, datetime_de=datetime_de
+        money=money,
+        number=number,
+        percent=percent,
+        date_de=date_de,
+        datetime_de=datetime_de,
+        number_cells=number_cells,
     )

@@ -431,3 +431,30 @@ def test_no_code_path_deletes_budget_lines_or_ve() -> None:
         if "session.delete(" in path.read_text("utf-8")
     ]
     assert deletions == ["services/budget/rings.py"]
+
+
+def test_measure_rows_of_a_line_show_years_total_and_own_share(
+    login_as: Any, users: dict[str, Any], db: Any, factory: Any
+) -> None:
+    dept = users["treasury"].department
+    line = factory.budget_line(dept, amounts={2026: "5000.00", 2027: "5000.00"})
+    factory.measure(
+        dept,
+        MeasureStatus.APPROVED,
+        title="Zwei Jahre",
+        costs=[(line, 2026, "1234.50"), (line, 2027, "100.00")],
+    )
+    db.session.commit()
+    raw = login_as("treasury").get("/haushalt/").get_data(as_text=True)
+    start = raw.index("<td>Zwei Jahre</td>")
+    row = raw[start : raw.index("</tr>", start)]
+    amounts = re.findall(r'<td class="num">([^<]*)</td>', row)
+    # 2026, 2027, the two planning years without cost, the gross total, the own share.
+    assert amounts == [
+        "1.234,50\xa0€",
+        "100,00\xa0€",
+        "0,00\xa0€",
+        "0,00\xa0€",
+        "1.334,50\xa0€",
+        "1.334,50\xa0€",
+    ]

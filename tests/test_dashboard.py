@@ -184,6 +184,14 @@ def test_dashboard_page_renders_all_charts_and_twins(demo, login_as):
     for blob in re.findall(r'class="plotly-figure" data-target="[^"]+">(.*?)</script>', html):
         json.loads(blob.replace("<\\/", "</"))
     assert 'id="tile-red">2<' in html
+    # The coverage twin: the year as row header, German money right-aligned, the status
+    # as text (the 2026 gap of the demo is 6,000 €, see the leadership summary).
+    start = html.index('id="chart-deckung-tabelle"')
+    table = html[start : html.index("</table>", start)]
+    row = table[table.index('<th scope="row">2026</th>') :]
+    row = row[: row.index("</tr>")]
+    assert '<td class="num">6.000,00\xa0€</td>' in row
+    assert row.endswith("<td>teilweise gedeckt</td>")
 
 
 def test_filters_live_in_the_url_and_reach_the_page(demo, login_as):

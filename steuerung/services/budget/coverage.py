@@ -50,6 +50,7 @@ from sqlalchemy import Numeric, case, func, select, type_coerce
 from sqlalchemy.sql import ColumnElement
 
 from steuerung.extensions import db
+from steuerung.formatting import money as format_money
 from steuerung.models import (
     ActionField,
     BudgetAmount,
@@ -204,6 +205,22 @@ class Figures:
         if self.gross <= 0:
             return None
         return (self.grant * 100 / self.gross).quantize(Decimal("0.1"))
+
+    def cells(self, *, by_measure: bool, detailed: bool) -> list[tuple[str, bool]]:
+        """The money cells of a coverage table row in the order of its column headers
+        (``templates/budget/_macros.html``): German text, and whether the cell is a gap."""
+        shown: list[Decimal | None] = []
+        if not by_measure:
+            if detailed:
+                shown += [self.planned, self.base_load, self.ve_due]
+            shown.append(self.available)
+        if detailed or by_measure:
+            shown += [self.gross, self.grant]
+        cells = [("–" if v is None else format_money(v), False) for v in shown]
+        cells += [(format_money(self.own), False), (format_money(self.gap), self.gap > 0)]
+        if not by_measure:
+            cells.append((format_money(self.free), False))
+        return cells
 
     def __add__(self, other: Figures) -> Figures:
         def add(a: Decimal | None, b: Decimal | None) -> Decimal | None:
@@ -796,6 +813,12 @@ class MeasureDemand:
         """Eigenanteil over the years."""
         return self.total - self.grant
 
+    def cells(self, years: list[int]) -> list[tuple[str, bool]]:
+        """Amount of each year, gross total and Eigenanteil as German money cells (text,
+        never a gap)."""
+        amounts = (*(self.amounts.get(y) for y in years), self.total, self.own)
+        return [(format_money(v), False) for v in amounts]
+
 
 @dataclass
 class CoverageRow:
@@ -821,6 +844,13 @@ class CoverageRow:
         """The horizon: yearly figures added (a surplus in one year covers no other year)."""
         start = NO_BUDGET if any(f.available is None for f in self.years.values()) else NOTHING
         return total_of(self.years.values(), start)
+
+    def cells(
+        self, years: list[int], *, by_measure: bool, detailed: bool
+    ) -> list[tuple[str, bool]]:
+        """The money cells of the row: each year's, then the horizon's (see ``Figures.cells``)."""
+        shown = [*(self.years[y] for y in years), self.total]
+        return [c for f in shown for c in f.cells(by_measure=by_measure, detailed=detailed)]
 
     @property
     def has_gap(self) -> bool:

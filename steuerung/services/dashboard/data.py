@@ -56,6 +56,7 @@ from sqlalchemy import (
 )
 
 from steuerung.extensions import db
+from steuerung.formatting import NUMERIC_KINDS, cell
 from steuerung.formatting import money as format_money
 from steuerung.models import (
     ActionField,
@@ -143,6 +144,15 @@ class DataTable:
     def headers(self) -> list[str]:
         """Column labels."""
         return [c.label for c in self.columns]
+
+    def cells(self) -> list[list[tuple[str, bool]]]:
+        """The rows as shown on a page: per cell its German text and whether it is a
+        number (right-aligned); formatted here, not cell by cell in the template."""
+        kinds = [(c.kind, c.kind in NUMERIC_KINDS) for c in self.columns]
+        return [
+            [(cell(v, kind), numeric) for v, (kind, numeric) in zip(row, kinds, strict=False)]
+            for row in self.rows
+        ]
 
 
 # --------------------------------------------------------------------------- filters
