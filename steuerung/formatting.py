@@ -92,8 +92,8 @@ _GAP_MARK = '<span aria-hidden="true">▲&nbsp;</span><span class="visually-hidd
 
 def number_cells(cells: list[tuple[str, bool]]) -> Markup:
     """Right-aligned table cells from (text, is a gap) pairs; a gap is marked by a sign and
-    a word, not by colour alone. One piece of markup per row: a budget table has thousands
-    of such cells, and a template loop over them costs more than the rest of the page."""
+    a word, not by colour alone. One piece of markup per row instead of a macro per cell
+    (a coverage table has thousands of money cells)."""
     return Markup(
         "".join(
             f'<td class="num gap">{_GAP_MARK}{escape(text)}</td>'

@@ -132,6 +132,11 @@ class Column:
     #: "text", "int", "money", "percent" or "date".
     kind: str = "text"
 
+    @property
+    def numeric(self) -> bool:
+        """True for numbers (right-aligned)."""
+        return self.kind in NUMERIC_KINDS
+
 
 @dataclass
 class DataTable:
@@ -148,7 +153,7 @@ class DataTable:
     def cells(self) -> list[list[tuple[str, bool]]]:
         """The rows as shown on a page: per cell its German text and whether it is a
         number (right-aligned); formatted here, not cell by cell in the template."""
-        kinds = [(c.kind, c.kind in NUMERIC_KINDS) for c in self.columns]
+        kinds = [(c.kind, c.numeric) for c in self.columns]
         return [
             [(cell(v, kind), numeric) for v, (kind, numeric) in zip(row, kinds, strict=False)]
             for row in self.rows
