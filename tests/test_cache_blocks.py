@@ -13,8 +13,12 @@ from steuerung.services.budget.coverage import demand_per_line
 from steuerung.services.common import cache
 from steuerung.services.common.audit import (
     BLOCK_SIZE,
+    CORE,
     LINE_MONEY_PART,
+    REPORTS,
     SHARED_TABLE_PARTS,
+    TEXT,
+    block_part,
     part_generations,
 )
 
@@ -82,7 +86,7 @@ def test_a_measure_change_raises_only_its_block(db: Any, portfolio: dict[str, An
     second.cost_plan[0].amount = Decimal("77")
     db.session.commit()
     after = part_generations(db.session)
-    block = second.id // BLOCK_SIZE
+    block = block_part(second.id // BLOCK_SIZE, CORE)
     assert after[block] == before[block] + 1
     changed = {p for p in after.keys() | before.keys() if after.get(p) != before.get(p)}
     assert changed == {block}
@@ -308,3 +312,85 @@ def test_a_transaction_sees_its_own_uncommitted_changes(
     assert demand_per_line(YEARS, COUNTING) == _from_scratch(db)
     db.session.rollback()
     assert demand_per_line(YEARS, COUNTING) == _from_scratch(db)
+
+
+def _changed_parts(db: Any, before: dict[int, int]) -> set[int]:
+    after = part_generations(db.session)
+    return {p for p in after.keys() | before.keys() if after.get(p) != before.get(p)}
+
+
+def test_texts_and_reports_raise_parts_of_their_own(db: Any, portfolio: dict[str, Any]) -> None:
+    """A block has a part per group of measure data: free texts, status reports (with the
+    date of the latest) and everything else."""
+    from datetime import date
+
+    from steuerung.models import StatusReport, TrafficLight
+
+    second: Measure = portfolio["second"]
+    block = second.id // BLOCK_SIZE
+    before = part_generations(db.session)
+    second.title = "Neuer Titel"
+    second.description = "Neu beschrieben"
+    db.session.commit()
+    assert _changed_parts(db, before) == {block_part(block, TEXT)}
+    before = part_generations(db.session)
+    green = TrafficLight.GREEN
+    db.session.add(
+        StatusReport(
+            measure=second,
+            reported_on=date(2026, 11, 2),
+            schedule_light=green,
+            cost_light=green,
+            scope_light=green,
+        )
+    )
+    second.last_report_on = date(2026, 11, 2)
+    db.session.commit()
+    assert _changed_parts(db, before) == {block_part(block, REPORTS)}
+    before = part_generations(db.session)
+    second.title = "Noch ein Titel"
+    second.status = S.COMPLETED
+    db.session.commit()
+    assert _changed_parts(db, before) == {block_part(block, TEXT), block_part(block, CORE)}
+
+
+def test_a_title_edit_reads_again_only_what_shows_titles(
+    db: Any, portfolio: dict[str, Any], login_as: Any, monkeypatch: Any
+) -> None:
+    """After a new title the dashboard's figures read no block again; the coverage table,
+    which lists the largest measures per line by title, reads the measure's block and shows
+    the new title. A red status report reads the lights again, not the demand, and the red
+    tile counts it."""
+    from datetime import date
+
+    from steuerung.models import StatusReport, TrafficLight
+
+    coordinator = login_as("coordinator")  # reads the dashboard and the budget tables
+    dashboard = coordinator.get("/dashboard/").get_data(as_text=True)
+    red = int(dashboard.split('id="tile-red">', 1)[1].split("<", 1)[0])
+    coordinator.get("/haushalt/")
+    seen = _read_blocks(monkeypatch)
+    first: Measure = portfolio["first"]
+    first.title = "Umbenannte Maßnahme"
+    db.session.commit()
+    assert coordinator.get("/dashboard/").status_code == 200
+    assert seen == []
+    assert "Umbenannte Maßnahme" in coordinator.get("/haushalt/").get_data(as_text=True)
+    assert seen == [(first.id // BLOCK_SIZE,)]
+
+    seen.clear()
+    second: Measure = portfolio["second"]
+    db.session.add(
+        StatusReport(
+            measure=second,
+            reported_on=date(2026, 11, 2),
+            schedule_light=TrafficLight.RED,
+            cost_light=TrafficLight.GREEN,
+            scope_light=TrafficLight.GREEN,
+        )
+    )
+    db.session.commit()
+    dashboard = coordinator.get("/dashboard/").get_data(as_text=True)
+    assert f'id="tile-red">{red + 1}<' in dashboard
+    # Read again: the tiles and the lights (both read reports), nothing else.
+    assert seen == [(second.id // BLOCK_SIZE,)] * 2

@@ -33,7 +33,7 @@ from steuerung.models import (
     User,
     measure_goals,
 )
-from steuerung.services.common.audit import AGENDA_TABLES, shared_parts
+from steuerung.services.common.audit import AGENDA_TABLES, CORE, shared_parts
 from steuerung.services.common.cache import Blocks, cached, summed_by_block, top_by_block
 from steuerung.services.common.errors import ValidationFailed
 from steuerung.services.common.settings import planning_horizon
@@ -281,6 +281,7 @@ def _coverage_by_code(
             total_rows,
             keys=1,
             shared_parts=shared_parts(*AGENDA_TABLES),
+            reads=(CORE,),
         ).items()
     }
     first = [
@@ -293,6 +294,7 @@ def _coverage_by_code(
             order=lambda row: row.measure_id,
             groups=1,
             shared_parts=shared_parts(*AGENDA_TABLES),
+            reads=(CORE,),
         ).values()
         for row in rows
     ]

@@ -70,7 +70,7 @@ from steuerung.models import (
     PlanLine,
     measure_goals,
 )
-from steuerung.services.common.audit import AGENDA_TABLES, shared_parts
+from steuerung.services.common.audit import AGENDA_TABLES, CORE, TEXT, shared_parts
 from steuerung.services.common.cache import Blocks, cached, summed_by_block, top_by_block
 from steuerung.services.measures.rules import (
     COUNTING_STATUSES,
@@ -536,7 +536,11 @@ def demand_per_line(
         return _demand_rows(years, statuses, [], blocks.only(measure_id), Blocks.of(measure_id))
 
     return summed_by_block(
-        "coverage.demand_per_line", (tuple(years), tuple(sorted(statuses))), rows, keys=2
+        "coverage.demand_per_line",
+        (tuple(years), tuple(sorted(statuses))),
+        rows,
+        keys=2,
+        reads=(CORE,),
     )
 
 
@@ -1271,6 +1275,7 @@ def _measures_by_line(
         order=largest_first,
         groups=1,
         shared_parts=shared_parts("budget_lines", "departments", *AGENDA_TABLES),
+        reads=(CORE, TEXT),
     )
     ordered = sorted(tops.items(), key=lambda item: item[0])
     result = {line_id: [_demand(row, years) for row in rows] for (line_id,), (_, rows) in ordered}

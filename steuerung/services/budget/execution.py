@@ -73,7 +73,7 @@ from steuerung.models import (
     MeasureStatus,
 )
 from steuerung.models.measure import measure_reference
-from steuerung.services.common.audit import ACTUALS_PART, SHARED_PART
+from steuerung.services.common.audit import ACTUALS_PART, CORE, SHARED_PART
 from steuerung.services.common.cache import Blocks, cached, top_by_block
 
 ZERO = Decimal("0.00")
@@ -897,6 +897,7 @@ def _measures_with_warnings(
         limit=limit,
         order=lambda row: (-row.overrun, row.measure_id),
         shared_parts=(SHARED_PART, ACTUALS_PART),
+        reads=(CORE,),
     ).get((), (0, []))
     if limit == 0 or not listed:
         return [], count

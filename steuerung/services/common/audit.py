@@ -61,6 +61,22 @@ from steuerung.models.base import utcnow
 
 #: Measures are grouped into blocks of consecutive ids for the part generations.
 BLOCK_SIZE = 1024
+#: A block has one part per group of measure data (:func:`block_part`), so an aggregate over
+#: measures is read again only after a change to data of a group it reads.
+PARTS_PER_BLOCK = 4
+#: Everything aggregates filter, group, rank or sum by: the measure's columns except those
+#: of the other groups, its cost plan, goals, scores, milestones, key figures, grants.
+CORE = 0
+#: The measure's free texts (``TEXT_COLUMNS``): read only by lists that show them.
+TEXT = 1
+#: Status reports and the date of the latest one (lights, overdue reports).
+REPORTS = 2
+#: The groups of measure data; an aggregate reads all of them unless it names fewer.
+ALL_GROUPS = (CORE, TEXT, REPORTS)
+TEXT_COLUMNS = frozenset(
+    {"title", "description", "contact", "legal_basis", "rank_override_reason", "public_description"}
+)
+REPORT_COLUMNS = frozenset({"last_report_on"})
 #: The part for any change not classified below (bulk writes, unknown tables): every
 #: aggregate over measures is recomputed.
 SHARED_PART = -1
@@ -118,13 +134,37 @@ def shared_parts(*tables: str) -> tuple[int, ...]:
     return (SHARED_PART, *(SHARED_TABLE_PARTS[table] for table in tables))
 
 
-def part_of(entity_type: str, measure_id: int | None) -> int:
-    """The part generation a change raises: the measure's block, else by its table."""
-    if measure_id is not None:
-        return measure_id // BLOCK_SIZE
-    if entity_type in SHARED_TABLE_PARTS:
-        return SHARED_TABLE_PARTS[entity_type]
-    return _PART_OF_TABLE.get(entity_type, SHARED_PART)
+def block_part(block: int, group: int) -> int:
+    """The part of one group of measure data (``CORE``, ``TEXT``, ``REPORTS``) of a block."""
+    return block * PARTS_PER_BLOCK + group
+
+
+def parts_of(
+    entity_type: str,
+    measure_id: int | None,
+    action: str = "create",
+    changes: dict[str, Any] | None = None,
+) -> list[int]:
+    """The part generations a change raises: for a measure's data the parts of its block
+    for the groups the change touches (an update of a measure by the columns it changes,
+    a new or deleted measure all), else the part of its table."""
+    if measure_id is None:
+        if entity_type in SHARED_TABLE_PARTS:
+            return [SHARED_TABLE_PARTS[entity_type]]
+        return [_PART_OF_TABLE.get(entity_type, SHARED_PART)]
+    block = measure_id // BLOCK_SIZE
+    if entity_type == "status_reports":
+        groups = {REPORTS}
+    elif entity_type == "measures" and action == "update" and changes:
+        groups = {
+            TEXT if column in TEXT_COLUMNS else REPORTS if column in REPORT_COLUMNS else CORE
+            for column in changes
+        }
+    elif entity_type == "measures":
+        groups = set(ALL_GROUPS)
+    else:
+        groups = {CORE}
+    return [block_part(block, group) for group in sorted(groups)]
 
 
 _actor_id: ContextVar[int | None] = ContextVar("audit_actor_id", default=None)
@@ -290,7 +330,7 @@ def _write_audit_log(session: Session, flush_context: Any) -> None:
     rows = _rows(session)
     if rows:
         session.connection().execute(insert(AuditEntry), rows)
-        _note_changes(session, [part_of(row["entity_type"], row["measure_id"]) for row in rows])
+        _note_changes(session, _parts_of_rows(rows))
 
 
 # --- Bulk writes and the data generation ---------------------------------------------------
@@ -322,7 +362,15 @@ def write_audit_rows(session: Session | scoped_session[Any], rows: list[dict[str
     """Insert audit entries of bulk changes in one statement and mark the data as changed."""
     if rows:
         session.connection().execute(insert(AuditEntry), rows)
-        _note_changes(session, [part_of(row["entity_type"], row["measure_id"]) for row in rows])
+        _note_changes(session, _parts_of_rows(rows))
+
+
+def _parts_of_rows(rows: list[dict[str, Any]]) -> list[int]:
+    return [
+        part
+        for row in rows
+        for part in parts_of(row["entity_type"], row["measure_id"], row["action"], row["changes"])
+    ]
 
 
 def mark_data_changed(session: Session | scoped_session[Any]) -> None:
@@ -336,7 +384,7 @@ def mark_data_changed(session: Session | scoped_session[Any]) -> None:
 
 def _note_changes(session: Session | scoped_session[Any], parts: list[int]) -> None:
     """Remember what this transaction changed: the data generation rises at commit, and the
-    part generation of each touched part (:func:`part_of`)."""
+    part generation of each touched part (:func:`parts_of`)."""
     info = session.info
     info["data_changed"] = True
     info.setdefault("changed_parts", set()).update(parts)

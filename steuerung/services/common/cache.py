@@ -42,13 +42,15 @@ from sqlalchemy.orm import Session
 
 from steuerung.extensions import db
 from steuerung.services.common.audit import (
+    ALL_GROUPS,
     BLOCK_SIZE,
+    PARTS_PER_BLOCK,
     SHARED_PART,
     data_generation,
     part_generations,
 )
 
-#: The shared parts of an aggregate that reads only the measures' own rows (``audit.part_of``).
+#: The shared parts of an aggregate that reads only the measures' own rows (``audit.parts_of``).
 SHARED: tuple[int, ...] = (SHARED_PART,)
 
 T = TypeVar("T")
@@ -161,7 +163,12 @@ def stats() -> dict[str, int]:
 #
 # Block aggregates may read the rows of their measures (the measure, its cost plan, goal
 # links, reports, scores) and the shared tables they name (``audit.shared_parts``): a change
-# there recomputes them in full.
+# there recomputes them in full. A block's data is split into groups with a part each
+# (``audit.CORE``, ``TEXT``: title and other free texts, ``REPORTS``: status reports and the
+# date of the latest); an aggregate names the groups it ``reads`` (all unless named), so a
+# new title reads no counts again and a status report only what shows lights or overdue
+# reports. An aggregate that names too few groups would show stale figures: name a group
+# whenever the query selects, filters or orders by one of its columns.
 
 #: At most this many block aggregates are kept per worker (each holds a part per block).
 MAX_BLOCK_ENTRIES = 64
@@ -169,6 +176,7 @@ MAX_BLOCK_ENTRIES = 64
 FULL_RECOMPUTE_SHARE = 0.75
 
 _PARTS_INFO_KEY = "cache_part_generations"
+_BLOCKS_INFO_KEY = "cache_block_generations"
 
 
 @dataclass(frozen=True)
@@ -211,7 +219,7 @@ class Blocks:
 @dataclass(frozen=True)
 class _BlockEntry:
     shared: tuple[int, ...]
-    generations: dict[int, int]
+    generations: dict[int, tuple[int, ...]]
     parts: dict[int, Any]
     state: Any
     value: Any
@@ -228,20 +236,36 @@ def _part_generations() -> dict[int, int]:
     return cast(dict[int, int], info[_PARTS_INFO_KEY])
 
 
+def _block_generations(groups: tuple[int, ...]) -> dict[int, tuple[int, ...]]:
+    """Per block of measures the generations of its parts of ``groups`` (``audit.CORE``,
+    ``TEXT``, ``REPORTS``), built once per transaction and set of groups."""
+    info = db.session.info.setdefault(_BLOCKS_INFO_KEY, {})
+    if groups not in info:
+        found: dict[int, list[int]] = {}
+        for part, value in _part_generations().items():
+            if part >= 0:
+                block, group = divmod(part, PARTS_PER_BLOCK)
+                if group in groups:
+                    found.setdefault(block, [0] * len(groups))[groups.index(group)] = value
+        info[groups] = {block: tuple(values) for block, values in found.items()}
+    return cast(dict[int, tuple[int, ...]], info[groups])
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _forget_part_generations(session: Session, transaction: Any) -> None:
     if transaction.parent is None:
         session.info.pop(_PARTS_INFO_KEY, None)
+        session.info.pop(_BLOCKS_INFO_KEY, None)
 
 
 def _changed_blocks(
-    entry: _BlockEntry | None, shared: tuple[int, ...], blocks: dict[int, int]
+    entry: _BlockEntry | None, shared: tuple[int, ...], blocks: dict[int, tuple[int, ...]]
 ) -> Any:
-    """The blocks whose generation moved since ``entry`` was computed; None: recompute all."""
+    """The blocks whose generations moved since ``entry`` was computed; None: recompute all."""
     if entry is None or entry.shared != shared:
         return None
     known = entry.generations
-    return {b for b in known.keys() | blocks.keys() if known.get(b, 0) != blocks.get(b, 0)}
+    return {b for b in known.keys() | blocks.keys() if known.get(b) != blocks.get(b)}
 
 
 def by_block(
@@ -250,6 +274,7 @@ def by_block(
     compute: Callable[[Blocks], dict[int, Any]],
     combine: Callable[[Any, list[Any], list[Any], dict[int, Any]], tuple[Any, Any]],
     shared_parts: tuple[int, ...] = SHARED,
+    reads: tuple[int, ...] = ALL_GROUPS,
 ) -> Any:
     """A result combined from parts per block of measures, recomputing only changed blocks.
 
@@ -257,7 +282,9 @@ def by_block(
     ``combine(state, removed, added, parts)`` returns ``(state, value)``: from the previous
     state (None the first time) minus the parts ``removed`` plus the parts ``added``, or
     from all ``parts``. ``shared_parts``: the shared data it reads besides the measures'
-    (``audit.part_of``); a change there recomputes everything. The value is shared between
+    (``audit.parts_of``); a change there recomputes everything. ``reads``: the groups of
+    measure data it reads (``audit.CORE``, ``TEXT``, ``REPORTS``; all unless named): a change
+    to another group (say, a title) reads no block again. The value is shared between
     requests: read-only.
     """
     if _uncommitted_changes():
@@ -265,7 +292,7 @@ def by_block(
         return combine(None, [], list(parts.values()), parts)[1]
     generations = _part_generations()
     shared = tuple(generations.get(part, 0) for part in shared_parts)
-    blocks = {b: g for b, g in generations.items() if b >= 0}
+    blocks = _block_generations(reads)
     full_key = (namespace, key)
     with _lock:
         entry = _block_store.get(full_key)
@@ -318,6 +345,7 @@ def summed_by_block(
     rows: Callable[[Blocks], Any],
     keys: int,
     shared_parts: tuple[int, ...] = SHARED,
+    reads: tuple[int, ...] = ALL_GROUPS,
 ) -> dict[tuple[Any, ...], tuple[Any, ...]]:
     """Totals per group of an additive aggregate (SUM, COUNT), kept per block of measures.
 
@@ -358,7 +386,7 @@ def summed_by_block(
 
     return cast(
         dict[tuple[Any, ...], tuple[Any, ...]],
-        by_block(namespace, key, compute, combine, shared_parts),
+        by_block(namespace, key, compute, combine, shared_parts, reads),
     )
 
 
@@ -371,6 +399,7 @@ def top_by_block(
     order: Callable[[Any], Any],
     groups: int = 0,
     shared_parts: tuple[int, ...] = SHARED,
+    reads: tuple[int, ...] = ALL_GROUPS,
 ) -> dict[tuple[Any, ...], tuple[int, list[Any]]]:
     """Per group: how many rows, and the first ``limit`` of them in ``order`` (all with
     ``limit`` None), kept per block of measures.
@@ -431,5 +460,5 @@ def top_by_block(
 
     return cast(
         dict[tuple[Any, ...], tuple[int, list[Any]]],
-        by_block(namespace, key, compute, combine, shared_parts),
+        by_block(namespace, key, compute, combine, shared_parts, reads),
     )

@@ -31,7 +31,7 @@ from steuerung.models import (
     TrafficLight,
     User,
 )
-from steuerung.services.common.audit import AGENDA_TABLES, shared_parts
+from steuerung.services.common.audit import AGENDA_TABLES, CORE, REPORTS, shared_parts
 from steuerung.services.common.cache import Blocks, cached, top_by_block
 from steuerung.services.common.settings import get_settings
 from steuerung.services.dashboard.data import (
@@ -273,6 +273,7 @@ def _listed_ids(
         limit=limit,
         order=report_order,
         shared_parts=shared_parts(*AGENDA_TABLES),
+        reads=(CORE, REPORTS),
     ).get((), (0, []))
     return count, [row.id for row in listed]
 

@@ -74,7 +74,7 @@ from steuerung.models import (
 )
 from steuerung.models.budget import MAX_YEAR, MIN_YEAR
 from steuerung.services.budget.coverage import YearCoverage, coverage_by_year
-from steuerung.services.common.audit import AGENDA_TABLES, shared_parts
+from steuerung.services.common.audit import AGENDA_TABLES, CORE, REPORTS, shared_parts
 from steuerung.services.common.cache import Blocks, cached, summed_by_block, top_by_block
 from steuerung.services.common.settings import get_settings
 from steuerung.services.measures.costs import depreciation, horizon_costs, investive_totals
@@ -369,6 +369,7 @@ def ranked_ids(
         limit=None,
         order=lambda row: (row.rank_override, row.id),
         shared_parts=shared_parts(*AGENDA_TABLES),
+        reads=(CORE,),
     ).get((), (0, []))
     natural = top_by_block(
         "dashboard.ranked.natural",
@@ -377,6 +378,7 @@ def ranked_ids(
         limit=limit,
         order=natural_key,
         shared_parts=shared_parts(*AGENDA_TABLES),
+        reads=(CORE,),
     ).get((), (0, []))
     ranked = rank_measures([*overridden[1], *natural[1]])[:limit]
     return overridden[0] + natural[0], [row.id for row in ranked]
@@ -476,6 +478,7 @@ def tiles(
         block_rows,
         keys=1,
         shared_parts=shared_parts("users", "settings", *AGENDA_TABLES),
+        reads=(CORE, REPORTS),
     ).items():
         counts[MeasureStatus(status)] = count
         overdue += int(overdue_count or 0)
@@ -546,6 +549,7 @@ def status_by_field(filters: DashboardFilters, user: User | None) -> StatusByFie
         block_rows,
         keys=2,
         shared_parts=shared_parts(*AGENDA_TABLES),
+        reads=(CORE,),
     )
     rows = [_Row(field_id, status, count) for (field_id, status), (count,) in totals.items()]
     field_ids = {row.field_id for row in rows if row.field_id is not None}
@@ -679,6 +683,7 @@ def lights_by_department(filters: DashboardFilters, user: User | None) -> Lights
         block_rows,
         keys=3,
         shared_parts=shared_parts("departments", *AGENDA_TABLES),
+        reads=(CORE, REPORTS),
     )
     departments: list[str] = []
     counts: dict[str, dict[str, int]] = {}
@@ -879,6 +884,7 @@ def goal_coverage(filters: DashboardFilters, user: User | None) -> GoalCoverage:
             block_rows,
             keys=2,
             shared_parts=shared_parts(*AGENDA_TABLES),
+            reads=(CORE,),
         )
         for (goal_id, status), (count,) in totals.items():
             if goal_id in counts:

@@ -21,6 +21,7 @@ from steuerung.models import (
     TrafficLight,
     User,
 )
+from steuerung.services.common.audit import CORE
 from steuerung.services.common.cache import Blocks, summed_by_block
 from steuerung.services.common.errors import ValidationFailed
 from steuerung.services.measures.rules import REPORTING_STATUSES
@@ -120,7 +121,7 @@ def intervals_in_use() -> tuple[int | None, ...]:
             .group_by(block, Measure.report_interval_days)
         )
 
-    counts = summed_by_block("reports.intervals", (), rows, keys=1)
+    counts = summed_by_block("reports.intervals", (), rows, keys=1, reads=(CORE,))
     return tuple(sorted((days for (days,) in counts), key=lambda d: (d is None, d or 0)))
 
 

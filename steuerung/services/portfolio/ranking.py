@@ -29,6 +29,7 @@ from steuerung.models import (
     User,
     measure_goals,
 )
+from steuerung.services.common.audit import CORE
 from steuerung.services.common.cache import Blocks, by_block, cached
 from steuerung.services.common.columns import TableColumn
 from steuerung.services.common.settings import planning_horizon
@@ -289,7 +290,11 @@ def _compute_ranking(
         return entries, _ranking_of([key for _, key in entries], years)
 
     result: Ranking = by_block(
-        "portfolio.ranking.blocks", (visibility_scope(user), statuses, years), compute, combine
+        "portfolio.ranking.blocks",
+        (visibility_scope(user), statuses, years),
+        compute,
+        combine,
+        reads=(CORE,),
     )
     return result
 
