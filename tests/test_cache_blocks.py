@@ -357,10 +357,10 @@ def test_texts_and_reports_raise_parts_of_their_own(db: Any, portfolio: dict[str
 def test_a_title_edit_reads_again_only_what_shows_titles(
     db: Any, portfolio: dict[str, Any], login_as: Any, monkeypatch: Any
 ) -> None:
-    """After a new title the dashboard's figures read no block again; the coverage table,
-    which lists the largest measures per line by title, reads the measure's block and shows
-    the new title. A red status report reads the lights again, not the demand, and the red
-    tile counts it."""
+    """After a new title neither the dashboard's figures nor the coverage table's largest
+    measures per line read a block again, and the coverage table shows the new title (it
+    reads the titles of the listed measures by id). A red status report reads the lights
+    again, not the demand, and the red tile counts it."""
     from datetime import date
 
     from steuerung.models import StatusReport, TrafficLight
@@ -376,7 +376,7 @@ def test_a_title_edit_reads_again_only_what_shows_titles(
     assert coordinator.get("/dashboard/").status_code == 200
     assert seen == []
     assert "Umbenannte Maßnahme" in coordinator.get("/haushalt/").get_data(as_text=True)
-    assert seen == [(first.id // BLOCK_SIZE,)]
+    assert seen == []
 
     seen.clear()
     second: Measure = portfolio["second"]
@@ -394,3 +394,10 @@ def test_a_title_edit_reads_again_only_what_shows_titles(
     assert f'id="tile-red">{red + 1}<' in dashboard
     # Read again: the tiles and the lights (both read reports), nothing else.
     assert seen == [(second.id // BLOCK_SIZE,)] * 2
+    # The leadership summary names red measures: a new title shows, no block is read.
+    assert coordinator.get("/dashboard/leitung").status_code == 200
+    seen.clear()
+    second.title = "Rot und umbenannt"
+    db.session.commit()
+    assert "Rot und umbenannt" in coordinator.get("/dashboard/leitung").get_data(as_text=True)
+    assert seen == []

@@ -70,7 +70,7 @@ from steuerung.models import (
     PlanLine,
     measure_goals,
 )
-from steuerung.services.common.audit import AGENDA_TABLES, CORE, TEXT, shared_parts
+from steuerung.services.common.audit import AGENDA_TABLES, CORE, shared_parts
 from steuerung.services.common.cache import Blocks, cached, summed_by_block, top_by_block
 from steuerung.services.measures.rules import (
     COUNTING_STATUSES,
@@ -1255,7 +1255,12 @@ def _measures_by_line(
             )
             .subquery()
         )
-        columns = _with_measure_columns(sub).where(sub.c.position <= limit_per_line).subquery()
+        # Without titles: a new title reads no block again (fetched below by id).
+        columns = (
+            _with_measure_columns(sub, title=False)
+            .where(sub.c.position <= limit_per_line)
+            .subquery()
+        )
         first = ("block", "line_id", "line_count")  # what top_by_block reads by position
         return db.session.connection().execute(
             select(
@@ -1275,10 +1280,20 @@ def _measures_by_line(
         order=largest_first,
         groups=1,
         shared_parts=shared_parts("budget_lines", "departments", *AGENDA_TABLES),
-        reads=(CORE, TEXT),
+        reads=(CORE,),
     )
     ordered = sorted(tops.items(), key=lambda item: item[0])
-    result = {line_id: [_demand(row, years) for row in rows] for (line_id,), (_, rows) in ordered}
+    ids = sorted({row.measure_id for _, (_, rows) in ordered for row in rows})
+    titles = {
+        measure_id: title
+        for measure_id, title in db.session.execute(
+            select(Measure.id, Measure.title).where(Measure.id.in_(ids))
+        )
+    }
+    result = {
+        line_id: [_demand(row, years, titles.get(row.measure_id, "")) for row in rows]
+        for (line_id,), (_, rows) in ordered
+    }
     counts = {line_id: count for (line_id,), (count, _) in ordered}
     return result, counts
 
@@ -1308,12 +1323,13 @@ def _demand_sums(years: list[int], include_submitted: bool) -> Any:
     )
 
 
-def _with_measure_columns(sub: Any) -> Any:
-    """``sub`` (from :func:`_demand_sums`) with each measure's title, status and department."""
+def _with_measure_columns(sub: Any, *, title: bool = True) -> Any:
+    """``sub`` (from :func:`_demand_sums`) with each measure's status, department and
+    (``title``) title."""
     return (
         select(
             sub,
-            Measure.title.label("title"),
+            *([Measure.title.label("title")] if title else []),
             Measure.status.label("status"),
             Department.code.label("dept_code"),
         )
@@ -1322,10 +1338,10 @@ def _with_measure_columns(sub: Any) -> Any:
     )
 
 
-def _demand(row: Any, years: list[int]) -> MeasureDemand:
+def _demand(row: Any, years: list[int], title: str | None = None) -> MeasureDemand:
     return MeasureDemand(
         measure_id=row.measure_id,
-        title=row.title,
+        title=row.title if title is None else title,
         department_code=row.dept_code,
         status=MeasureStatus(row.status),
         budget_line_id=row.line_id,

@@ -1109,7 +1109,6 @@ def summary(filters: DashboardFilters, user: User | None, tile_data: Tiles) -> S
                 block.label("block"),
                 func.count().over(partition_by=block).label("count"),
                 Measure.id,
-                Measure.title,
                 Department.code,
                 Measure.priority_class,
                 Measure.score,
@@ -1133,8 +1132,16 @@ def summary(filters: DashboardFilters, user: User | None, tile_data: Tiles) -> S
         limit=SUMMARY_NAMES,
         order=natural_key,
         shared_parts=shared_parts("departments", *AGENDA_TABLES),
+        reads=(CORE, REPORTS),
     ).get((), (0, []))
-    red = [RedMeasure(measure_reference(row.id), row.title, row.code) for row in rows]
+    # Titles by id, not kept per block: a new title reads no block again.
+    titles = {
+        measure_id: title
+        for measure_id, title in db.session.execute(
+            select(Measure.id, Measure.title).where(Measure.id.in_([row.id for row in rows]))
+        )
+    }
+    red = [RedMeasure(measure_reference(row.id), titles.get(row.id, ""), row.code) for row in rows]
     return Summary(
         total=tile_data.total,
         in_progress=tile_data.status_counts.get(MeasureStatus.IN_PROGRESS, 0),
