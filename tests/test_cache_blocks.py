@@ -401,3 +401,50 @@ def test_a_title_edit_reads_again_only_what_shows_titles(
     db.session.commit()
     assert "Rot und umbenannt" in coordinator.get("/dashboard/leitung").get_data(as_text=True)
     assert seen == []
+
+
+def test_results_with_declared_parts_follow_only_their_data(
+    db: Any, portfolio: dict[str, Any]
+) -> None:
+    """The coverage table and the execution overview name what they read: a status report
+    or a new title keeps them, a change to an Ansatz, a cost plan or a line renews them."""
+    from datetime import date
+
+    from steuerung.models import BudgetAmount, StatusReport, TrafficLight
+    from steuerung.services.budget.coverage import coverage_table
+    from steuerung.services.budget.execution import execution_overview
+
+    line_a = portfolio["line_a"]
+    table = coverage_table(YEARS)
+    overview = execution_overview(2026)
+    second: Measure = portfolio["second"]
+    green = TrafficLight.GREEN
+    db.session.add(
+        StatusReport(
+            measure=second,
+            reported_on=date(2026, 11, 2),
+            schedule_light=green,
+            cost_light=green,
+            scope_light=green,
+        )
+    )
+    second.title = "Anders benannt"
+    db.session.commit()
+    assert coverage_table(YEARS) is table
+    assert execution_overview(2026) is overview
+
+    def line_row(line_id: int) -> Any:
+        return next(row for row in coverage_table(YEARS).rows if row.key == line_id)
+
+    db.session.add(BudgetAmount(budget_line=line_a, year=2026, approved_amount=Decimal("7")))
+    db.session.commit()
+    assert line_row(line_a.id).years[2026].planned == Decimal("7.00")
+    assert execution_overview(2026) is not overview
+    gross = line_row(line_a.id).years[2026].gross
+    entry = next(e for e in second.cost_plan if e.budget_line_id == line_a.id and e.year == 2026)
+    entry.amount += Decimal("5")
+    db.session.commit()
+    assert line_row(line_a.id).years[2026].gross == gross + Decimal("5")
+    line_a.product = "9.9.9"
+    db.session.commit()
+    assert line_row(line_a.id).label.startswith("9.9.9")

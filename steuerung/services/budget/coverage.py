@@ -70,7 +70,13 @@ from steuerung.models import (
     PlanLine,
     measure_goals,
 )
-from steuerung.services.common.audit import AGENDA_TABLES, CORE, shared_parts
+from steuerung.services.common.audit import (
+    AGENDA_TABLES,
+    CORE,
+    LINE_MONEY_PART,
+    TEXT,
+    shared_parts,
+)
 from steuerung.services.common.cache import Blocks, cached, summed_by_block, top_by_block
 from steuerung.services.measures.rules import (
     COUNTING_STATUSES,
@@ -544,6 +550,12 @@ def demand_per_line(
     )
 
 
+#: What the figures per line read besides the measures' own data (block group ``CORE``):
+#: lines, departments, the agenda (groupings by field of action), money on lines
+#: (Ansatz, base load, VE, rings, plan versions).
+FACTS_PARTS = (*shared_parts("budget_lines", "departments", *AGENDA_TABLES), LINE_MONEY_PART)
+
+
 def load_facts(
     years: list[int],
     *,
@@ -554,8 +566,8 @@ def load_facts(
     group_by: Grouping | None = None,
     plan_version_id: int | None = None,
 ) -> BudgetFacts:
-    """The figures per line and year, cached until the data changes (read-only result);
-    see :func:`_load_facts`."""
+    """The figures per line and year, cached until data they read changes (read-only
+    result); see :func:`_load_facts`."""
     return cached(
         "coverage.facts",
         (
@@ -576,6 +588,8 @@ def load_facts(
             group_by=group_by,
             plan_version_id=plan_version_id,
         ),
+        parts=FACTS_PARTS,
+        reads=(CORE,),
     )
 
 
@@ -1039,7 +1053,8 @@ def coverage_table(
     select measures. ``with_measures`` (budget-line grouping) adds each line's measures
     (the ``measures_limit`` largest per line; ``measure_count`` has the full number).
     ``plan_version_id``: planned amounts of that plan version (see :func:`load_facts`).
-    Cached until the data changes: the table is shared, read-only.
+    Cached until data it reads changes (with measures: their titles too): the table is
+    shared, read-only.
     """
     return cached(
         "coverage.table",
@@ -1065,6 +1080,8 @@ def coverage_table(
             measures_limit=measures_limit,
             plan_version_id=plan_version_id,
         ),
+        parts=FACTS_PARTS,
+        reads=(CORE, TEXT) if with_measures else (CORE,),
     )
 
 

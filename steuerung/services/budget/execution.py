@@ -73,7 +73,13 @@ from steuerung.models import (
     MeasureStatus,
 )
 from steuerung.models.measure import measure_reference
-from steuerung.services.common.audit import ACTUALS_PART, CORE, SHARED_PART
+from steuerung.services.common.audit import (
+    ACTUALS_PART,
+    CORE,
+    LINE_MONEY_PART,
+    SHARED_PART,
+    shared_parts,
+)
 from steuerung.services.common.cache import Blocks, cached, top_by_block
 
 ZERO = Decimal("0.00")
@@ -1116,6 +1122,15 @@ class ExecutionOverview:
         )
 
 
+#: What the overview reads besides the measures' own data (warnings: block group ``CORE``):
+#: lines, departments, money on lines (Ansatz, carry-forwards, rings) and the actuals.
+OVERVIEW_PARTS = (
+    *shared_parts("budget_lines", "departments"),
+    LINE_MONEY_PART,
+    ACTUALS_PART,
+)
+
+
 def execution_overview(year: int, *, department_id: int | None = None) -> ExecutionOverview:
     """Totals, warnings counted and the burn per snapshot of ``year`` (dashboard); reused
     until the data changes (shared: read-only)."""
@@ -1123,6 +1138,8 @@ def execution_overview(year: int, *, department_id: int | None = None) -> Execut
         "execution.overview",
         (year, department_id),
         lambda: _execution_overview(year, department_id=department_id),
+        parts=OVERVIEW_PARTS,
+        reads=(CORE,),
     )
 
 

@@ -61,7 +61,7 @@ MAX_ENTRIES = 256
 _INFO_KEY = "cache_generation"
 
 _lock = threading.Lock()
-_store: OrderedDict[tuple[str, Hashable], tuple[int, Any]] = OrderedDict()
+_store: OrderedDict[tuple[str, Hashable], tuple[Hashable, Any]] = OrderedDict()
 _stats = {"hits": 0, "misses": 0}
 #: One lock per key: the first thread to miss computes, the others wait for its result.
 _key_locks: dict[tuple[str, Hashable], threading.RLock] = {}
@@ -85,16 +85,29 @@ def _forget_generation(session: Session, transaction: Any) -> None:
         session.info.pop(_INFO_KEY, None)
 
 
-def cached(namespace: str, key: Hashable, compute: Callable[[], T]) -> T:
+def cached(
+    namespace: str,
+    key: Hashable,
+    compute: Callable[[], T],
+    *,
+    parts: tuple[int, ...] | None = None,
+    reads: tuple[int, ...] = ALL_GROUPS,
+) -> T:
     """The result of ``compute()`` for ``(namespace, key)`` at the current data generation.
 
     Computed once per worker process and generation: threads that miss the same key at the
     same time wait for the first one's result instead of computing it again (after a change,
     several requests for the same dashboard would otherwise all do the work at once).
+
+    ``parts``: the result depends only on these parts (``audit.shared_parts`` and the parts
+    of line money, actuals ...) and on the groups ``reads`` of every block's measure data,
+    not on every change: it is kept while their generations stand (a status report leaves
+    the coverage table alone). Name every table ``compute`` reads, also through the block
+    aggregates it calls.
     """
     if _uncommitted_changes():
         return compute()
-    current = generation()
+    current = generation() if parts is None else _stamp(parts, reads)
     full_key = (namespace, key)
     found = _lookup(full_key, current)
     if found is not _MISS:
@@ -115,6 +128,15 @@ def cached(namespace: str, key: Hashable, compute: Callable[[], T]) -> T:
     return value
 
 
+def _stamp(parts: tuple[int, ...], reads: tuple[int, ...]) -> Hashable:
+    """The generations a result with declared dependencies is valid for."""
+    generations = _part_generations()
+    return (
+        tuple(generations.get(part, 0) for part in parts),
+        tuple(sorted(_block_generations(reads).items())),
+    )
+
+
 def _uncommitted_changes() -> bool:
     """True inside a transaction that has written audited data not yet committed: its reads
     must see its own changes, which no stored result (keyed by committed generations)
@@ -122,8 +144,8 @@ def _uncommitted_changes() -> bool:
     return has_app_context() and bool(db.session.info.get("data_changed"))
 
 
-def _lookup(full_key: tuple[str, Hashable], current: int, count: bool = True) -> Any:
-    """The stored result for ``full_key`` at generation ``current``, else ``_MISS``."""
+def _lookup(full_key: tuple[str, Hashable], current: Hashable, count: bool = True) -> Any:
+    """The stored result for ``full_key`` at generation (or stamp) ``current``, else ``_MISS``."""
     with _lock:
         found = _store.get(full_key)
         if found is not None and found[0] == current:
