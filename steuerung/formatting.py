@@ -104,6 +104,15 @@ def number_cells(cells: list[tuple[str, bool]]) -> Markup:
     )
 
 
+def light_cell(light: object) -> Markup:
+    """A table cell with a traffic light: its colour class and its German name (never
+    colour alone); a dash without a light. ``light``: a ``TrafficLight`` or None."""
+    if light is None:
+        return Markup("<td>–</td>")
+    value, label = getattr(light, "value", ""), getattr(light, "label", "")
+    return Markup(f'<td class="light light-{escape(str(value))}">{escape(str(label))}</td>')
+
+
 def register_filters(app: Flask) -> None:
     """Make the formatters available in templates."""
     app.jinja_env.filters.update(
@@ -113,4 +122,5 @@ def register_filters(app: Flask) -> None:
         date_de=date_de,
         datetime_de=datetime_de,
         number_cells=number_cells,
+        light_cell=light_cell,
     )
