@@ -31,10 +31,14 @@ from steuerung.extensions import db
 from steuerung.models import DataGeneration, Measure, PartGeneration, Role, User
 from steuerung.services.common.audit import (
     BLOCK_SIZE,
+    CORE,
     LINE_MONEY_PART,
+    REPORTS,
     SHARED_PART,
     SHARED_TABLE_PARTS,
+    TEXT,
     acting_as,
+    block_part,
 )
 
 RESULTS = Path(__file__).parent / "results"
@@ -102,13 +106,16 @@ class BenchContext:
         what the first visitor after an edit waits. Median server time.
 
         ``change``: an edit of one measure in the middle of the portfolio (``measure``: its
-        block of measures is read again), of money on a budget line (``line_money``: an
+        block of measures is read again; ``text``: only its title; ``report``: a status
+        report on it), of money on a budget line (``line_money``: an
         Ansatz, a VE), of a budget line itself (``line``: what joins the lines is read
         again) or a bulk write (``shared``: everything is read again)."""
         server, wall, queries = [], [], set()
         middle = (db.session.scalar(select(func.max(Measure.id))) or 0) // 2
         part = {
-            "measure": middle // BLOCK_SIZE,
+            "measure": block_part(middle // BLOCK_SIZE, CORE),
+            "text": block_part(middle // BLOCK_SIZE, TEXT),
+            "report": block_part(middle // BLOCK_SIZE, REPORTS),
             "line_money": LINE_MONEY_PART,
             "line": SHARED_TABLE_PARTS["budget_lines"],
             "shared": SHARED_PART,
@@ -167,6 +174,8 @@ def _schema_matches() -> bool:
 #: How the benchmark names the kinds of change (see ``BenchContext.cold``).
 CHANGE_NAMES = {
     "measure": "einer Maßnahme",
+    "text": "des Titels einer Maßnahme",
+    "report": "durch einen Statusbericht",
     "line_money": "eines Haushaltsansatzes",
     "line": "einer Haushaltsstelle",
     "shared": "durch einen Massenimport",
