@@ -404,16 +404,27 @@ def test_a_title_edit_reads_again_only_what_shows_titles(
 
 
 def test_results_with_declared_parts_follow_only_their_data(
-    db: Any, portfolio: dict[str, Any]
+    db: Any, portfolio: dict[str, Any], monkeypatch: Any
 ) -> None:
     """The coverage table and the execution overview name what they read: a status report
-    or a new title keeps them, a change to an Ansatz, a cost plan or a line renews them."""
+    or a new title keeps them, a change to an Ansatz, a cost plan or a line renews them; the
+    money on the lines is read again only after a change to it, not after a cost plan's."""
     from datetime import date
 
     from steuerung.models import BudgetAmount, StatusReport, TrafficLight
+    from steuerung.services.budget import coverage, execution
     from steuerung.services.budget.coverage import coverage_table
     from steuerung.services.budget.execution import execution_overview
 
+    calls: list[str] = []
+    for module, name in ((coverage, "_line_money"), (execution, "_lines_and_burn")):
+        original = getattr(module, name)
+
+        def spy(*args: Any, _original: Any = original, _name: str = name) -> Any:
+            calls.append(_name)
+            return _original(*args)
+
+        monkeypatch.setattr(module, name, spy)
     line_a = portfolio["line_a"]
     table = coverage_table(YEARS)
     overview = execution_overview(2026)
@@ -440,11 +451,14 @@ def test_results_with_declared_parts_follow_only_their_data(
     db.session.commit()
     assert line_row(line_a.id).years[2026].planned == Decimal("7.00")
     assert execution_overview(2026) is not overview
+    assert calls.count("_line_money") == 2 and calls.count("_lines_and_burn") == 2
     gross = line_row(line_a.id).years[2026].gross
     entry = next(e for e in second.cost_plan if e.budget_line_id == line_a.id and e.year == 2026)
     entry.amount += Decimal("5")
     db.session.commit()
     assert line_row(line_a.id).years[2026].gross == gross + Decimal("5")
+    execution_overview(2026)
+    assert calls.count("_line_money") == 2 and calls.count("_lines_and_burn") == 2
     line_a.product = "9.9.9"
     db.session.commit()
     assert line_row(line_a.id).label.startswith("9.9.9")

@@ -550,6 +550,9 @@ def demand_per_line(
     )
 
 
+#: What the lines and the money on them read (budget lines, departments, Ansatz, base load,
+#: VE, rings, plan versions).
+LINE_PARTS = (*shared_parts("budget_lines", "departments"), LINE_MONEY_PART)
 #: What the figures per line read besides the measures' own data (block group ``CORE``):
 #: lines, departments, the agenda (groupings by field of action), money on lines
 #: (Ansatz, base load, VE, rings, plan versions).
@@ -615,6 +618,40 @@ def _load_facts(
     """
     years = sorted(years)
     statuses = statuses_for(include_submitted)
+    shared_lines, money_on_lines, rings = cached(
+        "coverage.line_money",
+        (tuple(years), plan_version_id),
+        lambda: _line_money(years, plan_version_id),
+        parts=LINE_PARTS,
+        reads=(),
+    )
+    lines = dict(shared_lines)  # the cached part is shared: read-only
+    figures: dict[tuple[int, int], dict[str, Decimal]] = defaultdict(dict)
+    for key, values in money_on_lines.items():
+        figures[key].update(values)
+    for (line_id, year), (gross, grant) in demand_per_line(years, statuses).items():
+        figures[(line_id, year)].update(gross=money(gross), grant=money(grant))
+
+    facts = BudgetFacts(
+        years=years,
+        lines=lines,
+        figures={key: LineYear(**values) for key, values in figures.items() if key[0] in lines},
+        rings=list(rings),
+        department_id=department_id,
+    )
+    measure_conditions = _measure_filters(action_field_id, category)
+    if measure_conditions or (group_by is not None and group_by.by_measure):
+        department = [BudgetLine.department_id == department_id] if department_id else []
+        _load_groups(facts, statuses, department, measure_conditions, group_by)
+    return facts
+
+
+def _line_money(
+    years: list[int], plan_version_id: int | None
+) -> tuple[dict[int, LineInfo], dict[tuple[int, int], dict[str, Decimal]], list[RingInfo]]:
+    """The lines, the money on them per (line, year) (Ansatz/Planung or the plan version's,
+    base load, VE due) and the rings: what the coverage reads besides the measures (cached
+    by these tables' parts, so a change to a measure reads none of it again)."""
     # Every line is loaded: a ring may span departments, and the rules need all its lines.
     line_condition: list[ColumnElement[bool]] = []
 
@@ -676,8 +713,6 @@ def _load_facts(
     )
     for line_id, year, amount in db.session.execute(ve_query):
         figures[(line_id, year)]["ve_due"] = money(amount)
-    for (line_id, year), (gross, grant) in demand_per_line(years, statuses).items():
-        figures[(line_id, year)].update(gross=money(gross), grant=money(grant))
 
     ring_members: dict[int, list[int]] = defaultdict(list)
     ring_rows = db.session.execute(
@@ -695,19 +730,7 @@ def _load_facts(
         RingInfo(r.id, r.name, r.year, BudgetKind(r.kind), tuple(sorted(ring_members[r.id])))
         for r in ring_rows
     ]
-
-    facts = BudgetFacts(
-        years=years,
-        lines=lines,
-        figures={key: LineYear(**values) for key, values in figures.items() if key[0] in lines},
-        rings=rings,
-        department_id=department_id,
-    )
-    measure_conditions = _measure_filters(action_field_id, category)
-    if measure_conditions or (group_by is not None and group_by.by_measure):
-        department = [BudgetLine.department_id == department_id] if department_id else []
-        _load_groups(facts, statuses, department, measure_conditions, group_by)
-    return facts
+    return lines, dict(figures), rings
 
 
 def _use_plan_version(

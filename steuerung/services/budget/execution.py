@@ -1143,15 +1143,10 @@ def execution_overview(year: int, *, department_id: int | None = None) -> Execut
     )
 
 
-def _execution_overview(year: int, *, department_id: int | None = None) -> ExecutionOverview:
+def _lines_and_burn(year: int, department_id: int | None) -> tuple[ExecutionFacts, list[BurnPoint]]:
+    """The lines' figures and the burn per snapshot: no measure data (kept by the parts of
+    lines, money on lines and actuals, so a change to a measure reads none of it again)."""
     facts = load_lines(year, department_id=department_id)
-    lines = compute_lines(facts)
-    total = sum_burns(item.figures for item in lines)
-    parts = {
-        kind: sum_burns(i.figures for i in lines if i.info.kind == kind)
-        for kind in BudgetKind
-        if any(i.info.kind == kind for i in lines)
-    }
     if department_id is None:
         points = [
             BurnPoint(row.as_of, cents(row.total_ist), cents(row.total_obligo))
@@ -1179,6 +1174,24 @@ def _execution_overview(year: int, *, department_id: int | None = None) -> Execu
                 .order_by(ActualsSnapshot.as_of, ActualsSnapshot.id)
             )
         ]
+    return facts, points
+
+
+def _execution_overview(year: int, *, department_id: int | None = None) -> ExecutionOverview:
+    facts, points = cached(
+        "execution.lines_and_burn",
+        (year, department_id),
+        lambda: _lines_and_burn(year, department_id),
+        parts=OVERVIEW_PARTS,
+        reads=(),
+    )
+    lines = compute_lines(facts)
+    total = sum_burns(item.figures for item in lines)
+    parts = {
+        kind: sum_burns(i.figures for i in lines if i.info.kind == kind)
+        for kind in BudgetKind
+        if any(i.info.kind == kind for i in lines)
+    }
     # Several imports with the same Stichtag: the last one counts (as for the figures).
     by_day: dict[date, BurnPoint] = {}
     for point in points:
