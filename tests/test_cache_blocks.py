@@ -3,12 +3,20 @@ always equal a computation from scratch (services/common/cache.py, ``summed_by_b
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from steuerung.models import CostPlanEntry, FundingSource, Measure, MeasureStatus
+from steuerung.models import (
+    CostPlanEntry,
+    FundingSource,
+    Measure,
+    MeasureStatus,
+    StatusReport,
+    TrafficLight,
+)
 from steuerung.services.budget.coverage import demand_per_line
 from steuerung.services.common import cache
 from steuerung.services.common.audit import (
@@ -314,6 +322,18 @@ def test_a_transaction_sees_its_own_uncommitted_changes(
     assert demand_per_line(YEARS, COUNTING) == _from_scratch(db)
 
 
+def _report(measure: Measure, schedule: TrafficLight = TrafficLight.GREEN) -> StatusReport:
+    """A status report on ``measure`` (cost and scope green)."""
+    green = TrafficLight.GREEN
+    return StatusReport(
+        measure=measure,
+        reported_on=date(2026, 11, 2),
+        schedule_light=schedule,
+        cost_light=green,
+        scope_light=green,
+    )
+
+
 def _changed_parts(db: Any, before: dict[int, int]) -> set[int]:
     after = part_generations(db.session)
     return {p for p in after.keys() | before.keys() if after.get(p) != before.get(p)}
@@ -322,9 +342,6 @@ def _changed_parts(db: Any, before: dict[int, int]) -> set[int]:
 def test_texts_and_reports_raise_parts_of_their_own(db: Any, portfolio: dict[str, Any]) -> None:
     """A block has a part per group of measure data: free texts, status reports (with the
     date of the latest) and everything else."""
-    from datetime import date
-
-    from steuerung.models import StatusReport, TrafficLight
 
     second: Measure = portfolio["second"]
     block = second.id // BLOCK_SIZE
@@ -334,16 +351,7 @@ def test_texts_and_reports_raise_parts_of_their_own(db: Any, portfolio: dict[str
     db.session.commit()
     assert _changed_parts(db, before) == {block_part(block, TEXT)}
     before = part_generations(db.session)
-    green = TrafficLight.GREEN
-    db.session.add(
-        StatusReport(
-            measure=second,
-            reported_on=date(2026, 11, 2),
-            schedule_light=green,
-            cost_light=green,
-            scope_light=green,
-        )
-    )
+    db.session.add(_report(second))
     second.last_report_on = date(2026, 11, 2)
     db.session.commit()
     assert _changed_parts(db, before) == {block_part(block, REPORTS)}
@@ -361,9 +369,6 @@ def test_a_title_edit_reads_again_only_what_shows_titles(
     measures per line read a block again, and the coverage table shows the new title (it
     reads the titles of the listed measures by id). A red status report reads the lights
     again, not the demand, and the red tile counts it."""
-    from datetime import date
-
-    from steuerung.models import StatusReport, TrafficLight
 
     coordinator = login_as("coordinator")  # reads the dashboard and the budget tables
     dashboard = coordinator.get("/dashboard/").get_data(as_text=True)
@@ -380,15 +385,7 @@ def test_a_title_edit_reads_again_only_what_shows_titles(
 
     seen.clear()
     second: Measure = portfolio["second"]
-    db.session.add(
-        StatusReport(
-            measure=second,
-            reported_on=date(2026, 11, 2),
-            schedule_light=TrafficLight.RED,
-            cost_light=TrafficLight.GREEN,
-            scope_light=TrafficLight.GREEN,
-        )
-    )
+    db.session.add(_report(second, TrafficLight.RED))
     db.session.commit()
     dashboard = coordinator.get("/dashboard/").get_data(as_text=True)
     assert f'id="tile-red">{red + 1}<' in dashboard
@@ -409,9 +406,7 @@ def test_results_with_declared_parts_follow_only_their_data(
     """The coverage table and the execution overview name what they read: a status report
     or a new title keeps them, a change to an Ansatz, a cost plan or a line renews them; the
     money on the lines is read again only after a change to it, not after a cost plan's."""
-    from datetime import date
-
-    from steuerung.models import BudgetAmount, StatusReport, TrafficLight
+    from steuerung.models import BudgetAmount
     from steuerung.services.budget import coverage, execution
     from steuerung.services.budget.coverage import coverage_table
     from steuerung.services.budget.execution import execution_overview
@@ -429,16 +424,7 @@ def test_results_with_declared_parts_follow_only_their_data(
     table = coverage_table(YEARS)
     overview = execution_overview(2026)
     second: Measure = portfolio["second"]
-    green = TrafficLight.GREEN
-    db.session.add(
-        StatusReport(
-            measure=second,
-            reported_on=date(2026, 11, 2),
-            schedule_light=green,
-            cost_light=green,
-            scope_light=green,
-        )
-    )
+    db.session.add(_report(second))
     second.title = "Anders benannt"
     db.session.commit()
     assert coverage_table(YEARS) is table

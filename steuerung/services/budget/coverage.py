@@ -78,6 +78,7 @@ from steuerung.services.common.audit import (
     shared_parts,
 )
 from steuerung.services.common.cache import Blocks, cached, summed_by_block, top_by_block
+from steuerung.services.measures.editing import measure_titles
 from steuerung.services.measures.rules import (
     COUNTING_STATUSES,
     SCENARIO_STATUSES,
@@ -1323,13 +1324,7 @@ def _measures_by_line(
         reads=(CORE,),
     )
     ordered = sorted(tops.items(), key=lambda item: item[0])
-    ids = sorted({row.measure_id for _, (_, rows) in ordered for row in rows})
-    titles = {
-        measure_id: title
-        for measure_id, title in db.session.execute(
-            select(Measure.id, Measure.title).where(Measure.id.in_(ids))
-        )
-    }
+    titles = measure_titles(row.measure_id for _, (_, rows) in ordered for row in rows)
     result = {
         line_id: [_demand(row, years, titles.get(row.measure_id, "")) for row in rows]
         for (line_id,), (_, rows) in ordered

@@ -78,6 +78,7 @@ from steuerung.services.common.audit import AGENDA_TABLES, CORE, REPORTS, shared
 from steuerung.services.common.cache import Blocks, cached, summed_by_block, top_by_block
 from steuerung.services.common.settings import get_settings
 from steuerung.services.measures.costs import depreciation, horizon_costs, investive_totals
+from steuerung.services.measures.editing import measure_titles
 from steuerung.services.measures.reports import latest_overall
 from steuerung.services.measures.rules import (
     COUNTING_STATUSES,
@@ -1135,12 +1136,7 @@ def summary(filters: DashboardFilters, user: User | None, tile_data: Tiles) -> S
         reads=(CORE, REPORTS),
     ).get((), (0, []))
     # Titles by id, not kept per block: a new title reads no block again.
-    titles = {
-        measure_id: title
-        for measure_id, title in db.session.execute(
-            select(Measure.id, Measure.title).where(Measure.id.in_([row.id for row in rows]))
-        )
-    }
+    titles = measure_titles(row.id for row in rows)
     red = [RedMeasure(measure_reference(row.id), titles.get(row.id, ""), row.code) for row in rows]
     return Summary(
         total=tile_data.total,

@@ -53,6 +53,7 @@ from steuerung.services.budget.coverage import (
     statuses_for,
 )
 from steuerung.services.common.errors import PermissionDenied, ValidationFailed
+from steuerung.services.measures.editing import measure_titles
 from steuerung.services.planning import rules
 from steuerung.services.planning.versions import (
     ensure_open,
@@ -106,13 +107,7 @@ def derive_needs(department_id: int, years: list[int]) -> dict[int, tuple[dict[i
         return {}
     facts = load_facts(years, include_submitted=True)
     needs = _measure_needs(line_ids, years)
-    titles = dict(
-        db.session.execute(
-            select(Measure.id, Measure.title).where(
-                Measure.id.in_({m for per_line in needs.values() for m in per_line})
-            )
-        ).all()
-    )
+    titles = measure_titles(m for per_line in needs.values() for m in per_line)
     result: dict[int, tuple[dict[int, Decimal], str]] = {}
     for line_id in line_ids:
         stored = {y: facts.figures.get((line_id, y), NONE) for y in years}
