@@ -149,6 +149,20 @@ def _cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _database_cpu_s() -> float:
+    """CPU seconds of all local PostgreSQL server processes (0 with SQLite: its work is done
+    inside the app's own processes and counted there)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    total += _cpu_s(int(entry.name))
+            except OSError:
+                continue
+    return total
+
+
 def _children(pid: int) -> list[int]:
     try:
         return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
@@ -220,6 +234,7 @@ def run_one(
             print(f"== {label}: {args.users} Benutzer, {args.duration} s, Ports {ports} ==")
             web = [c for p in processes[:-1] for c in _children(p.pid)]
             cpu_before = {pid: _cpu_s(pid) for pid in [*web, worker.pid]}
+            database_before = _database_cpu_s()
             children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
             locust = subprocess.run(
                 [
@@ -260,6 +275,7 @@ def run_one(
             cpu = {
                 "web_s": round(sum(_cpu_s(pid) - cpu_before[pid] for pid in web), 1),
                 "job_worker_s": round(_cpu_s(worker.pid) - cpu_before[worker.pid], 1),
+                "database_s": round(_database_cpu_s() - database_before, 1),
                 "locust_s": round(
                     children_after.ru_utime
                     + children_after.ru_stime
