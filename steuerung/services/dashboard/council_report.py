@@ -30,6 +30,7 @@ from steuerung.models import (
     MeasureStatus,
     TrafficLight,
     User,
+    measure_goals,
 )
 from steuerung.services.common.audit import AGENDA_TABLES, CORE, REPORTS, shared_parts
 from steuerung.services.common.cache import Blocks, cached, top_by_block
@@ -42,7 +43,7 @@ from steuerung.services.dashboard.data import (
     Tiles,
     coverage_chart,
     measure_conditions,
-    primary_field_expr,
+    measure_fields,
     summary,
     tiles,
 )
@@ -153,7 +154,8 @@ def measure_sections(
     total, ids = _listed_ids(filters, user, conditions, limit)
     latest = latest_reports(ids=ids or [-1])
     owner = aliased(User)
-    inner = _measure_fields(Measure.id.in_(ids or [-1]))
+    listed = ids or [-1]
+    inner = measure_fields([Measure.id.in_(listed)], [measure_goals.c.measure_id.in_(listed)])
     found = {
         row.id: row
         for row in db.session.execute(
@@ -208,16 +210,6 @@ def measure_sections(
     return sections, len(rows), total
 
 
-def _measure_fields(*where: ColumnElement[bool]) -> Any:
-    """The measures matching ``where`` with the field of action of their first goal (the
-    section a measure is listed in)."""
-    return (
-        select(Measure.id.label("id"), primary_field_expr().label("field_id"))
-        .where(*where)
-        .subquery("measure_fields")
-    )
-
-
 def _listed_ids(
     filters: DashboardFilters,
     user: User | None,
@@ -228,7 +220,9 @@ def _listed_ids(
     field of action in agenda order, then rank), kept per block of measures."""
 
     def block_rows(blocks: Blocks) -> Any:
-        fields = _measure_fields(*conditions, *blocks.only(Measure.id))
+        fields = measure_fields(
+            [*conditions, *blocks.only(Measure.id)], blocks.only(measure_goals.c.measure_id)
+        )
         block = Blocks.of(Measure.id)
         order = (
             ActionField.id.is_(None),

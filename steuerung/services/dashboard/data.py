@@ -38,7 +38,7 @@ Definitions (shown on the page, too):
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -76,6 +76,7 @@ from steuerung.models.budget import MAX_YEAR, MIN_YEAR
 from steuerung.services.budget.coverage import YearCoverage, coverage_by_year
 from steuerung.services.common.audit import AGENDA_TABLES, CORE, REPORTS, shared_parts
 from steuerung.services.common.cache import Blocks, cached, summed_by_block, top_by_block
+from steuerung.services.common.firsts import first_per
 from steuerung.services.common.settings import get_settings
 from steuerung.services.measures.costs import depreciation, horizon_costs, investive_totals
 from steuerung.services.measures.editing import measure_titles
@@ -313,20 +314,41 @@ class _Row(NamedTuple):
     measures: int
 
 
-def primary_field_expr() -> Any:
-    """Correlated subquery: the field of action of a measure's first goal in agenda order.
+def primary_fields(*goal_where: ColumnElement[bool]) -> Any:
+    """Subquery ``(measure_id, field_id)``: the field of action of each measure's first goal
+    in agenda order (field position, goal position, goal id; the portfolio's rule), for the
+    goal links matching ``goal_where`` (conditions on ``measure_goals.c.measure_id``, so
+    the index on the links narrows the pass). Measures without goals have no row."""
 
-    Same rule as the portfolio (field position, goal position, goal id).
-    """
+    def build(candidates: Any) -> Any:
+        return (
+            candidates.select_from(measure_goals)
+            .join(Goal, Goal.id == measure_goals.c.goal_id)
+            .join(ActionField, ActionField.id == Goal.action_field_id)
+            .where(*goal_where)
+        )
+
+    return first_per(
+        measure_goals.c.measure_id,
+        (measure_goals.c.measure_id, Goal.action_field_id.label("field_id")),
+        (ActionField.position, Goal.position, Goal.id),
+        build,
+        "primary_fields",
+    )
+
+
+def measure_fields(
+    where: Sequence[ColumnElement[bool]], goal_where: Sequence[ColumnElement[bool]]
+) -> Any:
+    """Subquery ``(id, field_id)``: the measures matching ``where`` with the field of action
+    of their first goal (None without goals); ``goal_where`` narrows the goal links read
+    (the same measures, as conditions on ``measure_goals.c.measure_id``)."""
+    fields = primary_fields(*goal_where)
     return (
-        select(Goal.action_field_id)
-        .join(measure_goals, measure_goals.c.goal_id == Goal.id)
-        .join(ActionField, ActionField.id == Goal.action_field_id)
-        .where(measure_goals.c.measure_id == Measure.id)
-        .order_by(ActionField.position, Goal.position, Goal.id)
-        .limit(1)
-        .correlate(Measure)
-        .scalar_subquery()
+        select(Measure.id.label("id"), fields.c.field_id)
+        .outerjoin(fields, fields.c.measure_id == Measure.id)
+        .where(*where)
+        .subquery("measure_fields")
     )
 
 
@@ -529,12 +551,14 @@ def status_by_field(filters: DashboardFilters, user: User | None) -> StatusByFie
     """Stacked bars data: one GROUP BY over the measures with their primary field."""
 
     def block_rows(blocks: Blocks) -> Any:
+        fields = primary_fields(*blocks.only(measure_goals.c.measure_id))
         inner = (
             select(
                 Blocks.of(Measure.id).label("block"),
                 Measure.status.label("status"),
-                primary_field_expr().label("field_id"),
+                fields.c.field_id,
             )
+            .outerjoin(fields, fields.c.measure_id == Measure.id)
             .where(*measure_conditions(filters, user), *blocks.only(Measure.id))
             .subquery("measure_fields")
         )
@@ -999,10 +1023,8 @@ def portfolio(
     total, ids = ranked_ids(("portfolio", filters, visibility_scope(user)), conditions, limit)
     cost = horizon_costs(horizon, ids or [-1], per_year=False)
     investive = investive_totals(ids or [-1])
-    inner = (
-        select(Measure.id.label("id"), primary_field_expr().label("field_id"))
-        .where(Measure.id.in_(ids or [-1]))
-        .subquery("measure_fields")
+    inner = measure_fields(
+        [Measure.id.in_(ids or [-1])], [measure_goals.c.measure_id.in_(ids or [-1])]
     )
     rows = {
         row.id: row

@@ -11,7 +11,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
-from sqlalchemy.dialects.postgresql import distinct_on
 
 from steuerung.extensions import db
 from steuerung.models import (
@@ -24,6 +23,7 @@ from steuerung.models import (
 from steuerung.services.common.audit import CORE
 from steuerung.services.common.cache import Blocks, summed_by_block
 from steuerung.services.common.errors import ValidationFailed
+from steuerung.services.common.firsts import first_per
 from steuerung.services.measures.rules import REPORTING_STATUSES
 
 #: Default interval between two status reports (quarterly) when no settings row exists.
@@ -41,50 +41,35 @@ def latest_reports(
     Columns: measure_id, reported_on, progress_percent, the three lights and ``overall``
     (``StatusReport.overall_light``, the worst light). ``conditions`` restrict the measures
     (joined), ``ids`` the measure ids, ``reporting_only`` to measures that owe reports.
-
-    One pass: on PostgreSQL ``DISTINCT ON (measure_id)``, whose row estimate (one per
-    measure) keeps the planner on a hash join; a ``ROW_NUMBER()`` window filtered to the
-    first row is estimated at one row, and PostgreSQL then ran the window again for every
-    joined measure (seconds under load). Elsewhere the window (SQLite >= 3.25).
+    One pass over the reports (``services.common.firsts.first_per``).
     """
-    newest_first = (StatusReport.reported_on.desc(), StatusReport.id.desc())
-    columns = (
-        StatusReport.measure_id,
-        StatusReport.reported_on,
-        StatusReport.progress_percent,
-        StatusReport.schedule_light,
-        StatusReport.cost_light,
-        StatusReport.scope_light,
-        StatusReport.overall_light.label("overall"),
-    )
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        ranked = (
-            select(*columns)
-            .ext(distinct_on(StatusReport.measure_id))
-            .order_by(StatusReport.measure_id, *newest_first)
-        )
-    else:
-        position = (
-            func.row_number()
-            .over(partition_by=StatusReport.measure_id, order_by=newest_first)
-            .label("position")
-        )
-        ranked = select(*columns, position)
     where = list(conditions or [])
     if reporting_only:
         where.append(Measure.status.in_(REPORTING_STATUSES))
-    if where:
-        ranked = ranked.join(Measure, Measure.id == StatusReport.measure_id).where(*where)
-    if ids is not None:
-        ranked = ranked.where(StatusReport.measure_id.in_(ids))
-    if postgres:
-        return ranked.subquery("latest_reports")
-    sub = ranked.subquery("ranked_reports")
-    return (
-        select(*(sub.c[column.key] for column in sub.c if column.key != "position"))
-        .where(sub.c.position == 1)
-        .subquery("latest_reports")
+
+    def build(candidates: Any) -> Any:
+        if where:
+            candidates = candidates.join(Measure, Measure.id == StatusReport.measure_id).where(
+                *where
+            )
+        if ids is not None:
+            candidates = candidates.where(StatusReport.measure_id.in_(ids))
+        return candidates
+
+    return first_per(
+        StatusReport.measure_id,
+        (
+            StatusReport.measure_id,
+            StatusReport.reported_on,
+            StatusReport.progress_percent,
+            StatusReport.schedule_light,
+            StatusReport.cost_light,
+            StatusReport.scope_light,
+            StatusReport.overall_light.label("overall"),
+        ),
+        (StatusReport.reported_on.desc(), StatusReport.id.desc()),
+        build,
+        "latest_reports",
     )
 
 
