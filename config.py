@@ -104,6 +104,10 @@ class Config:
     JOBS_WORKERS = int(os.environ.get("JOBS_WORKERS", "2"))
     #: Scheduling priority the job worker lowers itself by (0-19): requests go first.
     JOBS_NICE = int(os.environ.get("JOBS_NICE", "10"))
+    #: On Linux the job worker runs under the idle scheduling class (SCHED_IDLE): it gets a
+    #: core only while no request wants it, and a request waking up takes the core at once
+    #: (a niced process still holds it for a slice). "0" keeps the normal class.
+    JOBS_SCHED_IDLE = os.environ.get("JOBS_SCHED_IDLE", "1") != "0"
     #: Hours a finished job's file is kept before it is deleted.
     JOBS_RESULT_HOURS = float(os.environ.get("JOBS_RESULT_HOURS", "24"))
     #: Folder of the jobs' result files (default: instance/jobs).

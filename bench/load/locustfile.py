@@ -36,6 +36,9 @@ CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 MEASURE_LINK = re.compile(r'href="/massnahmen/(\d+)"')
 TRANSITION_RE = re.compile(r'name="target" value="submitted"')
 JOB_TIMEOUT = 180
+#: Diagnosis only (LOAD_JOBS=0): leave out exports and the PDF to see what the jobs cost the
+#: pages; the figures in the README are always with jobs.
+JOBS = os.environ.get("LOAD_JOBS", "1") != "0"
 
 
 def ack(kind: str, **data: Any) -> None:
@@ -174,6 +177,8 @@ class SteuerungUser(HttpUser):
 
     def job(self, url: str, name: str) -> None:
         """Start a job (export, PDF), poll its status, download the file; times the whole."""
+        if not JOBS:
+            return
         started = time.perf_counter()
         response = self.client.get(url, name=f"{name}: anfordern", allow_redirects=False)
         if response.status_code == 302 and response.headers["Location"].endswith("/auftraege/"):

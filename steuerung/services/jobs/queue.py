@@ -135,15 +135,30 @@ def periodic_task(
     return decorator
 
 
+def lower_priority(app: Flask) -> str:
+    """Let background work yield the CPU to requests on the same machine (``JOBS_NICE``,
+    ``JOBS_SCHED_IDLE``); threads started later inherit it. Returns what was set."""
+    done = []
+    nice = int(app.config.get("JOBS_NICE") or 0)
+    if nice > 0:
+        os.nice(nice)
+        done.append(f"nice {nice}")
+    idle = getattr(os, "SCHED_IDLE", None)
+    if app.config.get("JOBS_SCHED_IDLE") and idle is not None:
+        try:
+            os.sched_setscheduler(0, idle, os.sched_param(0))
+            done.append("SCHED_IDLE")
+        except OSError as error:  # not permitted in some containers: nice alone then
+            log.warning("SCHED_IDLE nicht gesetzt: %s", error)
+    return ", ".join(done) or "normal"
+
+
 def run_worker(app: Flask, workers: int | None = None) -> None:
     """Run the consumer in this process until SIGINT (graceful) or SIGTERM."""
     queue = get_queue(app)
     if queue.huey.immediate:
         raise RuntimeError("Im Modus JOBS_IMMEDIATE gibt es keinen Hintergrunddienst.")
-    nice = int(app.config.get("JOBS_NICE") or 0)
-    if nice > 0:
-        # Background work yields the CPU to interactive requests on the same machine.
-        os.nice(nice)
+    priority = lower_priority(app)
     logging.getLogger("huey").setLevel(logging.INFO)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -167,5 +182,5 @@ def run_worker(app: Flask, workers: int | None = None) -> None:
     from steuerung.services.ops.warmup import prepare_process
 
     prepare_process(app)
-    log.info("Hintergrunddienst startet (%s)", queue.describe())
+    log.info("Hintergrunddienst startet (%s, Priorität: %s)", queue.describe(), priority)
     consumer.run()
