@@ -30,10 +30,12 @@ exactly the data it had then.
 
 from __future__ import annotations
 
+import heapq
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, TypeVar, cast
 
 from flask import has_app_context
@@ -421,6 +423,10 @@ def summed_by_block(
     )
 
 
+def _sort_key(pair: tuple[Any, Any]) -> Any:
+    return pair[0]
+
+
 def top_by_block(
     namespace: str,
     key: Hashable,
@@ -443,30 +449,34 @@ def top_by_block(
     rows in the changed blocks differ are merged again. Returns ``{group: (count, rows)}``.
     """
 
+    # A block's part holds per group (count, [(sort key, row), ...]) in order: the key is
+    # computed once per row read, and the parts of all blocks are merged, not sorted again
+    # (the council report's 400 of 10 blocks: 5,200 key calls per change before, 0 now).
     def compute(blocks: Blocks) -> dict[int, dict[tuple[Any, ...], tuple[int, list[Any]]]]:
         parts: dict[int, dict[tuple[Any, ...], tuple[int, list[Any]]]] = {}
         for row in rows(blocks).all():
             group = tuple(row[1 : 1 + groups])
             part = parts.setdefault(int(row[0]), {})
             count, listed = part.setdefault(group, (int(row[1 + groups]), []))
-            listed.append(row)
+            listed.append((order(row), row))
         for part in parts.values():
             for _, listed in part.values():
-                listed.sort(key=order)
+                listed.sort(key=_sort_key)
                 del listed[limit if limit is not None else len(listed) :]
         return parts
 
     def merged(group: tuple[Any, ...], parts: dict[int, Any]) -> tuple[int, list[Any]] | None:
-        count, listed = 0, []
+        count, lists = 0, []
         for part in parts.values():
             found = part.get(group)
             if found is not None:
                 count += found[0]
-                listed.extend(found[1])
+                lists.append(found[1])
         if not count:
             return None
-        listed.sort(key=order)
-        return count, listed[:limit] if limit is not None else listed
+        ordered = heapq.merge(*lists, key=_sort_key)
+        firsts = islice(ordered, limit) if limit is not None else ordered
+        return count, [row for _, row in firsts]
 
     def combine(
         state: Any, removed: list[Any], added: list[Any], parts: dict[int, Any]
