@@ -449,19 +449,23 @@ def top_by_block(
     rows in the changed blocks differ are merged again. Returns ``{group: (count, rows)}``.
     """
 
-    # A block's part holds per group (count, [(sort key, row), ...]) in order: the key is
-    # computed once per row read, and the parts of all blocks are merged, not sorted again
-    # (the council report's 400 of 10 blocks: 5,200 key calls per change before, 0 now).
+    # With a ``limit`` a block's part holds per group (count, [(sort key, row), ...]) in
+    # order: the key is computed once per row read, and the parts of all blocks are merged,
+    # not sorted again (the council report's 400 of 10 blocks: 5,200 key calls per change
+    # before). Without a limit (the whole ranking) the rows alone, sorted again when merged:
+    # keeping a key per measure would cost memory, and sorting presorted runs is cheap.
+    keyed = limit is not None
+
     def compute(blocks: Blocks) -> dict[int, dict[tuple[Any, ...], tuple[int, list[Any]]]]:
         parts: dict[int, dict[tuple[Any, ...], tuple[int, list[Any]]]] = {}
         for row in rows(blocks).all():
             group = tuple(row[1 : 1 + groups])
             part = parts.setdefault(int(row[0]), {})
             count, listed = part.setdefault(group, (int(row[1 + groups]), []))
-            listed.append((order(row), row))
+            listed.append((order(row), row) if keyed else row)
         for part in parts.values():
             for _, listed in part.values():
-                listed.sort(key=_sort_key)
+                listed.sort(key=_sort_key if keyed else order)
                 del listed[limit if limit is not None else len(listed) :]
         return parts
 
@@ -474,9 +478,12 @@ def top_by_block(
                 lists.append(found[1])
         if not count:
             return None
-        ordered = heapq.merge(*lists, key=_sort_key)
-        firsts = islice(ordered, limit) if limit is not None else ordered
-        return count, [row for _, row in firsts]
+        if keyed:
+            firsts = islice(heapq.merge(*lists, key=_sort_key), limit)
+            return count, [row for _, row in firsts]
+        every = [row for listed in lists for row in listed]
+        every.sort(key=order)
+        return count, every
 
     def combine(
         state: Any, removed: list[Any], added: list[Any], parts: dict[int, Any]
