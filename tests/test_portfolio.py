@@ -131,6 +131,42 @@ def test_portfolio_page_shows_ranking_chart_and_classes(portfolio, login_as):
     assert "A – zuerst umsetzen" in html
 
 
+def test_ranking_shows_the_field_of_the_first_goal_in_agenda_order(db, factory, users, login_as):
+    agenda = factory.agenda()
+    verwaltung, buerger = agenda.action_fields  # positions 0 and 1
+    dept = users["submitter"].department
+    common = {"score": Decimal("50"), "priority_class": "A"}
+    # Linked to the second field's goal first: the first field's goal still decides.
+    both = factory.measure(
+        dept, S.APPROVED, "Zwei Felder", goals=[buerger.goals[0], verwaltung.goals[1]], **common
+    )
+    # Within one field the goal's position decides, not the order of linking.
+    factory.measure(
+        dept, S.APPROVED, "Ein Feld", goals=[buerger.goals[1], buerger.goals[0]], **common
+    )
+    factory.measure(dept, S.APPROVED, "Ohne Ziel", **common)
+    db.session.commit()
+    measures = db.session.query(type(both)).all()
+    expected = {  # computed here from the links, independent of the query
+        m.title: min(
+            m.goals, key=lambda g: (g.action_field.position, g.position, g.id)
+        ).action_field.name
+        for m in measures
+        if m.goals
+    }
+    assert expected == {"Zwei Felder": "Verwaltung", "Ein Feld": buerger.name}
+    html = login_as("coordinator").get("/portfolio/").get_data(as_text=True)
+    ranking_rows = [
+        row for row in html.replace("&amp;", "&").split("<tr>") if 'class="fw-normal"' in row
+    ]
+    for title in ("Zwei Felder", "Ein Feld", "Ohne Ziel"):
+        (row,) = [row for row in ranking_rows if f"{title}</a>" in row]
+        if title in expected:
+            assert f"<td>{expected[title]}</td>" in row, (title, row)
+        else:
+            assert "<td>Verwaltung</td>" not in row and f"<td>{buerger.name}</td>" not in row
+
+
 def test_portfolio_page_bad_page_falls_back_with_message(portfolio, login_as):
     html = login_as("coordinator").get("/portfolio/?page=-3").get_data(as_text=True)
     assert "Ungültige Seitenzahl" in html and "A-Maßnahme" in html

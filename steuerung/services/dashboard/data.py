@@ -73,10 +73,10 @@ from steuerung.models import (
     measure_goals,
 )
 from steuerung.models.budget import MAX_YEAR, MIN_YEAR
+from steuerung.services.agenda.rules import primary_fields
 from steuerung.services.budget.coverage import YearCoverage, coverage_by_year
 from steuerung.services.common.audit import AGENDA_TABLES, CORE, REPORTS, shared_parts
 from steuerung.services.common.cache import Blocks, cached, summed_by_block, top_by_block
-from steuerung.services.common.firsts import first_per
 from steuerung.services.common.settings import get_settings
 from steuerung.services.measures.costs import depreciation, horizon_costs, investive_totals
 from steuerung.services.measures.editing import measure_titles
@@ -312,29 +312,6 @@ class _Row(NamedTuple):
     field_id: int | None
     status: str
     measures: int
-
-
-def primary_fields(*goal_where: ColumnElement[bool]) -> Any:
-    """Subquery ``(measure_id, field_id)``: the field of action of each measure's first goal
-    in agenda order (field position, goal position, goal id; the portfolio's rule), for the
-    goal links matching ``goal_where`` (conditions on ``measure_goals.c.measure_id``, so
-    the index on the links narrows the pass). Measures without goals have no row."""
-
-    def build(candidates: Any) -> Any:
-        return (
-            candidates.select_from(measure_goals)
-            .join(Goal, Goal.id == measure_goals.c.goal_id)
-            .join(ActionField, ActionField.id == Goal.action_field_id)
-            .where(*goal_where)
-        )
-
-    return first_per(
-        measure_goals.c.measure_id,
-        (measure_goals.c.measure_id, Goal.action_field_id.label("field_id")),
-        (ActionField.position, Goal.position, Goal.id),
-        build,
-        "primary_fields",
-    )
 
 
 def measure_fields(

@@ -23,12 +23,12 @@ from steuerung.extensions import db
 from steuerung.models import (
     ActionField,
     CostPlanEntry,
-    Goal,
     Measure,
     MeasureStatus,
     User,
     measure_goals,
 )
+from steuerung.services.agenda.rules import primary_fields
 from steuerung.services.common.audit import CORE
 from steuerung.services.common.cache import Blocks, by_block, cached
 from steuerung.services.common.columns import TableColumn
@@ -165,20 +165,16 @@ def place_overrides(natural: list[Any]) -> list[Any]:
     return ordered
 
 
-def _first_fields(condition: Any) -> dict[int, tuple[str, str, str]]:
+def _first_fields(ids: list[int]) -> dict[int, tuple[str, str, str]]:
     """One query: the action field (code, name, colour) of each measure's first goal."""
-    fields: dict[int, tuple[str, str, str]] = {}
-    stmt = (
-        select(measure_goals.c.measure_id, ActionField.code, ActionField.name, ActionField.color)
-        .join(Goal, Goal.id == measure_goals.c.goal_id)
-        .join(ActionField, ActionField.id == Goal.action_field_id)
-        .join(Measure, Measure.id == measure_goals.c.measure_id)
-        .where(condition)
-        .order_by(measure_goals.c.measure_id, ActionField.position, Goal.position, Goal.id)
+    fields = primary_fields(measure_goals.c.measure_id.in_(ids))
+    stmt = select(fields.c.measure_id, ActionField.code, ActionField.name, ActionField.color).join(
+        ActionField, ActionField.id == fields.c.field_id
     )
-    for measure_id, code, name, color in db.session.execute(stmt):
-        fields.setdefault(measure_id, (code, name, color))
-    return fields
+    return {
+        measure_id: (code, name, color)
+        for measure_id, code, name, color in db.session.execute(stmt)
+    }
 
 
 def portfolio_statuses(include_submitted: bool = True) -> tuple[MeasureStatus, ...]:
@@ -351,7 +347,7 @@ def load_details(ranked: list[RankedMeasure], years: list[int]) -> None:
 
 def attach_fields(ranked: list[RankedMeasure]) -> None:
     """Fill in the field of action (of the first goal) for ``ranked``; one query."""
-    fields = _first_fields(Measure.id.in_([item.measure.id for item in ranked]))
+    fields = _first_fields([item.measure.id for item in ranked])
     for item in ranked:
         item.field_code, item.field_name, item.field_color = fields.get(item.measure.id, NO_FIELD)
 
