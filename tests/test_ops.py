@@ -66,16 +66,21 @@ def test_json_request_log_line(app: Any, db: Any, capsys: pytest.CaptureFixture[
         response = logged.test_client().get(
             "/auth/login?next=/geheim", headers={"X-Request-ID": "abc-1"}
         )
+        health = logged.test_client().get("/healthz")
     finally:
         del handler.emit
         with logged.app_context():
             db.engine.dispose()  # this second app's own pool (PostgreSQL warns otherwise)
     assert response.status_code == 200
-    record = json.loads(lines[-1])
+    record = json.loads(lines[-2])
     assert record["event"] == "request" and record["request_id"] == "abc-1"
     assert record["method"] == "GET" and record["path"] == "/auth/login"
     assert record["status"] == 200 and record["duration_ms"] >= 0
-    assert record["user_id"] is None and "geheim" not in lines[-1]
+    assert record["user_id"] is None and "geheim" not in lines[-2]
+    # The health check asks the database: its statements and their time are in its line.
+    checked = json.loads(lines[-1])
+    assert health.status_code == 200 and checked["path"] == "/healthz"
+    assert checked["queries"] >= 1 and 0 <= checked["db_ms"] <= checked["duration_ms"]
 
 
 def _supervise(*commands: str) -> Any:

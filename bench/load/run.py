@@ -4,8 +4,9 @@ Loopback only, bounded in time. Per database:
 
 1. a fresh database with ``--measures`` synthetic measures (``flask seed synthetic``), every
    user's password set to a known one;
-2. SQLite: one gunicorn (2 workers x 4 threads) and the job worker on the SQLite queue file;
-   PostgreSQL (``LOAD_DATABASE_URL``, emptied first): two gunicorn instances (1 worker x 4
+2. SQLite: one gunicorn (4 workers x 2 threads, as ``gunicorn.conf.py``) and the job worker
+   on the SQLite queue file (``LOAD_WORKERS``/``LOAD_THREADS`` change the sizes);
+   PostgreSQL (``LOAD_DATABASE_URL``, emptied first): two gunicorn instances (2 workers x 2
    threads each, locust spreads the users over both) and the job worker on a Redis server
    started on a free loopback port (the shared queue);
 3. locust headless; prints requests/s, p50/p95/p99 per request type and the errors;
@@ -203,8 +204,8 @@ def run_one(
             env = _env(
                 database_url,
                 BIND=f"127.0.0.1:{port}",
-                WEB_WORKERS=str(workers),
-                WEB_THREADS="4",
+                WEB_WORKERS=os.environ.get("LOAD_WORKERS", str(workers)),
+                WEB_THREADS=os.environ.get("LOAD_THREADS", "2"),
                 # One JSON line per request with server and CPU time (read after the run).
                 REQUEST_LOG="1",
                 **extra,
@@ -318,7 +319,8 @@ def run_one(
         "users": args.users,
         "duration_s": args.duration,
         "instances": instances,
-        "workers_per_instance": workers,
+        "workers_per_instance": int(os.environ.get("LOAD_WORKERS", workers)),
+        "threads": int(os.environ.get("LOAD_THREADS", "2")),
         "stats": stats,
         "server": server,
         "failures": failures,
@@ -450,7 +452,7 @@ def _print(result: dict[str, Any]) -> None:
     print(
         f"\n{result['database']}: {result['measures']} Maßnahmen, {result['users']} Benutzer, "
         f"{result['duration_s']} s, {result['instances']} Instanz(en) x "
-        f"{result['workers_per_instance']} Worker x 4 Threads"
+        f"{result['workers_per_instance']} Worker x {result['threads']} Threads"
     )
     print(
         f"{'Anfrage (Zeiten in ms)':<46} {'Anz.':>6} {'Fehl.':>5} {'req/s':>6} "
@@ -496,11 +498,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     results = []
     if args.only in (None, "sqlite"):
-        results.append(run_one("sqlite", f"sqlite:///{WORK / 'load.db'}", 1, 2, args))
+        results.append(run_one("sqlite", f"sqlite:///{WORK / 'load.db'}", 1, 4, args))
     pg_url = os.environ.get("LOAD_DATABASE_URL", "")
     if args.only in (None, "postgresql"):
         if pg_url.startswith("postgresql"):
-            results.append(run_one("postgresql", pg_url, 2, 1, args))
+            results.append(run_one("postgresql", pg_url, 2, 2, args))
         else:
             print("PostgreSQL übersprungen: LOAD_DATABASE_URL=postgresql+psycopg://… setzen.")
     bad = [r for r in results if r["writes"]["missing"]]

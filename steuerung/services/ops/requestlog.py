@@ -20,6 +20,8 @@ from typing import Any
 
 from flask import Flask, Response, g, got_request_exception, has_request_context, request
 from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -75,6 +77,8 @@ def init_app(app: Flask) -> None:
         g.request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
         g.request_started = time.perf_counter()
         g.request_cpu_started = time.thread_time()
+        g.request_db_s = 0.0
+        g.request_queries = 0
 
     @app.after_request
     def _log_request(response: Response) -> Response:
@@ -100,6 +104,10 @@ def init_app(app: Flask) -> None:
                         "cpu_ms": round(
                             (time.thread_time() - g.get("request_cpu_started", 0.0)) * 1000, 1
                         ),
+                        # Time waiting for the database (and for the interpreter lock
+                        # after each answer) and the number of statements.
+                        "db_ms": round(g.get("request_db_s", 0.0) * 1000, 1),
+                        "queries": g.get("request_queries", 0),
                         "size": response.calculate_content_length(),
                         "user_id": int(user) if user else None,
                         "remote_addr": request.remote_addr,
@@ -124,3 +132,23 @@ def init_app(app: Flask) -> None:
 
     if enabled:
         got_request_exception.connect(_log_exception, app, weak=False)
+        _time_statements()
+
+
+def _time_statements() -> None:
+    """Add each statement's wall time to the current request's ``db_ms`` (once per process)."""
+    if event.contains(Engine, "before_cursor_execute", _statement_started):
+        return
+    event.listen(Engine, "before_cursor_execute", _statement_started)
+    event.listen(Engine, "after_cursor_execute", _statement_ended)
+
+
+def _statement_started(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+    conn.info["statement_started"] = time.perf_counter()
+
+
+def _statement_ended(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+    started = conn.info.pop("statement_started", None)
+    if started is not None and has_request_context():
+        g.request_db_s = g.get("request_db_s", 0.0) + time.perf_counter() - started
+        g.request_queries = g.get("request_queries", 0) + 1
