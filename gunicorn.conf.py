@@ -3,9 +3,11 @@
 Sized for a machine with two cores: 4 worker processes x 2 threads. More processes with fewer
 threads each, because threads of one process take turns on the interpreter lock: a thread that
 comes back from the database (SQLite gives the lock up for every row it steps) waits for the
-others' time slices. Under ``make load`` on SQLite 4 x 2 instead of 2 x 4 took the dashboard's
-p95 from 270-320 to 240 ms and the council page's from 380-580 to 270 ms, for about 200 MB per
-process. Long work (council PDF,
+others' time slices. Under ``make load`` on SQLite (two runs each) 4 x 2 instead of 2 x 4
+took the p95 over all requests from 170-190 to 190-200 ms but the council page from 400-580 to
+270-300 ms, the simple pages from 50-120 to 41-120 ms and the leadership dashboard from 330-430
+to 190-330 ms; the dashboard stayed within the spread (240-350). About 200 MB per process.
+Long work (council PDF,
 full exports, imports) runs in the job worker (``flask jobs worker``), so no request needs
 more than a few seconds; the timeout only has to cover the SQLite busy timeout (15 s) with
 room to spare. Every value can be set by an environment variable.
