@@ -175,6 +175,8 @@ def run_one(
     label: str, database_url: str, instances: int, workers: int, args: argparse.Namespace
 ) -> dict[str, Any]:
     """Prepare, serve, load, check; returns the figures."""
+    workers = int(os.environ.get("LOAD_WORKERS", workers))
+    threads = int(os.environ.get("LOAD_THREADS", "2"))
     print(f"== {label}: Vorbereitung ==")
     work = WORK / label
     work.mkdir(parents=True, exist_ok=True)
@@ -204,8 +206,8 @@ def run_one(
             env = _env(
                 database_url,
                 BIND=f"127.0.0.1:{port}",
-                WEB_WORKERS=os.environ.get("LOAD_WORKERS", str(workers)),
-                WEB_THREADS=os.environ.get("LOAD_THREADS", "2"),
+                WEB_WORKERS=str(workers),
+                WEB_THREADS=str(threads),
                 # One JSON line per request with server and CPU time (read after the run).
                 REQUEST_LOG="1",
                 **extra,
@@ -319,8 +321,8 @@ def run_one(
         "users": args.users,
         "duration_s": args.duration,
         "instances": instances,
-        "workers_per_instance": int(os.environ.get("LOAD_WORKERS", workers)),
-        "threads": int(os.environ.get("LOAD_THREADS", "2")),
+        "workers_per_instance": workers,
+        "threads": threads,
         "stats": stats,
         "server": server,
         "failures": failures,
