@@ -8,11 +8,13 @@ logs. Bodies, query strings, cookies and form data are never logged.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
 import re
 import sys
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -79,6 +81,7 @@ def init_app(app: Flask) -> None:
         g.request_cpu_started = time.thread_time()
         g.request_db_s = 0.0
         g.request_queries = 0
+        g.request_gc_started = _collector_time.seconds
 
     @app.after_request
     def _log_request(response: Response) -> Response:
@@ -108,6 +111,12 @@ def init_app(app: Flask) -> None:
                         # after each answer) and the number of statements.
                         "db_ms": round(g.get("request_db_s", 0.0) * 1000, 1),
                         "queries": g.get("request_queries", 0),
+                        # Pauses of the cyclic garbage collector this request's thread ran
+                        # (every thread of the process stands still meanwhile).
+                        "gc_ms": round(
+                            (_collector_time.seconds - g.get("request_gc_started", 0.0)) * 1000,
+                            1,
+                        ),
                         "size": response.calculate_content_length(),
                         "user_id": int(user) if user else None,
                         "remote_addr": request.remote_addr,
@@ -133,6 +142,7 @@ def init_app(app: Flask) -> None:
     if enabled:
         got_request_exception.connect(_log_exception, app, weak=False)
         _time_statements()
+        _time_collections()
 
 
 def _time_statements() -> None:
@@ -152,3 +162,28 @@ def _statement_ended(conn: Any, cursor: Any, statement: str, *args: Any) -> None
     if started is not None and has_request_context():
         g.request_db_s = g.get("request_db_s", 0.0) + time.perf_counter() - started
         g.request_queries = g.get("request_queries", 0) + 1
+
+
+class _CollectorTime(threading.local):
+    """Seconds the cyclic garbage collector ran in this thread (it runs in the thread whose
+    allocation set it off)."""
+
+    seconds = 0.0
+    started = 0.0
+
+
+_collector_time = _CollectorTime()
+
+
+def _time_collections() -> None:
+    """Add every collection's duration to the thread's ``_collector_time`` (once per process)."""
+    if _collection_callback not in gc.callbacks:
+        gc.callbacks.append(_collection_callback)
+
+
+def _collection_callback(phase: str, info: dict[str, int]) -> None:
+    if phase == "start":
+        _collector_time.started = time.perf_counter()
+    elif _collector_time.started:
+        _collector_time.seconds += time.perf_counter() - _collector_time.started
+        _collector_time.started = 0.0
