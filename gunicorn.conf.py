@@ -43,9 +43,27 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 proc_name = "steuerung"
 
 
-def post_worker_init(worker: Any) -> None:
-    """Compile templates and move the loaded app out of the garbage collector's full
-    passes (``steuerung/services/ops/warmup.py``: pauses of 110-150 ms under load)."""
-    from steuerung.services.ops.warmup import prepare_process
+#: Render the summarising pages once before a worker takes requests (``steuerung/views/
+#: warmup.py``); WEB_WARM=0 leaves it out.
+warm = os.environ.get("WEB_WARM", "1") != "0"
 
+
+def post_worker_init(worker: Any) -> None:
+    """Compute the summarising pages, compile templates, move the loaded app (and what the
+    warm-up computed) out of the garbage collector's full passes and leave full collections
+    to ``post_request`` (``steuerung/services/ops/warmup.py``: pauses of 110-200 ms inside
+    requests under load)."""
+    from steuerung.services.ops.warmup import defer_full_collections, prepare_process
+    from steuerung.views.warmup import warm_summaries
+
+    if warm:
+        warm_summaries(worker.wsgi)
     prepare_process(worker.wsgi)
+    defer_full_collections()
+
+
+def post_request(worker: Any, req: Any, environ: Any, resp: Any) -> None:
+    """After the response has been sent: a full garbage collection when one is due."""
+    from steuerung.services.ops.warmup import collect_after_response
+
+    collect_after_response()

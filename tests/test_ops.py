@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 from typing import Any
 
 import pytest
+from flask import request
 
 from steuerung.services.ops import requestlog
 
@@ -55,6 +57,13 @@ def test_json_request_log_line(app: Any, db: Any, capsys: pytest.CaptureFixture[
 
     config = type("LogConfig", (_Config,), {"REQUEST_LOG": True})
     logged = create_app(config)
+
+    @logged.before_request
+    def _collect() -> None:
+        # A collection of the cyclic garbage collector inside a request is in its line.
+        if request.args.get("gc"):
+            gc.collect()
+
     handler = next(
         h
         for h in logging.getLogger(requestlog.LOGGER_NAME).handlers
@@ -67,20 +76,25 @@ def test_json_request_log_line(app: Any, db: Any, capsys: pytest.CaptureFixture[
             "/auth/login?next=/geheim", headers={"X-Request-ID": "abc-1"}
         )
         health = logged.test_client().get("/healthz")
+        collected = logged.test_client().get("/healthz?gc=1")
     finally:
         del handler.emit
         with logged.app_context():
             db.engine.dispose()  # this second app's own pool (PostgreSQL warns otherwise)
     assert response.status_code == 200
-    record = json.loads(lines[-2])
+    record = json.loads(lines[-3])
     assert record["event"] == "request" and record["request_id"] == "abc-1"
     assert record["method"] == "GET" and record["path"] == "/auth/login"
     assert record["status"] == 200 and record["duration_ms"] >= 0
-    assert record["user_id"] is None and "geheim" not in lines[-2]
+    assert record["user_id"] is None and "geheim" not in lines[-3]
     # The health check asks the database: its statements and their time are in its line.
-    checked = json.loads(lines[-1])
+    checked = json.loads(lines[-2])
     assert health.status_code == 200 and checked["path"] == "/healthz"
     assert checked["queries"] >= 1 and 0 <= checked["db_ms"] <= checked["duration_ms"]
+    assert checked["gc_ms"] >= 0
+    with_collection = json.loads(lines[-1])
+    assert collected.status_code == 200 and with_collection["path"] == "/healthz"
+    assert 0 < with_collection["gc_ms"] <= with_collection["duration_ms"]
 
 
 def _supervise(*commands: str) -> Any:
@@ -124,16 +138,20 @@ def test_supervisor_ends_when_one_command_ends() -> None:
     assert process.wait(timeout=30) == 3
 
 
-def test_worker_preparation_compiles_templates_and_freezes_the_heap(app: Any) -> None:
+def test_worker_preparation_compiles_templates_and_freezes_the_heap(app: Any, db: Any) -> None:
     """gunicorn's post_worker_init hook (and the job worker) compile every template and take
-    the loaded app out of the collector's full passes (gc.freeze)."""
-    import gc
+    the loaded app out of the collector's full passes (gc.freeze); in a web worker full
+    collections then run only after a response, every FULL_COLLECTION_EVERY collections of
+    the middle generation (gunicorn's post_request hook)."""
     import runpy
     from pathlib import Path
     from types import SimpleNamespace
 
+    from steuerung.services.ops.warmup import FULL_COLLECTION_EVERY
+
     app.jinja_env.cache.clear()
     hooks = runpy.run_path(str(Path(__file__).parents[1] / "gunicorn.conf.py"))
+    thresholds = gc.get_threshold()
     try:
         hooks["post_worker_init"](SimpleNamespace(wsgi=app))
         assert gc.get_freeze_count() > 10_000
@@ -142,6 +160,79 @@ def test_worker_preparation_compiles_templates_and_freezes_the_heap(app: Any) ->
         assert len(compiled) == len(
             app.jinja_env.list_templates(filter_func=lambda n: n.endswith((".html", ".txt")))
         )
+        # No automatic full collection any more ...
+        assert gc.get_threshold()[:2] == thresholds[:2]
+        assert gc.get_threshold()[2] > 1_000_000
+        gc.collect()
+        for _ in range(FULL_COLLECTION_EVERY - 1):
+            gc.collect(1)
+        hooks["post_request"](None, None, {}, None)
+        assert gc.get_count()[2] == FULL_COLLECTION_EVERY - 1  # not due yet
+        gc.collect(1)
+        hooks["post_request"](None, None, {}, None)
+        assert gc.get_count()[2] == 0  # ... but one after the response once due
     finally:
+        gc.set_threshold(*thresholds)
         gc.unfreeze()
     assert gc.get_freeze_count() == 0
+
+
+def _statements(app: Any, call: Any) -> int:
+    from sqlalchemy import event
+
+    from steuerung.extensions import db as extension
+
+    seen: list[str] = []
+
+    def count(*args: Any) -> None:
+        seen.append(args[2])
+
+    with app.app_context():
+        engine = extension.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        call()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_warm_up_computes_the_summaries_before_the_first_visit(
+    app: Any, db: Any, factory: Any, users: dict[str, Any], login_as: Any
+) -> None:
+    """A starting web worker renders the summarising pages once (post_worker_init): the
+    first visit then finds every aggregate computed, shows the same figures as a visit that
+    computed them itself, and the warm-up wrote nothing."""
+    from steuerung.models import MeasureStatus as S
+    from steuerung.services.common import cache
+    from steuerung.services.common.audit import data_generation
+    from steuerung.views.warmup import WARM_PAGES, warm_summaries
+
+    department = users["submitter"].department
+    for status in (S.APPROVED, S.IN_PROGRESS, S.SUBMITTED):
+        factory.measure(department, status)
+    db.session.commit()
+    client = login_as("leadership")
+    client.get("/")  # shows the welcome message once
+    cache.clear()
+    cold_page: list[str] = []
+    cold = _statements(
+        app, lambda: cold_page.append(client.get("/dashboard/").get_data(as_text=True))
+    )
+    cache.clear()
+    generation = data_generation(db.session)
+    db.session.commit()
+    assert warm_summaries(app) == len(WARM_PAGES)
+    assert data_generation(db.session) == generation
+    warm_page: list[str] = []
+    warm = _statements(
+        app, lambda: warm_page.append(client.get("/dashboard/").get_data(as_text=True))
+    )
+    assert warm < cold - 5, (warm, cold)
+    assert warm_page == cold_page
+
+
+def test_warm_up_without_a_reading_user_does_nothing(app: Any, db: Any) -> None:
+    from steuerung.views.warmup import warm_summaries
+
+    assert warm_summaries(app) == 0
