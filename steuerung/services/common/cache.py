@@ -402,20 +402,35 @@ def summed_by_block(
     def combine(
         state: Any, removed: list[Any], added: list[Any], parts: dict[int, Any]
     ) -> tuple[Any, Any]:
-        # state: {group: [number of contributing blocks, *sums]}
-        totals: dict[tuple[Any, ...], list[Any]] = (
-            {} if state is None else {g: list(v) for g, v in state.items()}
-        )
+        # state: ({group: [number of contributing blocks, *sums]}, the value returned). Both
+        # are shared with readers of the previous result, so only the groups of the changed
+        # blocks are copied: the work follows the change, not the number of groups (a full
+        # copy per change cost the dashboard about 10 ms).
+        totals: dict[tuple[Any, ...], list[Any]] = {} if state is None else dict(state[0])
+        value: dict[tuple[Any, ...], tuple[Any, ...]] = {} if state is None else dict(state[1])
+        own: set[tuple[Any, ...]] = set()  # groups whose list belongs to this call
         for sign, batch in ((-1, removed), (1, added)):
             for part in batch:
                 for group, values in part.items():
-                    total = totals.setdefault(group, [0, *(None for _ in values)])
+                    total = totals.get(group)
+                    if total is None:
+                        total = totals[group] = [0, *(None for _ in values)]
+                        own.add(group)
+                    elif group not in own:
+                        total = totals[group] = list(total)
+                        own.add(group)
                     total[0] += sign
-                    for i, value in enumerate(values, start=1):
-                        total[i] = _plus(total[i], value, sign)
+                    for i, item in enumerate(values, start=1):
+                        total[i] = _plus(total[i], item, sign)
                     if total[0] == 0:
                         del totals[group]
-        return totals, {g: tuple(v[1:]) for g, v in totals.items()}
+        for group in own:
+            found = totals.get(group)
+            if found is None:
+                value.pop(group, None)
+            else:
+                value[group] = tuple(found[1:])
+        return (totals, value), value
 
     return cast(
         dict[tuple[Any, ...], tuple[Any, ...]],
