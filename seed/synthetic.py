@@ -60,6 +60,7 @@ from steuerung.models import (
 )
 from steuerung.models.base import table_of
 from steuerung.services.common.audit import mark_data_changed
+from steuerung.services.common.dml import refresh_statistics
 from steuerung.services.portfolio.scoring import (
     ensure_default_criteria,
     priority_class,
@@ -333,6 +334,7 @@ def generate(count: int, random_seed: int = 42) -> None:
     # Bulk inserts bypass the audit hook: raise the data generation all the same, so cached
     # aggregates of running workers are recomputed.
     mark_data_changed(db.session)
+    refresh_statistics(db.session)
     db.session.expire_all()
 
 

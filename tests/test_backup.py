@@ -212,5 +212,13 @@ def test_postgresql_backup_and_restore(tmp_path: Path, pg_databases: tuple[str, 
         _roundtrip(
             source, target, tmp_path / "sicherungen", _fingerprint_pg, source_url, target_url
         )
+        # The planner has the restored columns' statistics at once, not after autovacuum.
+        engine = create_engine(target_url)
+        with engine.connect() as connection:
+            columns = connection.execute(
+                text("SELECT count(*) FROM pg_stats WHERE tablename = 'measures'")
+            ).scalar_one()
+        engine.dispose()
+        assert columns > 5
     finally:
         _dispose(source, target)

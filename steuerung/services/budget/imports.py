@@ -37,6 +37,7 @@ from steuerung.services.budget.lines import (
     validate_line_data,
 )
 from steuerung.services.common.audit import audit_row, write_audit_rows
+from steuerung.services.common.dml import refresh_statistics
 from steuerung.services.common.errors import DomainError, ValidationFailed
 from steuerung.services.common.numbers import MAX_AMOUNT, NumberError, parse_decimal
 from steuerung.services.security.http import has_control_characters
@@ -680,6 +681,7 @@ def apply_import(
         db.session.flush()
         if after_chunk is not None:
             after_chunk(min(start + size, len(items)), len(items))
+    refresh_statistics(db.session, _LINES.name, _AMOUNTS.name)
     return ImportResult(
         changed=changed,
         unchanged=preview.count("unverändert"),

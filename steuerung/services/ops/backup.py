@@ -35,6 +35,7 @@ from sqlalchemy.engine import URL, make_url
 
 from steuerung.extensions import db
 from steuerung.models import Base
+from steuerung.services.common.dml import refresh_statistics
 
 FORMAT = 1
 PREFIX = "steuerung-backup-"
@@ -422,6 +423,12 @@ def _restore_postgresql(url: URL, dump: Path) -> None:
         ],
         env,
     )
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            refresh_statistics(connection)  # pg_restore leaves the planner without numbers
+    finally:
+        engine.dispose()
 
 
 def _restore_files(app: Flask, staging: Path) -> int:
