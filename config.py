@@ -84,8 +84,9 @@ class Config:
     )
     LDAP_GROUP_ROLE_MAP = os.environ.get("LDAP_GROUP_ROLE_MAP", "")
     LDAP_TIMEOUT = _int_env("LDAP_TIMEOUT", 5)
-    #: werkzeug hash method for new passwords; existing hashes of any method keep working.
-    PASSWORD_HASH_METHOD = "scrypt"
+    #: Hash method for new passwords: "argon2id" (OWASP's parameters, models/password_hash.py)
+    #: or a werkzeug method; older hashes keep working and are replaced at the next login.
+    PASSWORD_HASH_METHOD = "argon2id"
     #: Upload limit for spreadsheet imports (bytes).
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     #: SQLite: how long a writer waits for another writer's lock before giving up (ms).

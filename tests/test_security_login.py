@@ -203,11 +203,39 @@ def test_admin_set_password_must_be_changed_at_next_login(app, login_as, users, 
     assert person.get("/dashboard/").status_code == 200
 
 
-def test_existing_hashes_keep_working(client, users, db):
+def test_existing_hashes_keep_working(app, client, users, db):
     user = users["submitter"]
     user.password_hash = generate_password_hash("altes-passwort", method="scrypt")
     db.session.commit()
     assert login(client, "submitter", "altes-passwort").status_code == 302
+    # Replaced by the configured method at this login; the password stays the same.
+    db.session.refresh(user)
+    assert user.password_hash.startswith("pbkdf2:sha256:1000$")
+    assert login(app.test_client(), "submitter", "altes-passwort").status_code == 302
+
+
+def test_argon2id_with_owasp_parameters_replaces_older_hashes(app, client, users, db, monkeypatch):
+    """Production hashes new passwords with Argon2id (m=19 MiB, t=2, p=1); a scrypt hash
+    from before becomes one at the next successful login, a failed one changes nothing."""
+    from steuerung.models.password_hash import verify_password
+
+    monkeypatch.setitem(app.config, "PASSWORD_HASH_METHOD", "argon2id")
+    user = users["submitter"]
+    old = generate_password_hash("altes-passwort", method="scrypt")
+    user.password_hash = old
+    db.session.commit()
+    assert login(client, "submitter", "falsch-falsch-falsch").status_code != 302
+    db.session.refresh(user)
+    assert user.password_hash == old
+    assert login(client, "submitter", "altes-passwort").status_code == 302
+    db.session.refresh(user)
+    assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert verify_password(user.password_hash, "altes-passwort")
+    assert not verify_password(user.password_hash, "altes-passwort!")
+    assert not verify_password("$argon2id$kaputt", "altes-passwort")
+    assert login(app.test_client(), "submitter", "altes-passwort").status_code == 302
+    user.set_password("Kastanie-Rathaus-Fluss-58")
+    assert user.password_hash.startswith("$argon2id$")
 
 
 def test_demo_password_is_used_by_the_seed_only():

@@ -9,9 +9,9 @@ from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from steuerung.models.base import Base, enum_type, utcnow
+from steuerung.models.password_hash import ARGON2ID, hash_password, verify_password
 
 
 class Role(enum.StrEnum):
@@ -91,13 +91,13 @@ class User(UserMixin, Base):
 
     def set_password(self, password: str) -> None:
         """Store a salted hash of ``password`` (method from ``PASSWORD_HASH_METHOD``)."""
-        method = "scrypt"
+        method = ARGON2ID
         if has_app_context():
             method = current_app.config.get("PASSWORD_HASH_METHOD", method)
-        self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = hash_password(password, method)
 
     def check_password(self, password: str) -> bool:
         """Compare ``password`` with the stored hash (never true for directory accounts)."""
-        if (self.auth_source or "local") != "local" or "$" not in (self.password_hash or ""):
+        if (self.auth_source or "local") != "local":
             return False
-        return check_password_hash(self.password_hash, password)
+        return verify_password(self.password_hash or "", password)

@@ -6,11 +6,11 @@ from functools import cache
 
 from flask import current_app
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from steuerung.extensions import db
 from steuerung.models import Department, Role, Settings, User
 from steuerung.models.base import utcnow
+from steuerung.models.password_hash import hash_password, needs_rehash
 from steuerung.services.common.errors import ValidationFailed
 from steuerung.services.security import directory
 from steuerung.services.security.passwords import check_password_policy
@@ -20,7 +20,7 @@ from steuerung.services.security.sessions import end_user_sessions
 @cache
 def _dummy_hash(method: str) -> str:
     """A hash to compare against when the user does not exist (same time for both cases)."""
-    return generate_password_hash("kein-benutzer", method=method)
+    return hash_password("kein-benutzer", method)
 
 
 def _find(username: str) -> User | None:
@@ -37,17 +37,18 @@ def authenticate(username: str, password: str) -> User | None:
     updates the account. Directory problems raise a ``DomainError`` with a German message.
     """
     user = _find(username)
+    method = current_app.config["PASSWORD_HASH_METHOD"]
     if user is not None and user.auth_source == "local":
         if not user.check_password(password) or not user.is_active:
             return None
+        if needs_rehash(user.password_hash, method):
+            user.password_hash = hash_password(password, method)  # e.g. scrypt -> Argon2id
     elif directory.enabled():
         user = directory.login(username.strip(), password, existing=user)
         if user is None:
             return None
     else:
-        User(password_hash=_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"])).check_password(
-            password
-        )
+        User(password_hash=_dummy_hash(method)).check_password(password)
         return None
     user.last_login_at = utcnow()
     return user
