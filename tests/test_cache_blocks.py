@@ -142,6 +142,33 @@ def test_totals_follow_every_change(
     assert seen == [(first.id // BLOCK_SIZE, third.id // BLOCK_SIZE)]
 
 
+def test_reading_blocks_of_several_blocks_in_a_large_portfolio(
+    db: Any, portfolio: dict[str, Any], monkeypatch: Any
+) -> None:
+    """Beyond TARGET_BLOCKS blocks an aggregate keeps its parts per reading block of several
+    blocks (fewer parts at 100,000 measures); a change still re-reads only its reading block
+    and the totals stay those computed from scratch."""
+    monkeypatch.setattr(cache, "TARGET_BLOCKS", 2)
+    cache.clear()
+    size = BLOCK_SIZE * -(-(portfolio["third"].id + 1) // (BLOCK_SIZE * 2))
+    assert size > BLOCK_SIZE
+    seen = _read_blocks(monkeypatch)
+    assert demand_per_line(YEARS, COUNTING) == _from_scratch(db)
+    assert seen == [None]
+    seen.clear()
+    first: Measure = portfolio["first"]
+    first.cost_plan[0].amount = Decimal("1500.55")
+    db.session.commit()
+    assert demand_per_line(YEARS, COUNTING) == _from_scratch(db)
+    assert seen == [(first.id // size,)]
+    seen.clear()
+    third: Measure = portfolio["third"]
+    third.status = S.COMPLETED
+    db.session.commit()
+    assert demand_per_line(YEARS, COUNTING) == _from_scratch(db)
+    assert seen == [(third.id // size,)]
+
+
 def test_a_shared_change_reads_again_what_depends_on_it(
     db: Any, portfolio: dict[str, Any], monkeypatch: Any
 ) -> None:

@@ -244,7 +244,7 @@ def _coverage_by_code(
     def total_rows(blocks: Blocks) -> Any:
         found = pairs(blocks)
         costs = horizon_costs(years, per_year=False, where=blocks.only(CostPlanEntry.measure_id))
-        block = Blocks.of(found.c.measure_id)
+        block = blocks.of(found.c.measure_id)
         return db.session.execute(
             select(
                 block,
@@ -259,7 +259,7 @@ def _coverage_by_code(
 
     def first_rows(blocks: Blocks) -> Any:
         found = pairs(blocks)
-        block = Blocks.of(found.c.measure_id)
+        block = blocks.of(found.c.measure_id)
         window = (block, found.c.code)
         numbered = select(
             block.label("block"),

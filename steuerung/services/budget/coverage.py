@@ -540,7 +540,7 @@ def demand_per_line(
 
     def rows(blocks: Blocks) -> Any:
         measure_id = CostPlanEntry.measure_id
-        return _demand_rows(years, statuses, [], blocks.only(measure_id), Blocks.of(measure_id))
+        return _demand_rows(years, statuses, [], blocks.only(measure_id), blocks.of(measure_id))
 
     return summed_by_block(
         "coverage.demand_per_line",
@@ -1279,7 +1279,7 @@ def _measures_by_line(
     def block_rows(blocks: Blocks) -> Any:
         # The limit is applied in SQL with ROW_NUMBER() per block and line, so a page that
         # shows a few measures per line does not load every measure.
-        block = Blocks.of(CostPlanEntry.measure_id)
+        block = blocks.of(CostPlanEntry.measure_id)
         window = (block, CostPlanEntry.budget_line_id)
         sub = (
             query(*blocks.only(CostPlanEntry.measure_id))

@@ -868,7 +868,7 @@ def _measures_with_warnings(
         conditions = [ist > planned, bound > planned]
         if months > 0:
             conditions.append(cast(func.round(ist * 12.0 / months), BigInteger) > planned)
-        block = Blocks.of(spent.c.measure_id).label("block")
+        block = blocks.of(spent.c.measure_id).label("block")
         overrun = (bound - planned).label("overrun")
         query = (
             select(

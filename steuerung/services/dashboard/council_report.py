@@ -223,7 +223,7 @@ def _listed_ids(
         fields = measure_fields(
             [*conditions, *blocks.only(Measure.id)], blocks.only(measure_goals.c.measure_id)
         )
-        block = Blocks.of(Measure.id)
+        block = blocks.of(Measure.id)
         order = (
             ActionField.id.is_(None),
             ActionField.agenda_id.desc(),

@@ -343,13 +343,13 @@ def ranked_ids(
 
     def overridden_rows(blocks: Blocks) -> Any:
         return db.session.execute(
-            select(Blocks.of(Measure.id), func.count().over(partition_by=Blocks.of(Measure.id)))
+            select(blocks.of(Measure.id), func.count().over(partition_by=blocks.of(Measure.id)))
             .add_columns(*columns)
             .where(*conditions, *blocks.only(Measure.id), Measure.rank_override.is_not(None))
         )
 
     def natural_rows(blocks: Blocks) -> Any:
-        block = Blocks.of(Measure.id).label("block")
+        block = blocks.of(Measure.id).label("block")
         inner = (
             select(
                 block,
@@ -455,7 +455,7 @@ def tiles(
     year = filters.year or settings.budget_year
 
     def block_rows(blocks: Blocks) -> Any:
-        block = Blocks.of(Measure.id)
+        block = blocks.of(Measure.id)
         return db.session.execute(
             select(
                 block,
@@ -531,7 +531,7 @@ def status_by_field(filters: DashboardFilters, user: User | None) -> StatusByFie
         fields = primary_fields(*blocks.only(measure_goals.c.measure_id))
         inner = (
             select(
-                Blocks.of(Measure.id).label("block"),
+                blocks.of(Measure.id).label("block"),
                 Measure.status.label("status"),
                 fields.c.field_id,
             )
@@ -660,7 +660,7 @@ def lights_by_department(filters: DashboardFilters, user: User | None) -> Lights
     def block_rows(blocks: Blocks) -> Any:
         lights = (
             select(
-                Blocks.of(Measure.id).label("block"),
+                blocks.of(Measure.id).label("block"),
                 Department.code.label("code"),
                 Department.name.label("name"),
                 func.coalesce(latest_overall(), NO_REPORT).label("light"),
@@ -866,7 +866,7 @@ def goal_coverage(filters: DashboardFilters, user: User | None) -> GoalCoverage:
     counts: dict[int, list[int]] = {row.id: [0] * len(GOAL_GROUPS) for row in goal_rows}
 
     def block_rows(blocks: Blocks) -> Any:
-        block = Blocks.of(Measure.id)
+        block = blocks.of(Measure.id)
         return db.session.execute(
             select(block, measure_goals.c.goal_id, Measure.status, func.count(Measure.id))
             .join(Measure, Measure.id == measure_goals.c.measure_id)
@@ -1103,7 +1103,7 @@ def summary(filters: DashboardFilters, user: User | None, tile_data: Tiles) -> S
     """Leadership summary built on the tiles plus the names of red measures (1 query)."""
 
     def block_rows(blocks: Blocks) -> Any:
-        block = Blocks.of(Measure.id)
+        block = blocks.of(Measure.id)
         ranked = (
             select(
                 block.label("block"),

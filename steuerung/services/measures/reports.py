@@ -99,7 +99,7 @@ def intervals_in_use() -> tuple[int | None, ...]:
     kept per block of measures, so an edit re-reads only its block."""
 
     def rows(blocks: Blocks) -> Any:
-        block = Blocks.of(Measure.id)
+        block = blocks.of(Measure.id)
         return db.session.execute(
             select(block, Measure.report_interval_days, func.count())
             .where(Measure.status.in_(REPORTING_STATUSES), *blocks.only(Measure.id))

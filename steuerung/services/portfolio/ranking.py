@@ -257,7 +257,7 @@ def _compute_ranking(
             cents,
         ) in db.session.connection().execute(
             select(
-                Blocks.of(Measure.id),
+                blocks.of(Measure.id),
                 Measure.id,
                 Measure.priority_class,
                 Measure.score,
