@@ -37,6 +37,7 @@ from steuerung.models import (
 )
 from steuerung.models.base import utcnow
 from steuerung.services.agenda.versions import revise
+from steuerung.services.common import cache
 from steuerung.services.transparency.rules import PUBLISHABLE_STATUSES
 
 S = MeasureStatus
@@ -351,6 +352,9 @@ def test_query_count_does_not_grow_with_published_measures(client, db, factory, 
     for i in range(15):
         factory.measure(dept, S.IN_PROGRESS, f"Weitere {i}", goals=[goal], published=True)
     db.session.commit()
+    # Both visits from empty caches: a full computation reads the highest measure id once
+    # per aggregate (the size of its reading blocks), a re-read of changed blocks does not.
+    cache.clear()
     many = int(client.get(PAGE).headers["X-Query-Count"])
     assert few == many <= 20
     assert len(_json(client)["measures"]) == 18
