@@ -246,3 +246,16 @@ def test_demo_password_is_used_by_the_seed_only():
 
     assert password_problem(DEMO_PASSWORD, ["Lindenfeld"]) is not None
     assert password_problem(DEMO_PASSWORD) is None
+
+
+def test_only_hashes_of_another_method_are_replaced():
+    from steuerung.models.password_hash import hash_password, needs_rehash
+
+    scrypt = generate_password_hash("altes-passwort", method="scrypt")
+    argon = hash_password("altes-passwort", "argon2id")
+    assert not needs_rehash(scrypt, "scrypt")  # werkzeug writes "scrypt:32768:8:1"
+    assert needs_rehash(scrypt, "argon2id")
+    assert not needs_rehash(argon, "argon2id")
+    assert needs_rehash(argon, "scrypt")
+    weaker = argon.replace("m=19456,t=2", "m=8192,t=2")
+    assert needs_rehash(weaker, "argon2id")  # other parameters than configured

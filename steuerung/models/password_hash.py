@@ -10,6 +10,8 @@ Argon2id check takes 17 ms of CPU, the scrypt check took about 100 ms, and under
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -43,4 +45,10 @@ def needs_rehash(stored: str, method: str) -> bool:
     """Whether ``stored`` was made by another method or with other parameters than now."""
     if method == ARGON2ID:
         return not stored.startswith(_PREFIX + "id$") or _hasher.check_needs_rehash(stored)
-    return stored.startswith(_PREFIX) or stored.split("$", 1)[0] != method
+    return stored.split("$", 1)[0] != _werkzeug_prefix(method)
+
+
+@cache
+def _werkzeug_prefix(method: str) -> str:
+    """What werkzeug writes before the salt for ``method`` ("scrypt" -> "scrypt:32768:8:1")."""
+    return generate_password_hash("", method=method).split("$", 1)[0]

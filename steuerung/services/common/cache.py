@@ -358,12 +358,14 @@ def by_block(
     generations = _part_generations()
     shared = tuple(generations.get(part, 0) for part in shared_parts)
     full_key = (namespace, key)
-    with _lock:
-        entry = _block_store.get(full_key)
-        if entry is not None and _changed_blocks(entry, shared, reads) == set():
-            _block_store.move_to_end(full_key)
+    entry = _block_store.get(full_key)  # one read of the dict; checked again below
+    if entry is not None and _changed_blocks(entry, shared, reads) == set():
+        with _lock:
+            if full_key in _block_store:
+                _block_store.move_to_end(full_key)
             _stats["hits"] += 1
-            return entry.value
+        return entry.value
+    with _lock:
         _stats["misses"] += 1
         key_lock = _key_locks.setdefault(full_key, threading.RLock())
     with key_lock:
