@@ -51,8 +51,8 @@ def warm_summaries(app: Flask) -> int:
                 .order_by(User.id)
                 .limit(1)
             )
-        except Exception:  # no tables yet: nothing to compute
-            log.exception("Vorberechnung übersprungen")
+        except Exception as exc:  # no tables yet (before the first migration): nothing to do
+            log.warning("Vorberechnung übersprungen: %s", type(exc).__name__)
             db.session.rollback()
             return 0
         if user is None:
