@@ -23,6 +23,7 @@ from sqlalchemy import select
 from steuerung.extensions import db
 from steuerung.models import User
 from steuerung.services.measures.rules import READ_ALL_ROLES
+from steuerung.views.access import route_permission
 
 log = logging.getLogger(__name__)
 
@@ -39,31 +40,36 @@ WARM_PAGES: tuple[tuple[str, dict[str, Any]], ...] = (
 
 
 def warm_summaries(app: Flask) -> int:
-    """Render :data:`WARM_PAGES` once as the first active user who reads all measures;
-    returns how many were rendered (0 in a database without such a user)."""
+    """Render each of :data:`WARM_PAGES` once as the first active user who reads all
+    measures and may open it (the rule the route declares); returns how many were rendered
+    (a page no such user may open is left out)."""
     started = time.perf_counter()
     rendered = 0
     with app.app_context():
         try:
-            user = db.session.scalar(
-                select(User)
-                .where(User.role.in_(READ_ALL_ROLES), User.is_active_user.is_(True))
-                .order_by(User.id)
-                .limit(1)
+            readers = list(
+                db.session.scalars(
+                    select(User)
+                    .where(User.role.in_(READ_ALL_ROLES), User.is_active_user.is_(True))
+                    .order_by(User.id)
+                )
             )
         except Exception as exc:  # no tables yet (before the first migration): nothing to do
             log.warning("Vorberechnung übersprungen: %s", type(exc).__name__)
             db.session.rollback()
             return 0
-        if user is None:
-            return 0
         for endpoint, args in WARM_PAGES:
+            view = app.view_functions[endpoint]
+            rule = route_permission(view)
+            user = next((u for u in readers if callable(rule) and rule(u)), None)
+            if user is None:
+                continue
             with app.test_request_context():
                 path = url_for(endpoint, **args)
             try:
                 with app.test_request_context(path):
                     g._login_user = user  # flask_login's current user for this render
-                    app.view_functions[endpoint]()
+                    view()
                 rendered += 1
             except Exception:  # a start must not fail over a warm-up
                 log.exception("Vorberechnung von %s fehlgeschlagen", path)
